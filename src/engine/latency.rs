@@ -1,0 +1,80 @@
+//! Link latency models, sampled once per message.
+
+use crate::rng::{Sample, SimRng};
+use crate::scenario;
+use crate::time::SimDuration;
+
+/// A validated latency model in microseconds.
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub enum LatencyModel {
+    /// Every message takes the same time.
+    Constant(SimDuration),
+    /// Uniform on `[min, max]` microseconds.
+    Uniform {
+        /// Smallest latency, µs.
+        min: u64,
+        /// Largest latency, µs.
+        max: u64,
+    },
+    /// `exp(mu + sigma·Z)` milliseconds, rounded to µs.
+    Lognormal {
+        /// ln of the median in ms.
+        mu: f64,
+        /// Spread of ln(latency).
+        sigma: f64,
+    },
+}
+
+impl LatencyModel {
+    /// The model for a scenario's `network.latency`.
+    pub fn new(spec: &scenario::Latency) -> Self {
+        match *spec {
+            scenario::Latency::Constant { ms } => {
+                LatencyModel::Constant(SimDuration::from_millis_f64(ms))
+            }
+            scenario::Latency::Uniform { min_ms, max_ms } => LatencyModel::Uniform {
+                min: SimDuration::from_millis_f64(min_ms).micros(),
+                max: SimDuration::from_millis_f64(max_ms).micros(),
+            },
+            scenario::Latency::Lognormal { median_ms, sigma } => LatencyModel::Lognormal {
+                mu: libm::log(median_ms),
+                sigma,
+            },
+        }
+    }
+
+    /// One message's latency. A constant model draws nothing from the stream.
+    #[inline]
+    pub fn sample(&self, rng: &mut SimRng) -> SimDuration {
+        match *self {
+            LatencyModel::Constant(d) => d,
+            LatencyModel::Uniform { min, max } => SimDuration(min + rng.below(max - min + 1)),
+            LatencyModel::Lognormal { mu, sigma } => {
+                SimDuration::from_millis_f64(rng.lognormal(mu, sigma))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::{StreamKind, stream};
+
+    #[test]
+    fn samples_stay_in_range_and_match_the_median() {
+        let mut rng = stream(1, 0, StreamKind::Latency, 0);
+        let u = LatencyModel::new(&scenario::Latency::Uniform { min_ms: 10.0, max_ms: 20.0 });
+        let draws: Vec<u64> = (0..10_000).map(|_| u.sample(&mut rng).micros()).collect();
+        assert!(draws.iter().all(|&d| (10_000..=20_000).contains(&d)));
+        let mean = draws.iter().sum::<u64>() as f64 / 10_000.0;
+        // Uniform on 10..20 ms: sd 2.89 ms, so the mean's sd is 0.029 ms; allow 5 sd.
+        assert!((mean - 15_000.0).abs() < 145.0, "mean {mean}");
+        let l = LatencyModel::new(&scenario::Latency::Lognormal { median_ms: 40.0, sigma: 0.5 });
+        let mut d: Vec<u64> = (0..20_001).map(|_| l.sample(&mut rng).micros()).collect();
+        d.sort_unstable();
+        // The sample median's sd is sqrt(π/2)·σ·m/sqrt(n) ~ 0.18 ms here; allow over 5 sd.
+        let median = d[10_000] as f64 / 1000.0;
+        assert!((median - 40.0).abs() < 1.0, "median {median}");
+    }
+}

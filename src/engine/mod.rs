@@ -1,0 +1,203 @@
+//! The discrete-event engine. It knows no protocol: a search strategy implements
+//! [`Protocol`] and acts on the world only through a [`Context`].
+//!
+//! The engine owns the event queue, the clock, link latencies, the workload's query starts
+//! and the per-query records. Events are small generic enums (no boxing); each protocol is
+//! monomorphised into its own loop.
+
+mod latency;
+mod queue;
+
+pub use latency::LatencyModel;
+pub use queue::{EventClass, EventQueue};
+
+use crate::content::{Content, ObjectId};
+use crate::metrics::QueryRecord;
+use crate::rng::SimRng;
+use crate::time::{SimDuration, SimTime};
+use crate::topology::{NodeId, Overlay};
+use crate::world::World;
+
+/// Index of a query in the workload (and in the records).
+pub type QueryId = u32;
+
+/// A search strategy, driven by the engine.
+pub trait Protocol {
+    /// A message on the wire; small and `Copy`.
+    type Message: Copy;
+    /// A timer payload; small and `Copy`.
+    type Timer: Copy;
+
+    /// The workload asks `source` to look for `object`.
+    fn start_query(&mut self, ctx: &mut Context<'_, Self>, query: QueryId, source: NodeId, object: ObjectId);
+
+    /// A message from `from` arrives at `to`.
+    fn on_message(&mut self, ctx: &mut Context<'_, Self>, to: NodeId, from: NodeId, msg: Self::Message);
+
+    /// A timer set with [`Context::set_timer`] fires at `node`.
+    fn on_timer(&mut self, _ctx: &mut Context<'_, Self>, _node: NodeId, _timer: Self::Timer) {}
+}
+
+/// Something that happens at an instant.
+enum Event<M, T> {
+    QueryStart(QueryId),
+    Deliver { to: NodeId, from: NodeId, msg: M },
+    Timer { node: NodeId, timer: T },
+}
+
+/// What a protocol may see and do while handling an event.
+pub struct Context<'a, P: Protocol + ?Sized> {
+    now: SimTime,
+    world: &'a World,
+    timeout: SimDuration,
+    queue: &'a mut EventQueue<Event<P::Message, P::Timer>>,
+    latency: LatencyModel,
+    latency_rng: &'a mut SimRng,
+    rng: &'a mut SimRng,
+    records: &'a mut [QueryRecord],
+}
+
+impl<'a, P: Protocol + ?Sized> Context<'a, P> {
+    /// The current simulated time.
+    #[inline]
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
+    /// The overlay graph.
+    #[inline]
+    pub fn overlay(&self) -> &'a Overlay {
+        &self.world.overlay
+    }
+
+    /// The sorted neighbours of `node`.
+    #[inline]
+    pub fn neighbours(&self, node: NodeId) -> &'a [NodeId] {
+        self.world.overlay.neighbours(node)
+    }
+
+    /// Where objects live.
+    #[inline]
+    pub fn content(&self) -> &'a Content {
+        &self.world.content
+    }
+
+    /// Sends `msg` from `from` to `to`; it arrives after one link latency.
+    #[inline]
+    pub fn send(&mut self, from: NodeId, to: NodeId, msg: P::Message) {
+        let at = self.now + self.latency.sample(self.latency_rng);
+        self.queue.push(at, EventClass::Delivery, Event::Deliver { to, from, msg });
+    }
+
+    /// Fires `timer` at `node` after `delay`.
+    pub fn set_timer(&mut self, node: NodeId, delay: SimDuration, timer: P::Timer) {
+        self.queue.push(self.now + delay, EventClass::Timer, Event::Timer { node, timer });
+    }
+
+    /// The protocol's own random stream.
+    #[inline]
+    pub fn rng(&mut self) -> &mut SimRng {
+        self.rng
+    }
+
+    /// The metrics record of `query`, for counting messages.
+    #[inline]
+    pub fn record(&mut self, query: QueryId) -> &mut QueryRecord {
+        &mut self.records[query as usize]
+    }
+
+    /// A hit for `query` reached its source now, found `hops` overlay hops away. It counts
+    /// only if it arrives within the workload's timeout.
+    pub fn deliver_hit(&mut self, query: QueryId, hops: u32) {
+        let issued = self.world.queries[query as usize].issued;
+        let elapsed = self.now.since(issued);
+        if elapsed <= self.timeout {
+            self.records[query as usize].hit(hops, elapsed);
+        }
+    }
+}
+
+/// The outcome of simulating one protocol on one world.
+pub struct Outcome {
+    /// One record per query, in workload order.
+    pub records: Vec<QueryRecord>,
+    /// Messages each node received.
+    pub node_load: Vec<u32>,
+    /// Events processed.
+    pub events: u64,
+}
+
+/// Streams and settings of one simulation.
+pub struct Setup {
+    /// Link latency model.
+    pub latency: LatencyModel,
+    /// Stream for latency draws.
+    pub latency_rng: SimRng,
+    /// Stream for the protocol's own choices.
+    pub protocol_rng: SimRng,
+    /// Hits later than this after issue do not count.
+    pub timeout: SimDuration,
+}
+
+/// Runs every query of `world` through `protocol` until no event is left. `progress` is called
+/// with the number of queries started so far, every 1024 queries and at the end.
+pub fn simulate<P: Protocol>(
+    world: &World,
+    protocol: &mut P,
+    setup: Setup,
+    progress: &mut dyn FnMut(u64),
+) -> Outcome {
+    let Setup {
+        latency,
+        mut latency_rng,
+        mut protocol_rng,
+        timeout,
+    } = setup;
+    let mut records = vec![QueryRecord::default(); world.queries.len()];
+    let mut node_load = vec![0u32; world.overlay.node_count() as usize];
+    let mut queue: EventQueue<Event<P::Message, P::Timer>> = EventQueue::new();
+    if let Some(first) = world.queries.first() {
+        queue.push(first.issued, EventClass::QueryStart, Event::QueryStart(0));
+    }
+    let mut now = SimTime::ZERO;
+    let mut events = 0u64;
+    while let Some((time, event)) = queue.pop() {
+        assert!(time >= now, "simulated time ran backwards: {time} after {now}");
+        now = time;
+        events += 1;
+        let mut ctx = Context {
+            now,
+            world,
+            timeout,
+            queue: &mut queue,
+            latency,
+            latency_rng: &mut latency_rng,
+            rng: &mut protocol_rng,
+            records: &mut records,
+        };
+        match event {
+            Event::Deliver { to, from, msg } => {
+                node_load[to as usize] = node_load[to as usize].saturating_add(1);
+                protocol.on_message(&mut ctx, to, from, msg);
+            }
+            Event::Timer { node, timer } => protocol.on_timer(&mut ctx, node, timer),
+            Event::QueryStart(q) => {
+                let next = q as usize + 1;
+                if let Some(query) = world.queries.get(next) {
+                    ctx.queue.push(query.issued, EventClass::QueryStart, Event::QueryStart(next as QueryId));
+                }
+                let query = world.queries[q as usize];
+                protocol.start_query(&mut ctx, q, query.source, query.object);
+                if next % 1024 == 0 {
+                    progress(next as u64);
+                }
+            }
+        }
+    }
+    progress(world.queries.len() as u64);
+    Outcome {
+        records,
+        node_load,
+        events,
+    }
+}

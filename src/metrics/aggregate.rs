@@ -1,0 +1,253 @@
+//! From per-query records to per-variant summaries and time series.
+
+use super::{Distribution, QueryInfo, QueryRecord, ReplicaResult, wilson_interval};
+use serde::Serialize;
+
+/// Size and connectivity of one replica's overlay.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NetworkStats {
+    /// Nodes.
+    pub nodes: u32,
+    /// Undirected edges.
+    pub edges: u64,
+    /// 2E/N.
+    pub mean_degree: f64,
+    /// Connected components.
+    pub components: u32,
+    /// Nodes in the largest component.
+    pub largest_component: u32,
+}
+
+/// Success and cost for queries whose object had a given number of online replicas.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ByReplicas {
+    /// Fewest replicas in the bucket.
+    pub min_replicas: u32,
+    /// Most replicas in the bucket.
+    pub max_replicas: u32,
+    /// Queries in the bucket.
+    pub queries: u64,
+    /// Share of them that found a hit.
+    pub success_rate: f64,
+    /// Mean request messages per query.
+    pub messages_per_query: f64,
+    /// Mean hops to the first hit over the successful ones (null if none succeeded).
+    pub hops_to_first_hit: Option<f64>,
+}
+
+/// One variant's figures over all replicas (queries pooled).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct VariantSummary {
+    /// Variant name.
+    pub name: String,
+    /// Queries over all replicas.
+    pub queries: u64,
+    /// Share of queries with at least one hit in time.
+    pub success_rate: f64,
+    /// Wilson 95% interval of the success rate.
+    pub success_rate_ci95: [f64; 2],
+    /// Request messages per query.
+    pub messages_per_query: Distribution,
+    /// Response messages per query.
+    pub response_messages_per_query: Distribution,
+    /// Hops to the first hit, over successful queries.
+    pub hops_to_first_hit: Option<Distribution>,
+    /// Milliseconds to the first hit, over successful queries.
+    pub time_to_first_hit_ms: Option<Distribution>,
+    /// Distinct nodes reached per query.
+    pub nodes_reached_per_query: Distribution,
+    /// Duplicates over all request messages.
+    pub duplicate_ratio: f64,
+    /// Mean bytes (requests and responses) per query.
+    pub bytes_per_query: f64,
+    /// Messages received by the busiest node, per query issued; mean over replicas.
+    pub peak_node_load: f64,
+    /// Success and cost by online replica count: buckets 0, 1, 2–3, 4–7, 8–15, …
+    pub by_replicas: Vec<ByReplicas>,
+}
+
+/// Everything `summary.json` reports besides the scenario itself.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Summary {
+    /// Replica 0's overlay.
+    pub network: NetworkStats,
+    /// Every replica's overlay, in replica order.
+    pub networks: Vec<NetworkStats>,
+    /// One entry per variant, in scenario order.
+    pub variants: Vec<VariantSummary>,
+}
+
+/// The bucket of a replica count: 0 → 0, 1 → 1, 2–3 → 2, 4–7 → 3, …
+fn bucket(replicas: u32) -> u32 {
+    32 - replicas.leading_zeros()
+}
+
+fn bucket_bounds(b: u32) -> (u32, u32) {
+    match b {
+        0 => (0, 0),
+        _ => (1 << (b - 1), ((1u64 << b) - 1) as u32),
+    }
+}
+
+fn mean(sum: f64, n: u64) -> f64 {
+    if n == 0 { 0.0 } else { sum / n as f64 }
+}
+
+/// Aggregates every replica's runs into per-variant summaries.
+pub fn summarize(names: &[String], replicas: &[ReplicaResult]) -> Summary {
+    let variants = names
+        .iter()
+        .enumerate()
+        .map(|(v, name)| summarize_variant(name, v, replicas))
+        .collect();
+    Summary {
+        network: replicas[0].network.clone(),
+        networks: replicas.iter().map(|r| r.network.clone()).collect(),
+        variants,
+    }
+}
+
+fn summarize_variant(name: &str, v: usize, replicas: &[ReplicaResult]) -> VariantSummary {
+    let pairs = || {
+        replicas
+            .iter()
+            .flat_map(move |r| r.queries.iter().zip(&r.runs[v].records))
+    };
+    let records = || pairs().map(|(_, rec)| rec);
+    let queries = records().count() as u64;
+    let successes = records().filter(|r| r.success()).count() as u64;
+    let dist = |f: &dyn Fn(&QueryRecord) -> f64| {
+        Distribution::of(records().map(f).collect()).expect("at least one query")
+    };
+    let messages: u64 = records().map(|r| r.messages).sum();
+    let duplicates: u64 = records().map(|r| r.duplicates).sum();
+    let bytes: u64 = records().map(|r| r.bytes).sum();
+    let peak = replicas
+        .iter()
+        .map(|r| f64::from(r.runs[v].peak_node_load) / r.queries.len().max(1) as f64)
+        .sum::<f64>()
+        / replicas.len() as f64;
+    VariantSummary {
+        name: name.to_string(),
+        queries,
+        success_rate: mean(successes as f64, queries),
+        success_rate_ci95: wilson_interval(successes, queries),
+        messages_per_query: dist(&|r| r.messages as f64),
+        response_messages_per_query: dist(&|r| r.response_messages as f64),
+        hops_to_first_hit: Distribution::of(
+            records().filter_map(|r| r.first_hit_hops.map(f64::from)).collect(),
+        ),
+        time_to_first_hit_ms: Distribution::of(
+            records()
+                .filter_map(|r| r.first_hit.map(|d| d.micros() as f64 / 1000.0))
+                .collect(),
+        ),
+        nodes_reached_per_query: dist(&|r| f64::from(r.nodes_reached)),
+        duplicate_ratio: mean(duplicates as f64, messages),
+        bytes_per_query: mean(bytes as f64, queries),
+        peak_node_load: peak,
+        by_replicas: by_replicas(pairs()),
+    }
+}
+
+fn by_replicas<'a>(pairs: impl Iterator<Item = (&'a QueryInfo, &'a QueryRecord)>) -> Vec<ByReplicas> {
+    #[derive(Default, Clone)]
+    struct Acc {
+        queries: u64,
+        successes: u64,
+        messages: f64,
+        hops: f64,
+    }
+    let mut acc = vec![Acc::default(); 33];
+    for (info, rec) in pairs {
+        let a = &mut acc[bucket(info.replicas_online) as usize];
+        a.queries += 1;
+        a.messages += rec.messages as f64;
+        if let Some(h) = rec.first_hit_hops {
+            a.successes += 1;
+            a.hops += f64::from(h);
+        }
+    }
+    acc.iter()
+        .enumerate()
+        .filter(|(_, a)| a.queries > 0)
+        .map(|(b, a)| {
+            let (min_replicas, max_replicas) = bucket_bounds(b as u32);
+            ByReplicas {
+                min_replicas,
+                max_replicas,
+                queries: a.queries,
+                success_rate: mean(a.successes as f64, a.queries),
+                messages_per_query: mean(a.messages, a.queries),
+                hops_to_first_hit: (a.successes > 0).then(|| a.hops / a.successes as f64),
+            }
+        })
+        .collect()
+}
+
+/// One `timeseries.csv` row: the queries issued in one window of one replica.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TimeseriesRow {
+    /// Index of the variant.
+    pub variant: usize,
+    /// Replica.
+    pub replica: u32,
+    /// Window start, seconds (a multiple of the window width).
+    pub window_start_s: f64,
+    /// Nodes online during the window.
+    pub online_nodes: u32,
+    /// Mean degree of the overlay.
+    pub mean_degree: f64,
+    /// Queries issued in the window.
+    pub queries: u64,
+    /// Their success rate (None when no query was issued).
+    pub success_rate: Option<f64>,
+    /// Request messages caused by the queries issued in the window.
+    pub messages: u64,
+}
+
+/// Windows of `window_us` from time zero up to the last query, per variant and replica.
+/// Messages are attributed to the window in which their query was issued.
+pub fn timeseries(replicas: &[ReplicaResult], variants: usize, window_us: u64) -> Vec<TimeseriesRow> {
+    let window_us = window_us.max(1);
+    let mut rows = Vec::new();
+    for v in 0..variants {
+        for r in replicas {
+            let last = r.queries.last().map_or(0, |q| q.issued_us);
+            let windows = (last / window_us + 1) as usize;
+            let mut per = vec![(0u64, 0u64, 0u64); windows];
+            for (info, rec) in r.queries.iter().zip(&r.runs[v].records) {
+                let w = &mut per[(info.issued_us / window_us) as usize];
+                w.0 += 1;
+                w.1 += u64::from(rec.success());
+                w.2 += rec.messages;
+            }
+            rows.extend(per.iter().enumerate().map(|(i, &(q, s, m))| TimeseriesRow {
+                variant: v,
+                replica: r.replica,
+                window_start_s: (i as u64 * window_us) as f64 / 1e6,
+                online_nodes: r.network.nodes,
+                mean_degree: r.network.mean_degree,
+                queries: q,
+                success_rate: (q > 0).then(|| s as f64 / q as f64),
+                messages: m,
+            }));
+        }
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_are_powers_of_two() {
+        let got: Vec<u32> = [0, 1, 2, 3, 4, 7, 8, 15, 16, u32::MAX].map(bucket).to_vec();
+        assert_eq!(got, [0, 1, 2, 2, 3, 3, 4, 4, 5, 32]);
+        assert_eq!(bucket_bounds(0), (0, 0));
+        assert_eq!(bucket_bounds(1), (1, 1));
+        assert_eq!(bucket_bounds(3), (4, 7));
+        assert_eq!(bucket_bounds(32), (1 << 31, u32::MAX));
+    }
+}

@@ -1,0 +1,110 @@
+//! Per-query records and their aggregation into the figures of `summary.json` and
+//! `timeseries.csv`. Nothing here knows a file format.
+
+mod aggregate;
+mod stats;
+
+pub use aggregate::{ByReplicas, NetworkStats, Summary, TimeseriesRow, VariantSummary, summarize, timeseries};
+pub use stats::{Distribution, wilson_interval};
+
+use crate::time::SimDuration;
+
+/// What one query cost and found. Protocols fill it through the engine's context.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct QueryRecord {
+    /// Request messages: query copies (duplicates included), walker steps, lookups.
+    pub messages: u64,
+    /// Messages travelling back: QueryHits per hop, check-ins, replies.
+    pub response_messages: u64,
+    /// Copies that arrived at a node that had already seen the query.
+    pub duplicates: u64,
+    /// Bytes of all request and response messages.
+    pub bytes: u64,
+    /// Distinct nodes other than the source that processed the query.
+    pub nodes_reached: u32,
+    /// Hits that reached the source within the timeout.
+    pub hits: u32,
+    /// Overlay hops between the source and the first hit's responder.
+    pub first_hit_hops: Option<u32>,
+    /// Time from issue until the first hit reached the source.
+    pub first_hit: Option<SimDuration>,
+}
+
+impl QueryRecord {
+    /// Counts one request message of `bytes` bytes.
+    #[inline]
+    pub fn request(&mut self, bytes: u32) {
+        self.messages += 1;
+        self.bytes += u64::from(bytes);
+    }
+
+    /// Counts one response message of `bytes` bytes.
+    #[inline]
+    pub fn response(&mut self, bytes: u32) {
+        self.response_messages += 1;
+        self.bytes += u64::from(bytes);
+    }
+
+    /// Counts a duplicate arrival.
+    #[inline]
+    pub fn duplicate(&mut self) {
+        self.duplicates += 1;
+    }
+
+    /// Counts a newly reached node.
+    #[inline]
+    pub fn reached(&mut self) {
+        self.nodes_reached += 1;
+    }
+
+    /// Counts a hit that arrived `elapsed` after issue, found `hops` away.
+    pub fn hit(&mut self, hops: u32, elapsed: SimDuration) {
+        self.hits += 1;
+        if self.first_hit.is_none() {
+            self.first_hit = Some(elapsed);
+            self.first_hit_hops = Some(hops);
+        }
+    }
+
+    /// Whether at least one hit arrived in time.
+    pub fn success(&self) -> bool {
+        self.hits > 0
+    }
+}
+
+/// The world-side facts about one query, shared by every variant of a replica.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct QueryInfo {
+    /// Issue time, µs.
+    pub issued_us: u64,
+    /// The source's label (its id in outputs).
+    pub source: u64,
+    /// The object asked for.
+    pub object: u32,
+    /// Online copies of the object at issue time, not counting a copy on the source itself.
+    pub replicas_online: u32,
+}
+
+/// One variant's run on one replica's world.
+#[derive(Clone, Debug)]
+pub struct VariantRun {
+    /// One record per query, in workload order.
+    pub records: Vec<QueryRecord>,
+    /// Messages received by the busiest node.
+    pub peak_node_load: u32,
+    /// Events the engine processed.
+    pub events: u64,
+}
+
+/// Everything one replica produced.
+#[derive(Clone, Debug)]
+pub struct ReplicaResult {
+    /// Replica index.
+    pub replica: u32,
+    /// The replica's overlay.
+    pub network: NetworkStats,
+    /// The queries, in issue order.
+    pub queries: Vec<QueryInfo>,
+    /// One run per variant, in scenario order.
+    pub runs: Vec<VariantRun>,
+}

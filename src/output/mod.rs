@@ -1,0 +1,107 @@
+//! Result files. One module per format; [`ResultDir`] makes them appear atomically.
+//!
+//! A result folder is first written as a hidden temporary sibling, then renamed into place,
+//! so readers never see half a result. An existing folder is replaced only if it is a
+//! floodsim result (it holds the marker file [`MARKER`]) or empty.
+
+pub mod queries_csv;
+pub mod run_json;
+pub mod summary_json;
+pub mod timeseries_csv;
+
+use crate::error::{Error, InputError};
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The file that marks a folder as a floodsim result.
+pub const MARKER: &str = ".floodsim-result";
+
+/// A result folder being written.
+pub struct ResultDir {
+    target: PathBuf,
+    temp: PathBuf,
+}
+
+/// Refuses a target that exists and is neither a floodsim result nor an empty folder.
+/// Call before simulating, so that a long run never ends in this error.
+pub fn check_target(target: &Path) -> Result<(), Error> {
+    if !target.exists() {
+        return Ok(());
+    }
+    let refuse = |why: &str| {
+        Err(InputError::new(format!("{} {why}", target.display()))
+            .fix("choose another --out folder, or move that one away")
+            .into())
+    };
+    if !target.is_dir() {
+        return refuse("exists and is not a folder");
+    }
+    if target.join(MARKER).is_file() {
+        return Ok(());
+    }
+    match fs::read_dir(target).map(|mut entries| entries.next().is_none()) {
+        Ok(true) => Ok(()),
+        _ => refuse("exists and is not a floodsim result; floodsim never overwrites it"),
+    }
+}
+
+impl ResultDir {
+    /// Starts a result in a temporary sibling of `target`.
+    pub fn create(target: &Path) -> Result<ResultDir, Error> {
+        check_target(target)?;
+        let parent = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, "create the folder", e))?;
+        let name = target
+            .file_name()
+            .map_or("result".into(), |n| n.to_string_lossy().into_owned());
+        let temp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+        if temp.exists() {
+            fs::remove_dir_all(&temp).map_err(|e| Error::io(&temp, "remove a stale temporary folder", e))?;
+        }
+        fs::create_dir(&temp).map_err(|e| Error::io(&temp, "create the folder", e))?;
+        let dir = ResultDir {
+            target: target.to_path_buf(),
+            temp,
+        };
+        dir.write(MARKER, |w| writeln!(w, "written by floodsim {}", env!("CARGO_PKG_VERSION")))?;
+        Ok(dir)
+    }
+
+    /// Writes one file of the result through a buffered writer.
+    pub fn write(&self, name: &str, body: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<(), Error> {
+        let path = self.temp.join(name);
+        let file = fs::File::create(&path).map_err(|e| Error::io(&path, "create", e))?;
+        let mut w = std::io::BufWriter::new(file);
+        body(&mut w)
+            .and_then(|()| w.flush())
+            .map_err(|e| Error::io(&path, "write", e))
+    }
+
+    /// Moves the finished result into place, replacing an older result.
+    pub fn commit(self) -> Result<PathBuf, Error> {
+        check_target(&self.target)?;
+        if self.target.exists() {
+            fs::remove_dir_all(&self.target)
+                .map_err(|e| Error::io(&self.target, "replace the old result", e))?;
+        }
+        fs::rename(&self.temp, &self.target)
+            .map_err(|e| Error::io(&self.target, "move the result into place", e))?;
+        Ok(self.target.clone())
+    }
+}
+
+impl Drop for ResultDir {
+    fn drop(&mut self) {
+        // After a successful commit the temporary folder no longer exists.
+        let _ = fs::remove_dir_all(&self.temp);
+    }
+}
+
+/// Formats an optional float for CSV: empty when absent.
+pub(crate) fn csv_opt(x: Option<f64>) -> String {
+    x.map_or(String::new(), |v| v.to_string())
+}

@@ -1,0 +1,156 @@
+//! Memory: the up-front estimate that refuses oversized scenarios, and the measured peak.
+
+use crate::error::{Error, InputError};
+use crate::scenario::{Replication, Search, Topology, Validated};
+use std::mem::size_of;
+
+/// Bytes per queued event of the flooding protocol (packed key, event, heap slack).
+const EVENT_BYTES: u64 = 48;
+/// How many queries' flooding slots are assumed live at once.
+const CONCURRENT_SLOTS: u64 = 2;
+
+/// An estimate of a run's peak memory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Estimate {
+    /// Bytes one world needs while being built and simulated.
+    pub per_world: u64,
+    /// Bytes of results kept until the end.
+    pub results: u64,
+    /// Total for `threads` worlds at once.
+    pub total: u64,
+    /// Undirected edges expected in one world.
+    pub edges: u64,
+}
+
+/// Estimates the peak memory of a run with `threads` worlds in memory at once.
+pub fn estimate(v: &Validated, threads: usize) -> Estimate {
+    let s = &v.scenario;
+    let (nodes, edges, build_scratch) = match &s.network.topology {
+        Topology::RandomRegular { degree } => {
+            let n = u64::from(s.network.nodes.unwrap_or(0));
+            let e = n * u64::from(*degree) / 2;
+            (n, e, 8 * e)
+        }
+        Topology::ErdosRenyi { mean_degree } => {
+            let n = u64::from(s.network.nodes.unwrap_or(0));
+            let e = (n as f64 * mean_degree / 2.0) as u64;
+            (n, e, 8 * e + 8 * n)
+        }
+        Topology::File { .. } => {
+            // Edge lists hold about 10 bytes per edge (gzip about 3.5 times less).
+            let path = v.topology_file.as_deref().expect("validated");
+            let len = std::fs::metadata(path).map_or(0, |m| m.len());
+            let gz = path.extension().is_some_and(|e| e == "gz");
+            let e = if gz { len * 35 / 100 } else { len / 10 };
+            (2 * e, e, 16 * e + 48 * e)
+        }
+    };
+    let graph = 4 * (nodes + 1) + 8 * edges;
+    let Replication::Uniform { copies } = s.content.replication;
+    let rare = s.content.rare.as_ref().map_or(0, |r| u64::from(r.objects) * u64::from(r.copies));
+    let content = 16 * u64::from(s.content.objects) + 4 * u64::from(s.content.objects) * u64::from(copies) + 4 * rare;
+    let queries = u64::from(s.workload.queries);
+    let workload = 16 * queries;
+    let per_variant: u64 = s
+        .variants
+        .iter()
+        .map(|var| match var.search {
+            Search::Flooding { .. } => {
+                CONCURRENT_SLOTS * 8 * nodes + 4 * nodes + EVENT_BYTES * 2 * edges
+                    + queries * size_of::<crate::metrics::QueryRecord>() as u64
+            }
+        })
+        .max()
+        .unwrap_or(0);
+    let per_world = graph + build_scratch + content + workload + per_variant;
+    let record = (size_of::<crate::metrics::QueryRecord>() + size_of::<crate::metrics::QueryInfo>()) as u64;
+    let results = record * queries * s.variants.len() as u64 * u64::from(s.replications);
+    let parallel = threads.clamp(1, s.replications.max(1) as usize) as u64;
+    Estimate {
+        per_world,
+        results,
+        total: parallel * per_world + results,
+        edges,
+    }
+}
+
+/// Refuses a run whose estimate exceeds the memory this machine has available, or whose
+/// graph is too large for 32-bit adjacency offsets.
+pub fn refuse_if_too_big(v: &Validated, estimate: &Estimate) -> Result<(), Error> {
+    if estimate.edges * 2 >= u64::from(u32::MAX) {
+        return Err(InputError::new(format!(
+            "about {} edges exceed floodsim's limit of 2^31 edges per overlay",
+            estimate.edges
+        ))
+        .in_file(&v.file)
+        .at("network")
+        .fix("use fewer nodes or a lower degree")
+        .into());
+    }
+    if let Some(available) = available_memory_bytes() {
+        if estimate.total > available {
+            return Err(InputError::new(format!(
+                "this scenario needs about {} of memory but only {} is available",
+                human_bytes(estimate.total),
+                human_bytes(available)
+            ))
+            .in_file(&v.file)
+            .at("network.nodes")
+            .fix("use fewer nodes, fewer queries or replications, or fewer --jobs")
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// Memory available to new allocations (Linux `MemAvailable`), if known.
+pub fn available_memory_bytes() -> Option<u64> {
+    meminfo_kib("/proc/meminfo", "MemAvailable:").map(|k| k * 1024)
+}
+
+/// This process's peak resident set size (Linux `VmHWM`), if known.
+pub fn peak_rss_bytes() -> Option<u64> {
+    meminfo_kib("/proc/self/status", "VmHWM:").map(|k| k * 1024)
+}
+
+fn meminfo_kib(file: &str, key: &str) -> Option<u64> {
+    let text = std::fs::read_to_string(file).ok()?;
+    let line = text.lines().find(|l| l.starts_with(key))?;
+    line[key.len()..].trim().trim_end_matches("kB").trim().parse().ok()
+}
+
+/// `1536` -> `1.5 KiB`.
+pub fn human_bytes(bytes: u64) -> String {
+    let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < units.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", units[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn human_bytes_scales() {
+        assert_eq!(human_bytes(512), "512 B");
+        assert_eq!(human_bytes(1536), "1.5 KiB");
+        assert_eq!(human_bytes(3 << 30), "3.0 GiB");
+    }
+
+    #[test]
+    fn this_machine_reports_memory() {
+        if cfg!(target_os = "linux") {
+            assert!(available_memory_bytes().unwrap() > 1 << 20);
+            assert!(peak_rss_bytes().unwrap() > 1 << 10);
+        }
+    }
+}

@@ -1,0 +1,152 @@
+//! `floodsim run`: build each replica's world, run every variant on it, write the results.
+//!
+//! Replicas run in parallel, and so do the variants of a replica (they share one world).
+//! Results are gathered in (replica, variant) order whatever the thread count, so the output
+//! files are byte-identical for any `--jobs`.
+
+use crate::error::{Error, Result};
+use crate::metrics::{self, NetworkStats, QueryInfo, ReplicaResult};
+use crate::output::{self, ResultDir, run_json::RunInfo};
+use crate::resources;
+use crate::scenario::Validated;
+use crate::search;
+use crate::world::World;
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// How to run.
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    /// Result folder; `results/<name>/` when absent.
+    pub out: Option<PathBuf>,
+    /// Worker threads; all cores when absent.
+    pub jobs: Option<usize>,
+}
+
+/// What a finished run reports back.
+#[derive(Clone, Debug)]
+pub struct RunReport {
+    /// Where the results are.
+    pub dir: PathBuf,
+    /// Per-variant figures.
+    pub summary: metrics::Summary,
+    /// Timing and memory.
+    pub info: RunInfo,
+}
+
+/// The default result folder of a scenario.
+pub fn default_out(v: &Validated) -> PathBuf {
+    Path::new("results").join(&v.scenario.name)
+}
+
+/// Runs a validated scenario and writes its result folder atomically. `progress` is called
+/// with (queries simulated, queries in all) as the run advances.
+pub fn run(v: &Validated, opts: &RunOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<RunReport> {
+    let started = Instant::now();
+    let out = opts.out.clone().unwrap_or_else(|| default_out(v));
+    output::check_target(&out)?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.jobs.unwrap_or(0))
+        .build()
+        .map_err(|e| Error::Runtime(format!("cannot start worker threads: {e}")))?;
+    let threads = pool.current_num_threads();
+    let estimate = resources::estimate(v, threads);
+    resources::refuse_if_too_big(v, &estimate)?;
+
+    let s = &v.scenario;
+    let total_work = u64::from(s.replications) * s.variants.len() as u64 * u64::from(s.workload.queries);
+    let done = Mutex::new(0u64);
+    let timings = Mutex::new((Duration::ZERO, Duration::ZERO));
+    let replicas: Vec<ReplicaResult> = pool.install(|| {
+        (0..s.replications)
+            .into_par_iter()
+            .map(|replica| {
+                let t = Instant::now();
+                let world = World::build(v, replica)?;
+                let network = network_stats(&world);
+                timings.lock().expect("timing lock").0 += t.elapsed();
+                let runs = s
+                    .variants
+                    .par_iter()
+                    .map(|variant| {
+                        let t = Instant::now();
+                        let mut last = 0;
+                        let run = search::run_variant(s, variant, &world, &mut |n| {
+                            let mut d = done.lock().expect("progress lock");
+                            *d += n - last;
+                            last = n;
+                            progress(*d, total_work);
+                        });
+                        timings.lock().expect("timing lock").1 += t.elapsed();
+                        run
+                    })
+                    .collect();
+                Ok(ReplicaResult {
+                    replica,
+                    network,
+                    queries: query_infos(&world),
+                    runs,
+                })
+            })
+            .collect::<Result<Vec<_>>>()
+    })?;
+
+    let names: Vec<String> = s.variants.iter().map(|x| x.name.clone()).collect();
+    let summary = metrics::summarize(&names, &replicas);
+    let window_us = crate::time::SimDuration::from_secs_f64(s.output.timeseries_window_s).micros();
+    let series = metrics::timeseries(&replicas, names.len(), window_us);
+    let (build, simulate) = *timings.lock().expect("timing lock");
+    let events: u64 = replicas.iter().flat_map(|r| &r.runs).map(|r| r.events).sum();
+
+    let dir = ResultDir::create(&out)?;
+    dir.write("summary.json", |w| output::summary_json::write(w, s, &summary))?;
+    dir.write("queries.csv", |w| output::queries_csv::write(w, &names, &replicas))?;
+    dir.write("timeseries.csv", |w| output::timeseries_csv::write(w, &names, &series))?;
+    let info = RunInfo {
+        floodsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        scenario_file: v.file.display().to_string(),
+        seed: s.seed,
+        wall_seconds: started.elapsed().as_secs_f64(),
+        build_seconds: build.as_secs_f64(),
+        simulate_seconds: simulate.as_secs_f64(),
+        events,
+        events_per_second: events as f64 / simulate.as_secs_f64().max(1e-9),
+        peak_rss_bytes: resources::peak_rss_bytes(),
+        estimated_peak_bytes: estimate.total,
+        threads,
+    };
+    dir.write("run.json", |w| output::run_json::write(w, &info))?;
+    let dir = dir.commit()?;
+    Ok(RunReport { dir, summary, info })
+}
+
+fn network_stats(world: &World) -> NetworkStats {
+    let g = &world.overlay;
+    let c = g.components();
+    NetworkStats {
+        nodes: g.node_count(),
+        edges: g.edge_count(),
+        mean_degree: g.mean_degree(),
+        components: c.count,
+        largest_component: c.largest,
+    }
+}
+
+fn query_infos(world: &World) -> Vec<QueryInfo> {
+    world
+        .queries
+        .iter()
+        .map(|q| {
+            let holders = world.content.holders(q.object);
+            let own = u32::from(holders.binary_search(&q.source).is_ok());
+            QueryInfo {
+                issued_us: q.issued.micros(),
+                source: world.overlay.label(q.source),
+                object: q.object,
+                replicas_online: holders.len() as u32 - own,
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,234 @@
+//! Scenario files: the typed schema, loading (TOML or JSON, with `--set` overrides) and
+//! validation, as separate steps.
+//!
+//! [`load`] reads a file into a [`Scenario`] (syntax and types only; unknown keys are errors
+//! that name their field path); [`Scenario::validate`] then checks values and relations and
+//! yields a [`Validated`] scenario, the only form the simulator accepts. The same structs,
+//! with every default filled in, are written back as the resolved scenario in `summary.json`.
+
+mod load;
+mod validate;
+
+pub use load::{Override, load, parse_override};
+pub use validate::Validated;
+
+use serde::{Deserialize, Serialize};
+
+/// The only schema version this release reads.
+pub const SCHEMA_VERSION: u32 = 1;
+/// The seed used when a scenario names none.
+pub const DEFAULT_SEED: u64 = 1;
+
+/// A whole scenario file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Must be 1.
+    pub schema_version: u32,
+    /// Names the results folder, `results/<name>/`.
+    pub name: String,
+    /// The master seed every random stream derives from.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// Independent worlds (topology, content, workload), aggregated together.
+    #[serde(default = "one")]
+    pub replications: u32,
+    /// The overlay and its links.
+    pub network: Network,
+    /// Objects, their popularity and their replicas.
+    pub content: Content,
+    /// The query stream.
+    pub workload: Workload,
+    /// The search strategies compared on the same world.
+    #[serde(rename = "variant")]
+    pub variants: Vec<Variant>,
+    /// What to write besides the standard files.
+    #[serde(default)]
+    pub output: Output,
+}
+
+fn default_seed() -> u64 {
+    DEFAULT_SEED
+}
+fn one() -> u32 {
+    1
+}
+
+/// `[network]`
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Network {
+    /// Node count of a generated topology; omitted for `file` topologies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nodes: Option<u32>,
+    /// How the overlay is built.
+    pub topology: Topology,
+    /// Per-message link latency.
+    #[serde(default)]
+    pub latency: Latency,
+}
+
+/// `network.topology`
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Topology {
+    /// G(n, p) with the given expected mean degree.
+    ErdosRenyi {
+        /// Expected mean degree, p·(n−1).
+        mean_degree: f64,
+    },
+    /// Every node has exactly `degree` neighbours.
+    RandomRegular {
+        /// The degree of every node.
+        degree: u32,
+    },
+    /// An edge list (SNAP format, optionally gzip-compressed).
+    File {
+        /// Path, relative to the scenario file's folder.
+        path: String,
+    },
+}
+
+/// `network.latency`, in milliseconds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Latency {
+    /// Every message takes `ms`.
+    Constant {
+        /// Milliseconds per message.
+        ms: f64,
+    },
+    /// Uniform on `[min_ms, max_ms]`, independently per message.
+    Uniform {
+        /// Smallest latency, ms.
+        min_ms: f64,
+        /// Largest latency, ms.
+        max_ms: f64,
+    },
+    /// Lognormal with the given median and log-scale spread, independently per message.
+    Lognormal {
+        /// Median latency, ms.
+        median_ms: f64,
+        /// Standard deviation of ln(latency).
+        sigma: f64,
+    },
+}
+
+impl Default for Latency {
+    fn default() -> Self {
+        Latency::Constant { ms: 50.0 }
+    }
+}
+
+/// `[content]`
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Content {
+    /// Objects in the catalogue (ranked 1..objects by popularity).
+    pub objects: u32,
+    /// How queries pick among the catalogue.
+    #[serde(default)]
+    pub popularity: Popularity,
+    /// How many copies each catalogue object has.
+    pub replication: Replication,
+    /// Extra objects with few copies, queried with `workload.rare_fraction`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rare: Option<Rare>,
+}
+
+/// `content.popularity`
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Popularity {
+    /// Every object equally likely.
+    #[default]
+    Uniform,
+    /// Object of rank i with probability ∝ 1/i^exponent.
+    Zipf {
+        /// The Zipf exponent (0 gives uniform).
+        exponent: f64,
+    },
+}
+
+/// `content.replication`
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Replication {
+    /// Every object has the same number of copies on distinct random nodes.
+    Uniform {
+        /// Copies per object.
+        copies: u32,
+    },
+}
+
+/// `content.rare`
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rare {
+    /// Number of rare objects.
+    pub objects: u32,
+    /// Copies of each rare object.
+    pub copies: u32,
+}
+
+/// `[workload]`
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Workload {
+    /// Queries per replica.
+    pub queries: u32,
+    /// Poisson arrival rate, queries per second.
+    pub rate_per_s: f64,
+    /// Share of queries aimed at the rare objects.
+    #[serde(default)]
+    pub rare_fraction: f64,
+    /// Hits arriving later than this after the query was issued do not count.
+    #[serde(default = "default_timeout")]
+    pub timeout_s: f64,
+}
+
+fn default_timeout() -> f64 {
+    30.0
+}
+
+/// One `[[variant]]`: a search strategy run on the shared world.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Variant {
+    /// Unique name, used in every output row and in `--set variant.NAME.…`.
+    pub name: String,
+    /// The search strategy.
+    pub search: Search,
+}
+
+/// `variant.search`
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Search {
+    /// Gnutella 0.4 flooding with GUID de-duplication.
+    Flooding {
+        /// Time-to-live: how many overlay hops a query travels.
+        ttl: u32,
+    },
+}
+
+/// `[output]`
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Output {
+    /// Width of a `timeseries.csv` window, seconds.
+    #[serde(default = "default_window")]
+    pub timeseries_window_s: f64,
+}
+
+fn default_window() -> f64 {
+    60.0
+}
+
+impl Default for Output {
+    fn default() -> Self {
+        Output {
+            timeseries_window_s: default_window(),
+        }
+    }
+}

@@ -1,0 +1,291 @@
+//! Value checks on a parsed scenario. Every problem names its field path and a fix.
+
+use super::*;
+use crate::error::{Error, InputError};
+use std::path::{Path, PathBuf};
+
+/// A scenario whose values passed every check, with its file paths resolved.
+#[derive(Clone, Debug)]
+pub struct Validated {
+    /// The checked scenario, defaults filled in.
+    pub scenario: Scenario,
+    /// The scenario file it came from.
+    pub file: PathBuf,
+    /// The edge list of a `file` topology, resolved against the scenario's folder.
+    pub topology_file: Option<PathBuf>,
+}
+
+/// Largest node count floodsim accepts (node ids are `u32`, one value is reserved).
+pub const MAX_NODES: u32 = u32::MAX - 1;
+/// Largest time-to-live (hop counts are stored in a byte).
+pub const MAX_TTL: u32 = 255;
+
+struct Checker {
+    file: PathBuf,
+    problems: Vec<InputError>,
+}
+
+impl Checker {
+    fn fail(&mut self, path: &str, problem: String, fix: impl Into<String>) {
+        self.problems.push(
+            InputError::new(problem)
+                .in_file(&self.file)
+                .at(path)
+                .fix(fix),
+        );
+    }
+
+    fn positive(&mut self, path: &str, value: f64) {
+        if !(value.is_finite() && value > 0.0) {
+            self.fail(path, format!("must be a positive number, got {value}"), "give a value > 0");
+        }
+    }
+
+    fn non_negative(&mut self, path: &str, value: f64) {
+        if !(value.is_finite() && value >= 0.0) {
+            self.fail(path, format!("must be a number >= 0, got {value}"), "give a value >= 0");
+        }
+    }
+
+    fn at_least_one(&mut self, path: &str, value: u32) {
+        if value == 0 {
+            self.fail(path, "must be at least 1, got 0".into(), "give a value >= 1");
+        }
+    }
+}
+
+impl Scenario {
+    /// Checks every value and relation; returns all problems at once.
+    pub fn validate(self, file: &Path) -> Result<Validated, Error> {
+        let mut c = Checker {
+            file: file.to_path_buf(),
+            problems: Vec::new(),
+        };
+        let s = &self;
+        if s.schema_version != SCHEMA_VERSION {
+            c.fail(
+                "schema_version",
+                format!("this floodsim reads schema_version {SCHEMA_VERSION}, the file says {}", s.schema_version),
+                format!("set schema_version = {SCHEMA_VERSION}"),
+            );
+        }
+        check_name(&mut c, "name", &s.name, "results/<name>/ folder");
+        if s.replications == 0 || s.replications > 100_000 {
+            c.fail(
+                "replications",
+                format!("must be between 1 and 100000, got {}", s.replications),
+                "give the number of independent worlds to simulate, e.g. replications = 5",
+            );
+        }
+        let nodes = check_network(&mut c, &s.network);
+        let topology_file = match &s.network.topology {
+            Topology::File { path } => {
+                let resolved = file.parent().unwrap_or(Path::new(".")).join(path);
+                if !resolved.is_file() {
+                    c.fail(
+                        "network.topology.path",
+                        format!("no such file: {}", resolved.display()),
+                        "give the edge list's path relative to the scenario file's folder",
+                    );
+                }
+                Some(resolved)
+            }
+            _ => None,
+        };
+        check_content(&mut c, &s.content, nodes);
+        check_workload(&mut c, &s.workload, s.content.rare.is_some());
+        check_variants(&mut c, &s.variants);
+        c.positive("output.timeseries_window_s", s.output.timeseries_window_s);
+        if c.problems.is_empty() {
+            Ok(Validated {
+                scenario: self,
+                file: file.to_path_buf(),
+                topology_file,
+            })
+        } else {
+            Err(Error::Input(c.problems))
+        }
+    }
+}
+
+fn check_name(c: &mut Checker, path: &str, name: &str, used_for: &str) {
+    let ok = !name.is_empty()
+        && name.len() <= 100
+        && name
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '-' | '_' | '.'))
+        && !name.starts_with('.');
+    if !ok {
+        c.fail(
+            path,
+            format!("{name:?} is not a usable name (it is used for the {used_for})"),
+            "use 1-100 letters, digits, '-', '_' or '.', not starting with '.'",
+        );
+    }
+}
+
+/// Checks `[network]`; returns the node count when it is known before loading files.
+fn check_network(c: &mut Checker, n: &Network) -> Option<u32> {
+    let nodes = match (&n.topology, n.nodes) {
+        (Topology::File { .. }, Some(_)) => {
+            c.fail(
+                "network.nodes",
+                "a file topology takes its nodes from the file".into(),
+                "remove network.nodes",
+            );
+            None
+        }
+        (Topology::File { .. }, None) => None,
+        (_, None) => {
+            c.fail(
+                "network.nodes",
+                "missing: generated topologies need a node count".into(),
+                "add e.g. nodes = 10000 under [network]",
+            );
+            None
+        }
+        (_, Some(v)) if !(2..=MAX_NODES).contains(&v) => {
+            c.fail(
+                "network.nodes",
+                format!("must be between 2 and {MAX_NODES}, got {v}"),
+                "give the number of peers, e.g. nodes = 10000",
+            );
+            None
+        }
+        (_, Some(v)) => Some(v),
+    };
+    match &n.topology {
+        Topology::RandomRegular { degree } => {
+            c.at_least_one("network.topology.degree", *degree);
+            if let Some(nodes) = nodes {
+                if *degree >= nodes {
+                    c.fail(
+                        "network.topology.degree",
+                        format!("degree {degree} needs more than {degree} nodes, there are {nodes}"),
+                        "lower the degree below network.nodes",
+                    );
+                } else if (u64::from(nodes) * u64::from(*degree)) % 2 == 1 {
+                    c.fail(
+                        "network.topology.degree",
+                        format!("nodes × degree = {nodes} × {degree} is odd, so no {degree}-regular graph exists"),
+                        "make nodes × degree even (an even degree always works)",
+                    );
+                }
+            }
+        }
+        Topology::ErdosRenyi { mean_degree } => {
+            c.positive("network.topology.mean_degree", *mean_degree);
+            if let Some(nodes) = nodes {
+                if *mean_degree > f64::from(nodes - 1) {
+                    c.fail(
+                        "network.topology.mean_degree",
+                        format!("{mean_degree} exceeds nodes − 1 = {}", nodes - 1),
+                        "give a mean degree below the node count",
+                    );
+                }
+            }
+        }
+        Topology::File { .. } => {}
+    }
+    match &n.latency {
+        Latency::Constant { ms } => c.non_negative("network.latency.ms", *ms),
+        Latency::Uniform { min_ms, max_ms } => {
+            c.non_negative("network.latency.min_ms", *min_ms);
+            c.non_negative("network.latency.max_ms", *max_ms);
+            if min_ms > max_ms {
+                c.fail(
+                    "network.latency.max_ms",
+                    format!("max_ms {max_ms} is below min_ms {min_ms}"),
+                    "make min_ms <= max_ms",
+                );
+            }
+        }
+        Latency::Lognormal { median_ms, sigma } => {
+            c.positive("network.latency.median_ms", *median_ms);
+            c.non_negative("network.latency.sigma", *sigma);
+            if *sigma > 5.0 {
+                c.fail(
+                    "network.latency.sigma",
+                    format!("sigma {sigma} makes latencies span over four orders of magnitude"),
+                    "use sigma <= 5 (measured Internet paths fit about 0.2-1)",
+                );
+            }
+        }
+    }
+    nodes
+}
+
+fn check_content(c: &mut Checker, content: &Content, nodes: Option<u32>) {
+    c.at_least_one("content.objects", content.objects);
+    if let Popularity::Zipf { exponent } = content.popularity {
+        c.non_negative("content.popularity.exponent", exponent);
+    }
+    let copies_fit = |c: &mut Checker, path: &str, copies: u32| {
+        c.at_least_one(path, copies);
+        if let Some(n) = nodes.filter(|&n| copies > n) {
+            c.fail(
+                path,
+                format!("{copies} copies cannot sit on distinct nodes of a {n}-node network"),
+                format!("give at most {n} copies"),
+            );
+        }
+    };
+    match content.replication {
+        Replication::Uniform { copies } => copies_fit(c, "content.replication.copies", copies),
+    }
+    if let Some(rare) = &content.rare {
+        c.at_least_one("content.rare.objects", rare.objects);
+        copies_fit(c, "content.rare.copies", rare.copies);
+        if u64::from(content.objects) + u64::from(rare.objects) > u64::from(u32::MAX) {
+            c.fail("content.rare.objects", "too many objects in all".into(), "use fewer objects");
+        }
+    }
+}
+
+fn check_workload(c: &mut Checker, w: &Workload, has_rare: bool) {
+    c.at_least_one("workload.queries", w.queries);
+    c.positive("workload.rate_per_s", w.rate_per_s);
+    c.positive("workload.timeout_s", w.timeout_s);
+    if !(0.0..=1.0).contains(&w.rare_fraction) {
+        c.fail(
+            "workload.rare_fraction",
+            format!("must be a share between 0 and 1, got {}", w.rare_fraction),
+            "e.g. rare_fraction = 0.1 sends 10% of queries to rare objects",
+        );
+    } else if w.rare_fraction > 0.0 && !has_rare {
+        c.fail(
+            "workload.rare_fraction",
+            format!("{} of queries should target rare objects, but [content.rare] is absent", w.rare_fraction),
+            "add content.rare = { objects = 100, copies = 1 } or set rare_fraction = 0",
+        );
+    }
+}
+
+fn check_variants(c: &mut Checker, variants: &[Variant]) {
+    if variants.is_empty() {
+        c.fail(
+            "variant",
+            "no [[variant]] is given, so there is nothing to simulate".into(),
+            "add e.g. [[variant]] name = \"flood\" search = { kind = \"flooding\", ttl = 7 }",
+        );
+    }
+    for (i, v) in variants.iter().enumerate() {
+        let path = format!("variant[{i}].name");
+        check_name(c, &path, &v.name, "variant column of every output");
+        if variants[..i].iter().any(|w| w.name == v.name) {
+            c.fail(
+                &path,
+                format!("the variant name {:?} is used twice", v.name),
+                "give every [[variant]] its own name",
+            );
+        }
+        let Search::Flooding { ttl } = v.search;
+        if !(1..=MAX_TTL).contains(&ttl) {
+            c.fail(
+                &format!("variant.{}.search.ttl", v.name),
+                format!("must be between 1 and {MAX_TTL}, got {ttl}"),
+                "Gnutella clients used ttl = 7; the spec discourages more",
+            );
+        }
+    }
+}

@@ -1,0 +1,66 @@
+//! One replica's world: overlay, content and query stream, each from its own random stream.
+
+use crate::content::Content;
+use crate::error::{Error, InputError};
+use crate::rng::{StreamKind, stream};
+use crate::scenario::{Topology, Validated};
+use crate::topology::{self, Overlay};
+use crate::workload::{self, Query};
+
+/// Everything the variants of one replica share.
+#[derive(Clone, Debug)]
+pub struct World {
+    /// The replica this world belongs to.
+    pub replica: u32,
+    /// The overlay graph.
+    pub overlay: Overlay,
+    /// Objects and their replicas.
+    pub content: Content,
+    /// The queries, in issue order.
+    pub queries: Vec<Query>,
+}
+
+impl World {
+    /// Builds replica `replica` of a validated scenario.
+    pub fn build(v: &Validated, replica: u32) -> Result<World, Error> {
+        let s = &v.scenario;
+        let rng = |kind| stream(s.seed, replica, kind, 0);
+        let overlay = build_overlay(v, &mut rng(StreamKind::Topology))?;
+        let nodes = overlay.node_count();
+        if let Some(copies) = largest_copies(s).filter(|&c| c > nodes) {
+            return Err(InputError::new(format!(
+                "objects need {copies} copies on distinct nodes, but the overlay has {nodes} nodes"
+            ))
+            .in_file(&v.file)
+            .at("content")
+            .fix(format!("give at most {nodes} copies"))
+            .into());
+        }
+        let content = Content::place(&s.content, nodes, &mut rng(StreamKind::Content));
+        let queries = workload::generate(&s.workload, nodes, &content, &mut rng(StreamKind::Workload));
+        Ok(World {
+            replica,
+            overlay,
+            content,
+            queries,
+        })
+    }
+}
+
+/// Builds the overlay of a validated scenario from the given topology stream.
+pub fn build_overlay(v: &Validated, rng: &mut crate::rng::SimRng) -> Result<Overlay, Error> {
+    let nodes = v.scenario.network.nodes.unwrap_or(0);
+    Ok(match &v.scenario.network.topology {
+        Topology::RandomRegular { degree } => topology::random_regular(nodes, *degree, rng),
+        Topology::ErdosRenyi { mean_degree } => topology::erdos_renyi(nodes, *mean_degree, rng),
+        Topology::File { .. } => {
+            let path = v.topology_file.as_ref().expect("validated file topology");
+            topology::load_edge_list(path)?
+        }
+    })
+}
+
+fn largest_copies(s: &crate::scenario::Scenario) -> Option<u32> {
+    let crate::scenario::Replication::Uniform { copies } = s.content.replication;
+    Some(copies.max(s.content.rare.as_ref().map_or(0, |r| r.copies)))
+}
