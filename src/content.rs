@@ -174,7 +174,10 @@ mod tests {
             objects: 50,
             popularity: Popularity::Uniform,
             replication: Replication::Uniform { copies: 100 },
-            rare: Some(scenario::Rare { objects: 5, copies: 1 }),
+            rare: Some(scenario::Rare {
+                objects: 5,
+                copies: 1,
+            }),
         };
         let c = Content::place(&spec, 1000, &mut stream(1, 0, StreamKind::Content, 0));
         assert_eq!(c.objects(), 55);

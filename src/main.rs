@@ -49,7 +49,9 @@ enum Command {
         quiet: bool,
     },
     /// Check a scenario (keys, types, values, input files, memory) without running it.
-    #[command(after_help = "Example:\n  floodsim validate scenarios/quickstart.toml --set network.nodes=1000000")]
+    #[command(
+        after_help = "Example:\n  floodsim validate scenarios/quickstart.toml --set network.nodes=1000000"
+    )]
     Validate {
         #[command(flatten)]
         input: ScenarioArgs,
@@ -101,6 +103,12 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(Error::Input(problems)) => {
+            for p in &problems {
+                eprintln!("error: {p}");
+            }
+            ExitCode::from(2)
+        }
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(e.exit_code() as u8)
@@ -108,7 +116,12 @@ fn main() -> ExitCode {
     }
 }
 
-fn run_command(input: &ScenarioArgs, out: Option<PathBuf>, jobs: Option<usize>, quiet: bool) -> Result<(), Error> {
+fn run_command(
+    input: &ScenarioArgs,
+    out: Option<PathBuf>,
+    jobs: Option<usize>,
+    quiet: bool,
+) -> Result<(), Error> {
     let validated = input.load()?;
     let bar = Progress::new(!quiet && std::io::stderr().is_terminal());
     let opts = run::RunOptions { out, jobs };
@@ -127,7 +140,8 @@ fn print_report(report: &run::RunReport) {
     );
     for v in &report.summary.variants {
         let opt = |d: &Option<floodsim::metrics::Distribution>| {
-            d.as_ref().map_or("-".to_string(), |d| format!("{:.2}", d.mean))
+            d.as_ref()
+                .map_or("-".to_string(), |d| format!("{:.2}", d.mean))
         };
         println!(
             "{:<16} {:>8} {:>8.1}% {:>13.1} {:>11} {:>12}",
@@ -152,7 +166,12 @@ fn validate_command(input: &ScenarioArgs) -> Result<(), Error> {
     let v = input.load()?;
     if let Some(path) = &v.topology_file {
         let g = floodsim::topology::load_edge_list(path)?;
-        println!("{}: {} nodes, {} edges", path.display(), g.node_count(), g.edge_count());
+        println!(
+            "{}: {} nodes, {} edges",
+            path.display(),
+            g.node_count(),
+            g.edge_count()
+        );
     }
     let estimate = resources::estimate(&v, rayon::current_num_threads());
     resources::refuse_if_too_big(&v, &estimate)?;
@@ -190,9 +209,11 @@ impl Progress {
         let bar = slot.get_or_insert_with(|| {
             let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
             bar.set_style(
-                ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} queries ({per_sec}, ETA {eta})")
-                    .expect("valid template")
-                    .progress_chars("=> "),
+                ProgressStyle::with_template(
+                    "{elapsed_precise} [{bar:40}] {pos}/{len} queries ({per_sec}, ETA {eta})",
+                )
+                .expect("valid template")
+                .progress_chars("=> "),
             );
             bar
         });

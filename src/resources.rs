@@ -47,8 +47,14 @@ pub fn estimate(v: &Validated, threads: usize) -> Estimate {
     };
     let graph = 4 * (nodes + 1) + 8 * edges;
     let Replication::Uniform { copies } = s.content.replication;
-    let rare = s.content.rare.as_ref().map_or(0, |r| u64::from(r.objects) * u64::from(r.copies));
-    let content = 16 * u64::from(s.content.objects) + 4 * u64::from(s.content.objects) * u64::from(copies) + 4 * rare;
+    let rare = s
+        .content
+        .rare
+        .as_ref()
+        .map_or(0, |r| u64::from(r.objects) * u64::from(r.copies));
+    let content = 16 * u64::from(s.content.objects)
+        + 4 * u64::from(s.content.objects) * u64::from(copies)
+        + 4 * rare;
     let queries = u64::from(s.workload.queries);
     let workload = 16 * queries;
     let per_variant: u64 = s
@@ -56,14 +62,17 @@ pub fn estimate(v: &Validated, threads: usize) -> Estimate {
         .iter()
         .map(|var| match var.search {
             Search::Flooding { .. } => {
-                CONCURRENT_SLOTS * 8 * nodes + 4 * nodes + EVENT_BYTES * 2 * edges
+                CONCURRENT_SLOTS * 8 * nodes
+                    + 4 * nodes
+                    + EVENT_BYTES * 2 * edges
                     + queries * size_of::<crate::metrics::QueryRecord>() as u64
             }
         })
         .max()
         .unwrap_or(0);
     let per_world = graph + build_scratch + content + workload + per_variant;
-    let record = (size_of::<crate::metrics::QueryRecord>() + size_of::<crate::metrics::QueryInfo>()) as u64;
+    let record =
+        (size_of::<crate::metrics::QueryRecord>() + size_of::<crate::metrics::QueryInfo>()) as u64;
     let results = record * queries * s.variants.len() as u64 * u64::from(s.replications);
     let parallel = threads.clamp(1, s.replications.max(1) as usize) as u64;
     Estimate {
@@ -87,18 +96,18 @@ pub fn refuse_if_too_big(v: &Validated, estimate: &Estimate) -> Result<(), Error
         .fix("use fewer nodes or a lower degree")
         .into());
     }
-    if let Some(available) = available_memory_bytes() {
-        if estimate.total > available {
-            return Err(InputError::new(format!(
-                "this scenario needs about {} of memory but only {} is available",
-                human_bytes(estimate.total),
-                human_bytes(available)
-            ))
-            .in_file(&v.file)
-            .at("network.nodes")
-            .fix("use fewer nodes, fewer queries or replications, or fewer --jobs")
-            .into());
-        }
+    if let Some(available) = available_memory_bytes()
+        && estimate.total > available
+    {
+        return Err(InputError::new(format!(
+            "this scenario needs about {} of memory but only {} is available",
+            human_bytes(estimate.total),
+            human_bytes(available)
+        ))
+        .in_file(&v.file)
+        .at("network.nodes")
+        .fix("use fewer nodes, fewer queries or replications, or fewer --jobs")
+        .into());
     }
     Ok(())
 }
@@ -116,7 +125,12 @@ pub fn peak_rss_bytes() -> Option<u64> {
 fn meminfo_kib(file: &str, key: &str) -> Option<u64> {
     let text = std::fs::read_to_string(file).ok()?;
     let line = text.lines().find(|l| l.starts_with(key))?;
-    line[key.len()..].trim().trim_end_matches("kB").trim().parse().ok()
+    line[key.len()..]
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()
 }
 
 /// `1536` -> `1.5 KiB`.

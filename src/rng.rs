@@ -145,12 +145,19 @@ mod tests {
     fn first_outputs_are_pinned() {
         let mut t = stream(1, 0, StreamKind::Topology, 0);
         let got: Vec<u64> = (0..3).map(|_| t.next_u64()).collect();
-        assert_eq!(got, PINNED_TOPOLOGY_1_0, "ChaCha8 stream (1, 0, topology) changed");
+        assert_eq!(
+            got, PINNED_TOPOLOGY_1_0,
+            "ChaCha8 stream (1, 0, topology) changed"
+        );
         let mut w = stream(1, 0, StreamKind::Workload, 0);
         assert_eq!(w.below(1000), PINNED_WORKLOAD_BELOW_1000);
     }
 
-    const PINNED_TOPOLOGY_1_0: [u64; 3] = [6829042466298222947, 16306084028012037189, 890783434597203243];
+    const PINNED_TOPOLOGY_1_0: [u64; 3] = [
+        6829042466298222947,
+        16306084028012037189,
+        890783434597203243,
+    ];
     const PINNED_WORKLOAD_BELOW_1000: u64 = 996;
 
     #[test]

@@ -43,7 +43,11 @@ pub fn default_out(v: &Validated) -> PathBuf {
 
 /// Runs a validated scenario and writes its result folder atomically. `progress` is called
 /// with (queries simulated, queries in all) as the run advances.
-pub fn run(v: &Validated, opts: &RunOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<RunReport> {
+pub fn run(
+    v: &Validated,
+    opts: &RunOptions,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Result<RunReport> {
     let started = Instant::now();
     let out = opts.out.clone().unwrap_or_else(|| default_out(v));
     output::check_target(&out)?;
@@ -56,7 +60,8 @@ pub fn run(v: &Validated, opts: &RunOptions, progress: &(dyn Fn(u64, u64) + Sync
     resources::refuse_if_too_big(v, &estimate)?;
 
     let s = &v.scenario;
-    let total_work = u64::from(s.replications) * s.variants.len() as u64 * u64::from(s.workload.queries);
+    let total_work =
+        u64::from(s.replications) * s.variants.len() as u64 * u64::from(s.workload.queries);
     let done = Mutex::new(0u64);
     let timings = Mutex::new((Duration::ZERO, Duration::ZERO));
     let replicas: Vec<ReplicaResult> = pool.install(|| {
@@ -98,12 +103,22 @@ pub fn run(v: &Validated, opts: &RunOptions, progress: &(dyn Fn(u64, u64) + Sync
     let window_us = crate::time::SimDuration::from_secs_f64(s.output.timeseries_window_s).micros();
     let series = metrics::timeseries(&replicas, names.len(), window_us);
     let (build, simulate) = *timings.lock().expect("timing lock");
-    let events: u64 = replicas.iter().flat_map(|r| &r.runs).map(|r| r.events).sum();
+    let events: u64 = replicas
+        .iter()
+        .flat_map(|r| &r.runs)
+        .map(|r| r.events)
+        .sum();
 
     let dir = ResultDir::create(&out)?;
-    dir.write("summary.json", |w| output::summary_json::write(w, s, &summary))?;
-    dir.write("queries.csv", |w| output::queries_csv::write(w, &names, &replicas))?;
-    dir.write("timeseries.csv", |w| output::timeseries_csv::write(w, &names, &series))?;
+    dir.write("summary.json", |w| {
+        output::summary_json::write(w, s, &summary)
+    })?;
+    dir.write("queries.csv", |w| {
+        output::queries_csv::write(w, &names, &replicas)
+    })?;
+    dir.write("timeseries.csv", |w| {
+        output::timeseries_csv::write(w, &names, &series)
+    })?;
     let info = RunInfo {
         floodsim_version: env!("CARGO_PKG_VERSION").to_string(),
         scenario_file: v.file.display().to_string(),

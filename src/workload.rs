@@ -21,7 +21,12 @@ pub struct Query {
 /// (the first query arrives after one gap), a source uniform over the nodes, and a target
 /// that is a uniform rare object with probability `rare_fraction`, else a catalogue object
 /// drawn by popularity.
-pub fn generate(spec: &scenario::Workload, nodes: u32, content: &Content, rng: &mut SimRng) -> Vec<Query> {
+pub fn generate(
+    spec: &scenario::Workload,
+    nodes: u32,
+    content: &Content,
+    rng: &mut SimRng,
+) -> Vec<Query> {
     let rare = content.objects() - content.catalogue();
     let mut now = SimTime::ZERO;
     (0..spec.queries)

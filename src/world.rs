@@ -37,7 +37,8 @@ impl World {
             .into());
         }
         let content = Content::place(&s.content, nodes, &mut rng(StreamKind::Content));
-        let queries = workload::generate(&s.workload, nodes, &content, &mut rng(StreamKind::Workload));
+        let queries =
+            workload::generate(&s.workload, nodes, &content, &mut rng(StreamKind::Workload));
         Ok(World {
             replica,
             overlay,

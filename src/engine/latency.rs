@@ -64,13 +64,19 @@ mod tests {
     #[test]
     fn samples_stay_in_range_and_match_the_median() {
         let mut rng = stream(1, 0, StreamKind::Latency, 0);
-        let u = LatencyModel::new(&scenario::Latency::Uniform { min_ms: 10.0, max_ms: 20.0 });
+        let u = LatencyModel::new(&scenario::Latency::Uniform {
+            min_ms: 10.0,
+            max_ms: 20.0,
+        });
         let draws: Vec<u64> = (0..10_000).map(|_| u.sample(&mut rng).micros()).collect();
         assert!(draws.iter().all(|&d| (10_000..=20_000).contains(&d)));
         let mean = draws.iter().sum::<u64>() as f64 / 10_000.0;
         // Uniform on 10..20 ms: sd 2.89 ms, so the mean's sd is 0.029 ms; allow 5 sd.
         assert!((mean - 15_000.0).abs() < 145.0, "mean {mean}");
-        let l = LatencyModel::new(&scenario::Latency::Lognormal { median_ms: 40.0, sigma: 0.5 });
+        let l = LatencyModel::new(&scenario::Latency::Lognormal {
+            median_ms: 40.0,
+            sigma: 0.5,
+        });
         let mut d: Vec<u64> = (0..20_001).map(|_| l.sample(&mut rng).micros()).collect();
         d.sort_unstable();
         // The sample median's sd is sqrt(π/2)·σ·m/sqrt(n) ~ 0.18 ms here; allow over 5 sd.

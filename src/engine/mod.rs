@@ -29,10 +29,22 @@ pub trait Protocol {
     type Timer: Copy;
 
     /// The workload asks `source` to look for `object`.
-    fn start_query(&mut self, ctx: &mut Context<'_, Self>, query: QueryId, source: NodeId, object: ObjectId);
+    fn start_query(
+        &mut self,
+        ctx: &mut Context<'_, Self>,
+        query: QueryId,
+        source: NodeId,
+        object: ObjectId,
+    );
 
     /// A message from `from` arrives at `to`.
-    fn on_message(&mut self, ctx: &mut Context<'_, Self>, to: NodeId, from: NodeId, msg: Self::Message);
+    fn on_message(
+        &mut self,
+        ctx: &mut Context<'_, Self>,
+        to: NodeId,
+        from: NodeId,
+        msg: Self::Message,
+    );
 
     /// A timer set with [`Context::set_timer`] fires at `node`.
     fn on_timer(&mut self, _ctx: &mut Context<'_, Self>, _node: NodeId, _timer: Self::Timer) {}
@@ -86,12 +98,17 @@ impl<'a, P: Protocol + ?Sized> Context<'a, P> {
     #[inline]
     pub fn send(&mut self, from: NodeId, to: NodeId, msg: P::Message) {
         let at = self.now + self.latency.sample(self.latency_rng);
-        self.queue.push(at, EventClass::Delivery, Event::Deliver { to, from, msg });
+        self.queue
+            .push(at, EventClass::Delivery, Event::Deliver { to, from, msg });
     }
 
     /// Fires `timer` at `node` after `delay`.
     pub fn set_timer(&mut self, node: NodeId, delay: SimDuration, timer: P::Timer) {
-        self.queue.push(self.now + delay, EventClass::Timer, Event::Timer { node, timer });
+        self.queue.push(
+            self.now + delay,
+            EventClass::Timer,
+            Event::Timer { node, timer },
+        );
     }
 
     /// The protocol's own random stream.
@@ -162,7 +179,10 @@ pub fn simulate<P: Protocol>(
     let mut now = SimTime::ZERO;
     let mut events = 0u64;
     while let Some((time, event)) = queue.pop() {
-        assert!(time >= now, "simulated time ran backwards: {time} after {now}");
+        assert!(
+            time >= now,
+            "simulated time ran backwards: {time} after {now}"
+        );
         now = time;
         events += 1;
         let mut ctx = Context {
@@ -184,11 +204,15 @@ pub fn simulate<P: Protocol>(
             Event::QueryStart(q) => {
                 let next = q as usize + 1;
                 if let Some(query) = world.queries.get(next) {
-                    ctx.queue.push(query.issued, EventClass::QueryStart, Event::QueryStart(next as QueryId));
+                    ctx.queue.push(
+                        query.issued,
+                        EventClass::QueryStart,
+                        Event::QueryStart(next as QueryId),
+                    );
                 }
                 let query = world.queries[q as usize];
                 protocol.start_query(&mut ctx, q, query.source, query.object);
-                if next % 1024 == 0 {
+                if next.is_multiple_of(1024) {
                     progress(next as u64);
                 }
             }

@@ -135,7 +135,9 @@ fn summarize_variant(name: &str, v: usize, replicas: &[ReplicaResult]) -> Varian
         messages_per_query: dist(&|r| r.messages as f64),
         response_messages_per_query: dist(&|r| r.response_messages as f64),
         hops_to_first_hit: Distribution::of(
-            records().filter_map(|r| r.first_hit_hops.map(f64::from)).collect(),
+            records()
+                .filter_map(|r| r.first_hit_hops.map(f64::from))
+                .collect(),
         ),
         time_to_first_hit_ms: Distribution::of(
             records()
@@ -150,7 +152,9 @@ fn summarize_variant(name: &str, v: usize, replicas: &[ReplicaResult]) -> Varian
     }
 }
 
-fn by_replicas<'a>(pairs: impl Iterator<Item = (&'a QueryInfo, &'a QueryRecord)>) -> Vec<ByReplicas> {
+fn by_replicas<'a>(
+    pairs: impl Iterator<Item = (&'a QueryInfo, &'a QueryRecord)>,
+) -> Vec<ByReplicas> {
     #[derive(Default, Clone)]
     struct Acc {
         queries: u64,
@@ -208,7 +212,11 @@ pub struct TimeseriesRow {
 
 /// Windows of `window_us` from time zero up to the last query, per variant and replica.
 /// Messages are attributed to the window in which their query was issued.
-pub fn timeseries(replicas: &[ReplicaResult], variants: usize, window_us: u64) -> Vec<TimeseriesRow> {
+pub fn timeseries(
+    replicas: &[ReplicaResult],
+    variants: usize,
+    window_us: u64,
+) -> Vec<TimeseriesRow> {
     let window_us = window_us.max(1);
     let mut rows = Vec::new();
     for v in 0..variants {

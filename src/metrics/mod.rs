@@ -4,7 +4,9 @@
 mod aggregate;
 mod stats;
 
-pub use aggregate::{ByReplicas, NetworkStats, Summary, TimeseriesRow, VariantSummary, summarize, timeseries};
+pub use aggregate::{
+    ByReplicas, NetworkStats, Summary, TimeseriesRow, VariantSummary, summarize, timeseries,
+};
 pub use stats::{Distribution, wilson_interval};
 
 use crate::time::SimDuration;

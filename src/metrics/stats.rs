@@ -49,8 +49,16 @@ pub fn wilson_interval(successes: u64, trials: u64) -> [f64; 2] {
     let centre = (p + Z * Z / (2.0 * n)) / denom;
     let half = Z * (p * (1.0 - p) / n + Z * Z / (4.0 * n * n)).sqrt() / denom;
     // At 0 or n successes the bound is exactly 0 or 1; rounding would leave a few ulps.
-    let lo = if successes == 0 { 0.0 } else { (centre - half).max(0.0) };
-    let hi = if successes == trials { 1.0 } else { (centre + half).min(1.0) };
+    let lo = if successes == 0 {
+        0.0
+    } else {
+        (centre - half).max(0.0)
+    };
+    let hi = if successes == trials {
+        1.0
+    } else {
+        (centre + half).min(1.0)
+    };
     [lo, hi]
 }
 
@@ -72,7 +80,10 @@ mod tests {
     fn wilson_matches_the_textbook_value() {
         // 8 of 10: the Wilson 95% interval is [0.4902, 0.9433] (Newcombe 1998, Table I style).
         let [lo, hi] = wilson_interval(8, 10);
-        assert!((lo - 0.4902).abs() < 1e-4 && (hi - 0.9433).abs() < 1e-4, "{lo} {hi}");
+        assert!(
+            (lo - 0.4902).abs() < 1e-4 && (hi - 0.9433).abs() < 1e-4,
+            "{lo} {hi}"
+        );
         let [lo, hi] = wilson_interval(0, 50);
         assert_eq!(lo, 0.0);
         assert!((hi - 0.0714).abs() < 1e-4, "{hi}");

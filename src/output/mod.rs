@@ -60,19 +60,26 @@ impl ResultDir {
             .map_or("result".into(), |n| n.to_string_lossy().into_owned());
         let temp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
         if temp.exists() {
-            fs::remove_dir_all(&temp).map_err(|e| Error::io(&temp, "remove a stale temporary folder", e))?;
+            fs::remove_dir_all(&temp)
+                .map_err(|e| Error::io(&temp, "remove a stale temporary folder", e))?;
         }
         fs::create_dir(&temp).map_err(|e| Error::io(&temp, "create the folder", e))?;
         let dir = ResultDir {
             target: target.to_path_buf(),
             temp,
         };
-        dir.write(MARKER, |w| writeln!(w, "written by floodsim {}", env!("CARGO_PKG_VERSION")))?;
+        dir.write(MARKER, |w| {
+            writeln!(w, "written by floodsim {}", env!("CARGO_PKG_VERSION"))
+        })?;
         Ok(dir)
     }
 
     /// Writes one file of the result through a buffered writer.
-    pub fn write(&self, name: &str, body: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<(), Error> {
+    pub fn write(
+        &self,
+        name: &str,
+        body: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    ) -> Result<(), Error> {
         let path = self.temp.join(name);
         let file = fs::File::create(&path).map_err(|e| Error::io(&path, "create", e))?;
         let mut w = std::io::BufWriter::new(file);

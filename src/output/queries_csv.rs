@@ -25,7 +25,8 @@ pub fn write(w: &mut dyn Write, names: &[String], replicas: &[ReplicaResult]) ->
                     u8::from(rec.success()),
                     rec.hits,
                     rec.first_hit_hops.map_or(String::new(), |h| h.to_string()),
-                    rec.first_hit.map_or(String::new(), |d| format_micros_as_ms(d.micros())),
+                    rec.first_hit
+                        .map_or(String::new(), |d| format_micros_as_ms(d.micros())),
                     rec.messages,
                     rec.response_messages,
                     rec.duplicates,

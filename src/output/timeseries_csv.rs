@@ -5,7 +5,8 @@ use crate::metrics::TimeseriesRow;
 use std::io::{Result, Write};
 
 /// The header, in contract order.
-pub const HEADER: &str = "variant,replica,window_start_s,online_nodes,mean_degree,queries,success_rate,messages";
+pub const HEADER: &str =
+    "variant,replica,window_start_s,online_nodes,mean_degree,queries,success_rate,messages";
 
 /// Writes the rows as given; `success_rate` is empty for windows without queries.
 pub fn write(w: &mut dyn Write, names: &[String], rows: &[TimeseriesRow]) -> Result<()> {

@@ -23,8 +23,10 @@ pub fn parse_override(text: &str) -> Result<Override, InputError> {
     };
     let path = path.trim();
     if path.is_empty() || path.split('.').any(str::is_empty) {
-        return Err(InputError::new(format!("--set {text:?}: the key path is empty or has an empty part"))
-            .fix("write --set PATH=VALUE with a dotted path, e.g. --set variant.flood.search.ttl=5"));
+        return Err(InputError::new(format!(
+            "--set {text:?}: the key path is empty or has an empty part"
+        ))
+        .fix("write --set PATH=VALUE with a dotted path, e.g. --set variant.flood.search.ttl=5"));
     }
     let raw = raw.trim();
     let value = toml::from_str::<toml::Table>(&format!("v = {raw}"))
@@ -46,7 +48,9 @@ pub fn load(path: &Path, overrides: &[Override]) -> Result<Scenario, Error> {
             .in_file(path)
             .fix("check the path (scenario files end in .toml or .json)")
     })?;
-    let is_json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    let is_json = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
     let mut tree = if is_json {
         serde_json::from_str::<Value>(&text)
             .map_err(|e| InputError::new(format!("invalid JSON: {e}")).in_file(path))?
@@ -92,12 +96,11 @@ fn pretty_path(path: &str, names: &[Option<String>]) -> String {
     if path == "." || path.is_empty() {
         return "(top level)".to_string();
     }
-    if let Some(rest) = path.strip_prefix("variant[") {
-        if let Some((index, tail)) = rest.split_once(']') {
-            if let Some(Some(name)) = index.parse::<usize>().ok().and_then(|i| names.get(i)) {
-                return format!("variant.{name}{tail}");
-            }
-        }
+    if let Some(rest) = path.strip_prefix("variant[")
+        && let Some((index, tail)) = rest.split_once(']')
+        && let Some(Some(name)) = index.parse::<usize>().ok().and_then(|i| names.get(i))
+    {
+        return format!("variant.{name}{tail}");
     }
     path.to_string()
 }
@@ -174,7 +177,9 @@ mod tests {
         assert_eq!(parse_override("a=[1, 2]").unwrap().value, json!([1, 2]));
         assert_eq!(parse_override("a=hello").unwrap().value, json!("hello"));
         assert_eq!(
-            parse_override("a={ kind = \"constant\", ms = 20 }").unwrap().value,
+            parse_override("a={ kind = \"constant\", ms = 20 }")
+                .unwrap()
+                .value,
             json!({"kind": "constant", "ms": 20})
         );
         assert!(parse_override("novalue").is_err());
@@ -185,12 +190,20 @@ mod tests {
     fn overrides_address_variants_by_name() {
         let mut tree = json!({"network": {"nodes": 10},
             "variant": [{"name": "a", "search": {"ttl": 1}}, {"name": "b", "search": {"ttl": 2}}]});
-        apply(&mut tree, &parse_override("variant.b.search.ttl=9").unwrap()).unwrap();
+        apply(
+            &mut tree,
+            &parse_override("variant.b.search.ttl=9").unwrap(),
+        )
+        .unwrap();
         apply(&mut tree, &parse_override("network.nodes=20").unwrap()).unwrap();
         assert_eq!(tree["variant"][1]["search"]["ttl"], json!(9));
         assert_eq!(tree["variant"][0]["search"]["ttl"], json!(1));
         assert_eq!(tree["network"]["nodes"], json!(20));
-        let e = apply(&mut tree, &parse_override("variant.zz.search.ttl=1").unwrap()).unwrap_err();
+        let e = apply(
+            &mut tree,
+            &parse_override("variant.zz.search.ttl=1").unwrap(),
+        )
+        .unwrap_err();
         assert!(e.fix.unwrap().contains("a, b"));
         assert!(apply(&mut tree, &parse_override("network.nodes.x=1").unwrap()).is_err());
     }
@@ -198,7 +211,10 @@ mod tests {
     #[test]
     fn error_paths_name_variants() {
         let names = vec![Some("flood".to_string())];
-        assert_eq!(pretty_path("variant[0].search.ttl", &names), "variant.flood.search.ttl");
+        assert_eq!(
+            pretty_path("variant[0].search.ttl", &names),
+            "variant.flood.search.ttl"
+        );
         assert_eq!(pretty_path("network.nodes", &names), "network.nodes");
         assert_eq!(pretty_path(".", &names), "(top level)");
     }

@@ -37,19 +37,31 @@ impl Checker {
 
     fn positive(&mut self, path: &str, value: f64) {
         if !(value.is_finite() && value > 0.0) {
-            self.fail(path, format!("must be a positive number, got {value}"), "give a value > 0");
+            self.fail(
+                path,
+                format!("must be a positive number, got {value}"),
+                "give a value > 0",
+            );
         }
     }
 
     fn non_negative(&mut self, path: &str, value: f64) {
         if !(value.is_finite() && value >= 0.0) {
-            self.fail(path, format!("must be a number >= 0, got {value}"), "give a value >= 0");
+            self.fail(
+                path,
+                format!("must be a number >= 0, got {value}"),
+                "give a value >= 0",
+            );
         }
     }
 
     fn at_least_one(&mut self, path: &str, value: u32) {
         if value == 0 {
-            self.fail(path, "must be at least 1, got 0".into(), "give a value >= 1");
+            self.fail(
+                path,
+                "must be at least 1, got 0".into(),
+                "give a value >= 1",
+            );
         }
     }
 }
@@ -65,7 +77,10 @@ impl Scenario {
         if s.schema_version != SCHEMA_VERSION {
             c.fail(
                 "schema_version",
-                format!("this floodsim reads schema_version {SCHEMA_VERSION}, the file says {}", s.schema_version),
+                format!(
+                    "this floodsim reads schema_version {SCHEMA_VERSION}, the file says {}",
+                    s.schema_version
+                ),
                 format!("set schema_version = {SCHEMA_VERSION}"),
             );
         }
@@ -161,10 +176,12 @@ fn check_network(c: &mut Checker, n: &Network) -> Option<u32> {
                 if *degree >= nodes {
                     c.fail(
                         "network.topology.degree",
-                        format!("degree {degree} needs more than {degree} nodes, there are {nodes}"),
+                        format!(
+                            "degree {degree} needs more than {degree} nodes, there are {nodes}"
+                        ),
                         "lower the degree below network.nodes",
                     );
-                } else if (u64::from(nodes) * u64::from(*degree)) % 2 == 1 {
+                } else if !(u64::from(nodes) * u64::from(*degree)).is_multiple_of(2) {
                     c.fail(
                         "network.topology.degree",
                         format!("nodes × degree = {nodes} × {degree} is odd, so no {degree}-regular graph exists"),
@@ -175,14 +192,14 @@ fn check_network(c: &mut Checker, n: &Network) -> Option<u32> {
         }
         Topology::ErdosRenyi { mean_degree } => {
             c.positive("network.topology.mean_degree", *mean_degree);
-            if let Some(nodes) = nodes {
-                if *mean_degree > f64::from(nodes - 1) {
-                    c.fail(
-                        "network.topology.mean_degree",
-                        format!("{mean_degree} exceeds nodes − 1 = {}", nodes - 1),
-                        "give a mean degree below the node count",
-                    );
-                }
+            if let Some(nodes) = nodes
+                && *mean_degree > f64::from(nodes - 1)
+            {
+                c.fail(
+                    "network.topology.mean_degree",
+                    format!("{mean_degree} exceeds nodes − 1 = {}", nodes - 1),
+                    "give a mean degree below the node count",
+                );
             }
         }
         Topology::File { .. } => {}
@@ -237,7 +254,11 @@ fn check_content(c: &mut Checker, content: &Content, nodes: Option<u32>) {
         c.at_least_one("content.rare.objects", rare.objects);
         copies_fit(c, "content.rare.copies", rare.copies);
         if u64::from(content.objects) + u64::from(rare.objects) > u64::from(u32::MAX) {
-            c.fail("content.rare.objects", "too many objects in all".into(), "use fewer objects");
+            c.fail(
+                "content.rare.objects",
+                "too many objects in all".into(),
+                "use fewer objects",
+            );
         }
     }
 }
@@ -255,7 +276,10 @@ fn check_workload(c: &mut Checker, w: &Workload, has_rare: bool) {
     } else if w.rare_fraction > 0.0 && !has_rare {
         c.fail(
             "workload.rare_fraction",
-            format!("{} of queries should target rare objects, but [content.rare] is absent", w.rare_fraction),
+            format!(
+                "{} of queries should target rare objects, but [content.rare] is absent",
+                w.rare_fraction
+            ),
             "add content.rare = { objects = 100, copies = 1 } or set rare_fraction = 0",
         );
     }
@@ -284,7 +308,7 @@ fn check_variants(c: &mut Checker, variants: &[Variant]) {
             c.fail(
                 &format!("variant.{}.search.ttl", v.name),
                 format!("must be between 1 and {MAX_TTL}, got {ttl}"),
-                "Gnutella clients used ttl = 7; the spec discourages more",
+                "give a TTL from 1 to 255 (Gnutella clients used 7)",
             );
         }
     }

@@ -101,7 +101,15 @@ impl Flooding {
     }
 
     /// Sends query copies to every neighbour of `node` except `except`.
-    fn forward(&mut self, ctx: &mut Context<'_, Self>, slot: u32, node: NodeId, except: Option<NodeId>, ttl: u8, hops: u8) {
+    fn forward(
+        &mut self,
+        ctx: &mut Context<'_, Self>,
+        slot: u32,
+        node: NodeId,
+        except: Option<NodeId>,
+        ttl: u8,
+        hops: u8,
+    ) {
         let overlay = ctx.overlay();
         let s = &mut self.slots[slot as usize];
         for &next in overlay.neighbours(node) {
@@ -124,13 +132,25 @@ impl Protocol for Flooding {
     type Message = FloodMessage;
     type Timer = ();
 
-    fn start_query(&mut self, ctx: &mut Context<'_, Self>, query: QueryId, source: NodeId, object: ObjectId) {
+    fn start_query(
+        &mut self,
+        ctx: &mut Context<'_, Self>,
+        query: QueryId,
+        source: NodeId,
+        object: ObjectId,
+    ) {
         let slot = self.acquire(query, object, source);
         self.forward(ctx, slot, source, None, self.ttl, 1);
         self.release_if_done(slot);
     }
 
-    fn on_message(&mut self, ctx: &mut Context<'_, Self>, to: NodeId, from: NodeId, msg: FloodMessage) {
+    fn on_message(
+        &mut self,
+        ctx: &mut Context<'_, Self>,
+        to: NodeId,
+        from: NodeId,
+        msg: FloodMessage,
+    ) {
         match msg {
             FloodMessage::Query { slot, ttl, hops } => {
                 let s = &mut self.slots[slot as usize];

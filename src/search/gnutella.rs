@@ -16,7 +16,8 @@ pub const QUERY_BYTES: u32 = HEADER_BYTES + 2 + SEARCH_STRING_BYTES + 1;
 
 /// A QueryHit with one result: header + fixed part (hits 1, port 2, IP 4, speed 4) + result
 /// (index 4, size 4, file name + NUL, empty extension block NUL) + servent id 16 = 84 bytes.
-pub const QUERY_HIT_BYTES: u32 = HEADER_BYTES + (1 + 2 + 4 + 4) + (4 + 4 + FILE_NAME_BYTES + 1 + 1) + 16;
+pub const QUERY_HIT_BYTES: u32 =
+    HEADER_BYTES + (1 + 2 + 4 + 4) + (4 + 4 + FILE_NAME_BYTES + 1 + 1) + 16;
 
 #[cfg(test)]
 mod tests {

@@ -14,7 +14,12 @@ use crate::time::SimDuration;
 use crate::world::World;
 
 /// Runs one variant on one world with its own latency and protocol streams.
-pub fn run_variant(scenario: &Scenario, variant: &Variant, world: &World, progress: &mut dyn FnMut(u64)) -> VariantRun {
+pub fn run_variant(
+    scenario: &Scenario,
+    variant: &Variant,
+    world: &World,
+    progress: &mut dyn FnMut(u64),
+) -> VariantRun {
     let key = name_key(&variant.name);
     let setup = Setup {
         latency: LatencyModel::new(&scenario.network.latency),

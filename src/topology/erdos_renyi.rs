@@ -52,7 +52,10 @@ mod tests {
             .sum::<f64>()
             / f64::from(n);
         // Binomial variance (n-1)p(1-p) ~ 5.9997; the sample variance's sd ~ 0.07; allow 0.3.
-        assert!((var - k * (1.0 - k / f64::from(n - 1))).abs() < 0.3, "var {var}");
+        assert!(
+            (var - k * (1.0 - k / f64::from(n - 1))).abs() < 0.3,
+            "var {var}"
+        );
     }
 
     #[test]

@@ -70,7 +70,9 @@ fn parse(mut reader: impl BufRead, path: &Path) -> Result<Overlay, InputError> {
     labels.sort_unstable();
     labels.dedup();
     if labels.len() > u32::MAX as usize - 1 {
-        return Err(InputError::new("too many distinct nodes (the limit is 2^32 - 2)").in_file(path));
+        return Err(
+            InputError::new("too many distinct nodes (the limit is 2^32 - 2)").in_file(path),
+        );
     }
     let id = |label: u64| labels.binary_search(&label).expect("label collected") as NodeId;
     let edges: Vec<(NodeId, NodeId)> = raw.iter().map(|&(a, b)| (id(a), id(b))).collect();

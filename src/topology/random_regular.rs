@@ -27,9 +27,7 @@ fn try_pairing(nodes: u32, degree: u32, rng: &mut SimRng) -> Option<Overlay> {
         let start = a as usize * d;
         rows[start..start + fill[a as usize] as usize].contains(&b)
     };
-    let mut ends: Vec<NodeId> = (0..nodes)
-        .flat_map(|v| std::iter::repeat_n(v, d))
-        .collect();
+    let mut ends: Vec<NodeId> = (0..nodes).flat_map(|v| std::iter::repeat_n(v, d)).collect();
     let mut rejected = Vec::new();
     while !ends.is_empty() {
         rng.shuffle(&mut ends);
@@ -45,8 +43,7 @@ fn try_pairing(nodes: u32, degree: u32, rng: &mut SimRng) -> Option<Overlay> {
                 rejected.extend_from_slice(pair);
             }
         }
-        if !rejected.is_empty() && !has_valid_pair(&rejected, |a, b| adjacent(&rows, &fill, a, b))
-        {
+        if !rejected.is_empty() && !has_valid_pair(&rejected, |a, b| adjacent(&rows, &fill, a, b)) {
             return None;
         }
         std::mem::swap(&mut ends, &mut rejected);

@@ -1,0 +1,399 @@
+//! The command line: one test per class of bad input (exit code 2, a message that names the
+//! problem, and no result folder), plus the happy path and result-folder safety.
+
+mod common;
+use common::*;
+use std::path::Path;
+
+/// Runs `run` on `scenario` text with extra args and asserts a clean input error.
+fn assert_input_error(scenario: &str, extra: &[&str], expected: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "s.toml", scenario);
+    let mut args = vec!["run", "s.toml", "--out", "out"];
+    args.extend_from_slice(extra);
+    let o = floodsim(dir.path(), &args);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "exit code; stderr:\n{err}");
+    for needle in expected {
+        assert!(err.contains(needle), "stderr lacks {needle:?}:\n{err}");
+    }
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        !dir.path().join("out").exists(),
+        "a result folder was created"
+    );
+    assert!(
+        !dir.path().join("results").exists(),
+        "a result folder was created"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers.len(), 1, "stray files: {leftovers:?}");
+}
+
+fn with(from: &str, to: &str) -> String {
+    assert!(SMALL.contains(from), "{from}");
+    SMALL.replace(from, to)
+}
+
+#[test]
+fn unknown_key() {
+    assert_input_error(
+        &with("nodes = 400", "nodes = 400\nnodez = 3"),
+        &[],
+        &["s.toml", "network", "unknown field `nodez`", "fix:"],
+    );
+}
+
+#[test]
+fn unknown_key_in_a_variant_names_the_variant() {
+    assert_input_error(
+        &with("ttl = 2 }", "ttl = 2, fanout = 3 }"),
+        &[],
+        &["variant.short.search", "unknown field `fanout`"],
+    );
+}
+
+#[test]
+fn wrong_type() {
+    assert_input_error(
+        &with("queries = 150", "queries = \"many\""),
+        &[],
+        &["workload.queries", "invalid type"],
+    );
+}
+
+#[test]
+fn out_of_range_values() {
+    assert_input_error(
+        &with("rare_fraction = 0.2", "rare_fraction = 1.5"),
+        &[],
+        &["workload.rare_fraction", "between 0 and 1"],
+    );
+    assert_input_error(
+        &with("ttl = 5", "ttl = 0"),
+        &[],
+        &["variant.flood.search.ttl", "between 1 and 255"],
+    );
+    assert_input_error(
+        &with("degree = 4", "degree = 3"),
+        &["--set", "network.nodes=401"],
+        &["network.topology.degree", "odd"],
+    );
+    assert_input_error(
+        &with("degree = 4", "degree = 400"),
+        &[],
+        &["network.topology.degree", "lower the degree"],
+    );
+    assert_input_error(
+        &with("copies = 3", "copies = 401"),
+        &[],
+        &["content.replication.copies", "at most 400"],
+    );
+    assert_input_error(
+        &with("rate_per_s = 10.0", "rate_per_s = -1"),
+        &[],
+        &["workload.rate_per_s", "positive"],
+    );
+    assert_input_error(
+        &with("min_ms = 10", "min_ms = 100"),
+        &[],
+        &["network.latency.max_ms", "min_ms"],
+    );
+}
+
+#[test]
+fn several_problems_are_reported_at_once() {
+    let s = with("rare_fraction = 0.2", "rare_fraction = 2").replace("ttl = 2", "ttl = 999");
+    assert_input_error(
+        &s,
+        &[],
+        &["workload.rare_fraction", "variant.short.search.ttl"],
+    );
+}
+
+#[test]
+fn unknown_kind() {
+    assert_input_error(
+        &with("random-regular", "small-world"),
+        &[],
+        &[
+            "network.topology",
+            "unknown variant `small-world`",
+            "random-regular",
+        ],
+    );
+}
+
+#[test]
+fn duplicate_variant_names() {
+    assert_input_error(
+        &with("name = \"short\"", "name = \"flood\""),
+        &[],
+        &["variant[1].name", "used twice"],
+    );
+}
+
+#[test]
+fn missing_scenario_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = floodsim(dir.path(), &["run", "nope.toml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("nope.toml"), "{}", stderr(&o));
+    assert!(!dir.path().join("results").exists());
+}
+
+#[test]
+fn missing_edge_list() {
+    let s = with(
+        "nodes = 400\ntopology = { kind = \"random-regular\", degree = 4 }",
+        "topology = { kind = \"file\", path = \"none.txt\" }",
+    );
+    assert_input_error(&s, &[], &["network.topology.path", "none.txt"]);
+}
+
+#[test]
+fn malformed_edge_list_names_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "g.txt", "# a graph\n1\t2\n2\t3\n3 three\n");
+    let s = with(
+        "nodes = 400\ntopology = { kind = \"random-regular\", degree = 4 }",
+        "topology = { kind = \"file\", path = \"g.txt\" }",
+    )
+    .replace("copies = 3", "copies = 1");
+    write(dir.path(), "s.toml", &s);
+    let o = floodsim(dir.path(), &["run", "s.toml", "--out", "out"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("g.txt: line 4"), "{}", stderr(&o));
+    assert!(!dir.path().join("out").exists());
+    let o = floodsim(dir.path(), &["validate", "s.toml"]);
+    assert_eq!(o.status.code(), Some(2), "validate must catch it too");
+}
+
+#[test]
+fn nodes_given_for_a_file_topology() {
+    let s = with(
+        "topology = { kind = \"random-regular\", degree = 4 }",
+        "topology = { kind = \"file\", path = \"s.toml\" }",
+    );
+    assert_input_error(&s, &[], &["network.nodes", "remove network.nodes"]);
+}
+
+#[test]
+fn huge_network_is_refused_before_building() {
+    assert_input_error(
+        SMALL,
+        &["--set", "network.nodes=4000000000"],
+        &["network", "fewer nodes"],
+    );
+    // Fits in 32-bit adjacency, but not in this machine's memory.
+    assert_input_error(
+        SMALL,
+        &[
+            "--set",
+            "network.nodes=1000000000",
+            "--set",
+            "network.topology.degree=2",
+        ],
+        &["memory", "available"],
+    );
+}
+
+#[test]
+fn bad_overrides() {
+    assert_input_error(
+        SMALL,
+        &["--set", "variant.nosuch.search.ttl=3"],
+        &["no variant is named \"nosuch\"", "flood, short"],
+    );
+    assert_input_error(SMALL, &["--set", "network.nodes"], &["has no '='"]);
+    assert_input_error(SMALL, &["--set", "workload.queries.x=1"], &["not a table"]);
+    assert_input_error(
+        SMALL,
+        &["--set", "network.nodes=many"],
+        &["network.nodes", "invalid type"],
+    );
+}
+
+#[test]
+fn syntax_errors_name_the_file() {
+    assert_input_error(
+        "schema_version = 1\nname = \n",
+        &[],
+        &["s.toml", "invalid TOML", "line 2"],
+    );
+    assert_input_error(
+        &with("schema_version = 1", "schema_version = 2"),
+        &[],
+        &["schema_version", "set schema_version = 1"],
+    );
+}
+
+#[test]
+fn bad_usage_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &["run"][..],
+        &["frobnicate"],
+        &["run", "x.toml", "--jobs", "0"],
+    ] {
+        let o = floodsim(dir.path(), args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+    }
+    let o = floodsim(dir.path(), &["run", "--help"]);
+    assert_eq!(o.status.code(), Some(0));
+    let help = String::from_utf8_lossy(&o.stdout);
+    for word in ["--out", "--seed", "--set", "--jobs", "--quiet", "Examples"] {
+        assert!(help.contains(word), "run --help lacks {word}");
+    }
+}
+
+#[test]
+fn run_writes_every_file_with_the_contract_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "s.toml", SMALL);
+    let o = floodsim(dir.path(), &["run", "s.toml", "--quiet"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = dir.path().join("results/small");
+    let queries = std::fs::read_to_string(out.join("queries.csv")).unwrap();
+    let mut lines = queries.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "variant,replica,query,issued_ms,source,object,replicas_online,success,hits,first_hit_hops,first_hit_ms,messages,response_messages,duplicates,nodes_reached"
+    );
+    assert_eq!(
+        lines.count(),
+        2 * 2 * 150,
+        "variants × replicas × queries rows"
+    );
+    let series = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
+    assert!(series.starts_with(
+        "variant,replica,window_start_s,online_nodes,mean_degree,queries,success_rate,messages\n"
+    ));
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    for key in [
+        "schema_version",
+        "floodsim_version",
+        "seed",
+        "scenario",
+        "network",
+        "variants",
+    ] {
+        assert!(summary.get(key).is_some(), "summary.json lacks {key}");
+    }
+    let v = &summary["variants"][0];
+    for key in [
+        "name",
+        "queries",
+        "success_rate",
+        "success_rate_ci95",
+        "messages_per_query",
+        "response_messages_per_query",
+        "hops_to_first_hit",
+        "time_to_first_hit_ms",
+        "nodes_reached_per_query",
+        "duplicate_ratio",
+        "bytes_per_query",
+        "peak_node_load",
+        "by_replicas",
+    ] {
+        assert!(v.get(key).is_some(), "variant summary lacks {key}");
+    }
+    assert_eq!(summary["scenario"]["seed"], 3);
+    let run: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("run.json")).unwrap()).unwrap();
+    for key in [
+        "wall_seconds",
+        "build_seconds",
+        "simulate_seconds",
+        "events",
+        "events_per_second",
+        "peak_rss_bytes",
+        "threads",
+    ] {
+        assert!(run.get(key).is_some(), "run.json lacks {key}");
+    }
+}
+
+#[test]
+fn an_old_result_is_replaced_but_other_folders_are_not() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "s.toml", SMALL);
+    let run = |out: &str| floodsim(dir.path(), &["run", "s.toml", "--quiet", "--out", out]);
+    assert_eq!(run("res").status.code(), Some(0));
+    write(&dir.path().join("res"), "stale.txt", "old");
+    assert_eq!(run("res").status.code(), Some(0));
+    assert!(
+        !dir.path().join("res/stale.txt").exists(),
+        "the old result must be replaced whole"
+    );
+
+    std::fs::create_dir(dir.path().join("mine")).unwrap();
+    write(&dir.path().join("mine"), "thesis.tex", "precious");
+    let o = run("mine");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("not a floodsim result"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("mine/thesis.tex")).unwrap(),
+        "precious"
+    );
+}
+
+#[test]
+fn file_topologies_report_the_files_own_labels() {
+    let dir = tempfile::tempdir().unwrap();
+    // A ring of 30 nodes labelled 1000, 1010, ..., 1290.
+    let edges: String = (0..30)
+        .map(|i| format!("{}\t{}\n", 1000 + 10 * i, 1000 + 10 * ((i + 1) % 30)))
+        .collect();
+    write(dir.path(), "ring.txt", &format!("# ring\n{edges}"));
+    let s = with(
+        "nodes = 400\ntopology = { kind = \"random-regular\", degree = 4 }",
+        "topology = { kind = \"file\", path = \"ring.txt\" }",
+    )
+    .replace("copies = 3", "copies = 2");
+    write(dir.path(), "s.toml", &s);
+    let o = floodsim(dir.path(), &["run", "s.toml", "--quiet", "--out", "out"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let csv = std::fs::read_to_string(dir.path().join("out/queries.csv")).unwrap();
+    for line in csv.lines().skip(1) {
+        let source: u64 = line.split(',').nth(4).unwrap().parse().unwrap();
+        assert!(
+            (1000..=1290).contains(&source) && source.is_multiple_of(10),
+            "source {source}"
+        );
+    }
+}
+
+#[test]
+fn validate_accepts_every_shipped_scenario() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut stack = vec![root.join("scenarios")];
+    let mut seen = 0;
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "toml" || e == "json") {
+                let o = floodsim(root, &["validate", path.to_str().unwrap()]);
+                assert_eq!(
+                    o.status.code(),
+                    Some(0),
+                    "{}: {}",
+                    path.display(),
+                    stderr(&o)
+                );
+                seen += 1;
+            }
+        }
+    }
+    assert!(seen >= 3, "only {seen} scenarios found");
+}
