@@ -9,17 +9,26 @@ const EVENT_BYTES: u64 = 48;
 /// How many queries' flooding slots are assumed live at once.
 const CONCURRENT_SLOTS: u64 = 2;
 
-/// An estimate of a run's peak memory.
+/// An estimate of a run's peak memory, itemised by the scenario part that drives each item.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Estimate {
-    /// Bytes one world needs while being built and simulated.
-    pub per_world: u64,
-    /// Bytes of results kept until the end.
-    pub results: u64,
-    /// Total for `threads` worlds at once.
+    /// (scenario field that drives it, bytes), for every world in memory at once plus results.
+    pub parts: Vec<(&'static str, u64)>,
+    /// Total bytes.
     pub total: u64,
     /// Undirected edges expected in one world.
     pub edges: u64,
+}
+
+impl Estimate {
+    /// The item that needs the most memory.
+    pub fn largest_part(&self) -> (&'static str, u64) {
+        self.parts
+            .iter()
+            .copied()
+            .max_by_key(|&(_, b)| b)
+            .unwrap_or(("network.nodes", 0))
+    }
 }
 
 /// Estimates the peak memory of a run with `threads` worlds in memory at once.
@@ -70,15 +79,22 @@ pub fn estimate(v: &Validated, threads: usize) -> Estimate {
         })
         .max()
         .unwrap_or(0);
-    let per_world = graph + build_scratch + content + workload + per_variant;
     let record =
         (size_of::<crate::metrics::QueryRecord>() + size_of::<crate::metrics::QueryInfo>()) as u64;
     let results = record * queries * s.variants.len() as u64 * u64::from(s.replications);
     let parallel = threads.clamp(1, s.replications.max(1) as usize) as u64;
+    let parts = vec![
+        (
+            "network.nodes",
+            parallel * (graph + build_scratch + per_variant),
+        ),
+        ("content", parallel * content),
+        ("workload.queries", parallel * workload),
+        ("replications", results),
+    ];
     Estimate {
-        per_world,
-        results,
-        total: parallel * per_world + results,
+        total: parts.iter().map(|p| p.1).sum(),
+        parts,
         edges,
     }
 }
@@ -99,14 +115,16 @@ pub fn refuse_if_too_big(v: &Validated, estimate: &Estimate) -> Result<(), Error
     if let Some(available) = available_memory_bytes()
         && estimate.total > available
     {
+        let (field, bytes) = estimate.largest_part();
         return Err(InputError::new(format!(
-            "this scenario needs about {} of memory but only {} is available",
+            "this scenario needs about {} of memory ({} of it for {field}) but only {} is available",
             human_bytes(estimate.total),
+            human_bytes(bytes),
             human_bytes(available)
         ))
         .in_file(&v.file)
-        .at("network.nodes")
-        .fix("use fewer nodes, fewer queries or replications, or fewer --jobs")
+        .at(field)
+        .fix(format!("make {field} smaller, or run with fewer --jobs"))
         .into());
     }
     Ok(())

@@ -102,6 +102,33 @@ fn out_of_range_values() {
         &[],
         &["network.latency.max_ms", "min_ms"],
     );
+    assert_input_error(
+        &with("max_ms = 90", "max_ms = 1e300"),
+        &[],
+        &["network.latency.max_ms", "between 0 and"],
+    );
+    assert_input_error(
+        SMALL,
+        &["--set", "output.timeseries_window_s=1e-9"],
+        &["output.timeseries_window_s", "windows"],
+    );
+    assert_input_error(
+        &with("rate_per_s = 10.0", "rate_per_s = 1e-300"),
+        &[],
+        &["workload.rate_per_s", "simulated time"],
+    );
+}
+
+#[test]
+fn dense_regular_graphs_do_not_hang() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "s.toml",
+        &with("degree = 4", "degree = 399").replace("queries = 150", "queries = 5"),
+    );
+    let o = floodsim(dir.path(), &["run", "s.toml", "--quiet"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
 
 #[test]

@@ -19,6 +19,12 @@ pub struct Validated {
 pub const MAX_NODES: u32 = u32::MAX - 1;
 /// Largest time-to-live (hop counts are stored in a byte).
 pub const MAX_TTL: u32 = 255;
+/// Largest link latency, ms (one hour).
+pub const MAX_LATENCY_MS: f64 = 3_600_000.0;
+/// Longest expected workload, seconds (ten years of simulated time).
+pub const MAX_WORKLOAD_S: f64 = 3.2e8;
+/// Most `timeseries.csv` windows per variant and replica.
+pub const MAX_WINDOWS: f64 = 1e7;
 
 struct Checker {
     file: PathBuf,
@@ -51,6 +57,16 @@ impl Checker {
                 path,
                 format!("must be a number >= 0, got {value}"),
                 "give a value >= 0",
+            );
+        }
+    }
+
+    fn latency(&mut self, path: &str, value: f64) {
+        if !(value.is_finite() && (0.0..=MAX_LATENCY_MS).contains(&value)) {
+            self.fail(
+                path,
+                format!("must be between 0 and {MAX_LATENCY_MS} ms, got {value}"),
+                "give a link latency in milliseconds, e.g. 50",
             );
         }
     }
@@ -110,7 +126,7 @@ impl Scenario {
         check_content(&mut c, &s.content, nodes);
         check_workload(&mut c, &s.workload, s.content.rare.is_some());
         check_variants(&mut c, &s.variants);
-        c.positive("output.timeseries_window_s", s.output.timeseries_window_s);
+        check_window(&mut c, s);
         if c.problems.is_empty() {
             Ok(Validated {
                 scenario: self,
@@ -205,10 +221,10 @@ fn check_network(c: &mut Checker, n: &Network) -> Option<u32> {
         Topology::File { .. } => {}
     }
     match &n.latency {
-        Latency::Constant { ms } => c.non_negative("network.latency.ms", *ms),
+        Latency::Constant { ms } => c.latency("network.latency.ms", *ms),
         Latency::Uniform { min_ms, max_ms } => {
-            c.non_negative("network.latency.min_ms", *min_ms);
-            c.non_negative("network.latency.max_ms", *max_ms);
+            c.latency("network.latency.min_ms", *min_ms);
+            c.latency("network.latency.max_ms", *max_ms);
             if min_ms > max_ms {
                 c.fail(
                     "network.latency.max_ms",
@@ -219,6 +235,7 @@ fn check_network(c: &mut Checker, n: &Network) -> Option<u32> {
         }
         Latency::Lognormal { median_ms, sigma } => {
             c.positive("network.latency.median_ms", *median_ms);
+            c.latency("network.latency.median_ms", *median_ms);
             c.non_negative("network.latency.sigma", *sigma);
             if *sigma > 5.0 {
                 c.fail(
@@ -281,6 +298,32 @@ fn check_workload(c: &mut Checker, w: &Workload, has_rare: bool) {
                 w.rare_fraction
             ),
             "add content.rare = { objects = 100, copies = 1 } or set rare_fraction = 0",
+        );
+    }
+}
+
+/// The expected workload duration must be sane, and so must the number of windows it spans.
+fn check_window(c: &mut Checker, s: &Scenario) {
+    let window = s.output.timeseries_window_s;
+    c.positive("output.timeseries_window_s", window);
+    let duration = f64::from(s.workload.queries) / s.workload.rate_per_s;
+    if s.workload.rate_per_s > 0.0 && duration > MAX_WORKLOAD_S {
+        c.fail(
+            "workload.rate_per_s",
+            format!(
+                "{} queries at {} per second last about {duration:.3e} s of simulated time",
+                s.workload.queries, s.workload.rate_per_s
+            ),
+            format!("raise the rate so the workload lasts under {MAX_WORKLOAD_S:.1e} s"),
+        );
+    } else if window > 0.0 && duration / window > MAX_WINDOWS {
+        c.fail(
+            "output.timeseries_window_s",
+            format!(
+                "{window} s windows over about {duration:.0} s make {:.1e} windows",
+                duration / window
+            ),
+            format!("use windows of at least {:.3} s", duration / MAX_WINDOWS),
         );
     }
 }

@@ -10,8 +10,14 @@ use crate::rng::{Sample, SimRng};
 /// keep each pair that is neither a self-loop nor a repeated edge, and reshuffle the rejected
 /// ends until none remain; restart in the rare case where no valid pair is left. Every degree
 /// is exact. Callers validate `nodes * degree` even and `degree < nodes`.
+///
+/// Pairing gets stuck ever more often as the graph gets dense, so a degree above (n − 1)/2 is
+/// built as the complement of a random (n − 1 − degree)-regular graph, which is uniform too.
 pub fn random_regular(nodes: u32, degree: u32, rng: &mut SimRng) -> Overlay {
     assert!(degree < nodes && (u64::from(nodes) * u64::from(degree)).is_multiple_of(2));
+    if 2 * degree > nodes - 1 {
+        return complement(&random_regular(nodes, nodes - 1 - degree, rng));
+    }
     loop {
         if let Some(overlay) = try_pairing(nodes, degree, rng) {
             return overlay;
@@ -51,6 +57,18 @@ fn try_pairing(nodes: u32, degree: u32, rng: &mut SimRng) -> Option<Overlay> {
     Some(Overlay::from_fixed_rows(degree, &fill, rows))
 }
 
+/// The complement of a graph (dense: only for graphs whose complement is sparse).
+fn complement(g: &Overlay) -> Overlay {
+    let n = g.node_count();
+    let stride = n - 1 - g.degree(0);
+    let mut rows = Vec::with_capacity(n as usize * stride as usize);
+    for v in 0..n {
+        let present = g.neighbours(v);
+        rows.extend((0..n).filter(|&w| w != v && present.binary_search(&w).is_err()));
+    }
+    Overlay::from_fixed_rows(stride, &vec![stride; n as usize], rows)
+}
+
 /// Whether two distinct, non-adjacent nodes remain among the rejected ends. Large remainders
 /// (only possible when the degree is close to the node count) are assumed pairable.
 fn has_valid_pair(ends: &[NodeId], adjacent: impl Fn(NodeId, NodeId) -> bool) -> bool {
@@ -73,7 +91,17 @@ mod tests {
 
     #[test]
     fn every_degree_is_exact_and_the_graph_is_simple() {
-        for (n, d) in [(10, 3), (1000, 4), (501, 8), (20, 19), (2000, 1)] {
+        for (n, d) in [
+            (10, 3),
+            (1000, 4),
+            (501, 8),
+            (20, 19),
+            (2000, 1),
+            (400, 399),
+            (400, 300),
+            (401, 200),
+            (60, 30),
+        ] {
             let g = random_regular(n, d, &mut stream(1, 0, StreamKind::Topology, 0));
             assert_eq!(g.node_count(), n);
             assert_eq!(g.edge_count(), u64::from(n) * u64::from(d) / 2);
