@@ -34,6 +34,7 @@ pub mod engine;
 pub mod error;
 pub mod metrics;
 pub mod output;
+pub mod plot;
 pub mod resources;
 pub mod rng;
 pub mod run;

@@ -48,6 +48,47 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Describe, export or plot an overlay: a scenario's topology (replica 0 unless --replica)
+    /// or an edge-list file.
+    #[command(after_help = "Examples:\n  \
+        floodsim graph data/topologies/p2p-Gnutella08.txt\n  \
+        floodsim graph scenarios/quickstart.toml --stats --json > stats.json\n  \
+        floodsim graph scenarios/quickstart.toml --export graphml -o overlay.graphml\n  \
+        floodsim graph data/topologies/p2p-Gnutella31.txt.gz --plot degrees.svg\n\n\
+        Without --export or --plot, --stats is implied.")]
+    Graph {
+        /// A scenario (.toml or .json) or an edge list (SNAP format, optionally gzip-compressed).
+        #[arg(value_name = "SCENARIO|EDGE_FILE")]
+        input: PathBuf,
+        /// Print nodes, edges, degrees, components, clustering, path lengths and a power-law
+        /// fit of heavy-tailed degree distributions.
+        #[arg(long)]
+        stats: bool,
+        /// Print the statistics as JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// BFS sources sampled to estimate the mean shortest path and the diameter.
+        #[arg(long, value_name = "N", default_value_t = 32)]
+        sources: u32,
+        /// Write the overlay in this format to the file given by -o.
+        #[arg(long, value_name = "FORMAT", requires = "output")]
+        export: Option<floodsim::output::graph_export::GraphFormat>,
+        /// File for --export.
+        #[arg(short = 'o', long = "output", value_name = "FILE", requires = "export")]
+        output: Option<PathBuf>,
+        /// Draw the log-log degree distribution to this .svg or .png file.
+        #[arg(long, value_name = "FILE")]
+        plot: Option<PathBuf>,
+        /// Which replica's topology to build from a scenario.
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        replica: u32,
+        /// Master seed, overriding the scenario's `seed` (also seeds the BFS sampling).
+        #[arg(long, value_name = "N")]
+        seed: Option<u64>,
+        /// Override a scenario key by dotted path; repeatable (see `floodsim run --help`).
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        set: Vec<String>,
+    },
     /// Check a scenario (keys, types, values, input files, memory) without running it.
     #[command(
         after_help = "Example:\n  floodsim validate scenarios/quickstart.toml --set network.nodes=1000000"
@@ -100,6 +141,35 @@ fn main() -> ExitCode {
             quiet,
         } => run_command(&input, out, jobs.map(usize::from), quiet),
         Command::Validate { input } => validate_command(&input),
+        Command::Graph {
+            input,
+            stats,
+            json,
+            sources,
+            export,
+            output,
+            plot,
+            replica,
+            seed,
+            set,
+        } => {
+            let opts = GraphOptions {
+                stats: stats || json || (export.is_none() && plot.is_none()),
+                json,
+                sources,
+                export: export.zip(output),
+                plot,
+            };
+            graph_command(
+                ScenarioArgs {
+                    scenario: input,
+                    seed,
+                    set,
+                },
+                replica,
+                &opts,
+            )
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -183,6 +253,142 @@ fn validate_command(input: &ScenarioArgs) -> Result<(), Error> {
         resources::human_bytes(estimate.total)
     );
     Ok(())
+}
+
+struct GraphOptions {
+    stats: bool,
+    json: bool,
+    sources: u32,
+    export: Option<(floodsim::output::graph_export::GraphFormat, PathBuf)>,
+    plot: Option<PathBuf>,
+}
+
+fn graph_command(input: ScenarioArgs, replica: u32, opts: &GraphOptions) -> Result<(), Error> {
+    use floodsim::rng::{StreamKind, stream};
+    let path = input.scenario.clone();
+    let is_scenario = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("toml") || e.eq_ignore_ascii_case("json"));
+    let (overlay, seed, title) = if is_scenario {
+        let v = input.load()?;
+        let mut rng = stream(v.scenario.seed, replica, StreamKind::Topology, 0);
+        let g = floodsim::world::build_overlay(&v, &mut rng)?;
+        (
+            g,
+            v.scenario.seed,
+            format!("{} (replica {replica})", v.scenario.name),
+        )
+    } else {
+        if !input.set.is_empty() {
+            return Err(
+                InputError::new("--set applies to scenario files, not edge lists")
+                    .in_file(&path)
+                    .fix("drop --set, or pass a scenario that names this edge list")
+                    .into(),
+            );
+        }
+        let g = floodsim::topology::load_edge_list(&path)?;
+        let name = path
+            .file_name()
+            .map_or(String::new(), |n| n.to_string_lossy().into_owned());
+        (g, input.seed.unwrap_or(scenario::DEFAULT_SEED), name)
+    };
+    let needs_stats = opts.stats || opts.plot.is_some();
+    let stats = needs_stats.then(|| {
+        floodsim::topology::stats(
+            &overlay,
+            opts.sources,
+            &mut stream(seed, replica, StreamKind::Analysis, 0),
+        )
+    });
+    if let Some((format, file)) = &opts.export {
+        let write = || -> std::io::Result<()> {
+            let mut w = std::io::BufWriter::new(std::fs::File::create(file)?);
+            floodsim::output::graph_export::write(&mut w, &overlay, *format)?;
+            std::io::Write::flush(&mut w)
+        };
+        write().map_err(|e| Error::io(file, "write the export", e))?;
+        eprintln!(
+            "wrote {} ({} nodes, {} edges)",
+            file.display(),
+            overlay.node_count(),
+            overlay.edge_count()
+        );
+    }
+    if let (Some(file), Some(stats)) = (&opts.plot, &stats) {
+        floodsim::plot::degree_distribution(stats, &title, file)?;
+        eprintln!("wrote {}", file.display());
+    }
+    if let (true, Some(stats)) = (opts.stats, &stats) {
+        if opts.json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(stats).expect("stats serialise")
+            );
+        } else {
+            print_graph_stats(&title, stats);
+        }
+    }
+    Ok(())
+}
+
+fn print_graph_stats(title: &str, s: &floodsim::topology::GraphStats) {
+    println!("{title}");
+    println!("  nodes                {}", s.nodes);
+    println!("  edges                {}", s.edges);
+    if let Some(u) = s.ultrapeers {
+        println!(
+            "  ultrapeers           {u} (nodes 0..{u}), leaves {}",
+            s.nodes - u
+        );
+    }
+    println!(
+        "  degree               min {}, mean {:.3}, max {}, std {:.3}",
+        s.degree.min, s.degree.mean, s.degree.max, s.degree.std
+    );
+    println!(
+        "  components           {} (largest: {} nodes)",
+        s.components, s.largest_component
+    );
+    println!("  average clustering   {:.4}", s.average_clustering);
+    println!(
+        "  mean shortest path   {:.3} (estimated by BFS from {} sources in the largest component)",
+        s.paths.mean_shortest_path, s.paths.sources
+    );
+    println!(
+        "  diameter             >= {} (largest distance from those sources)",
+        s.paths.diameter_lower_bound
+    );
+    match &s.power_law {
+        Some(f) => println!(
+            "  power-law fit        alpha = {:.3} for k >= {} ({} nodes in the tail, KS distance {:.3})",
+            f.exponent, f.k_min, f.tail_nodes, f.ks_distance
+        ),
+        None => println!(
+            "  power-law fit        none (largest degree is under 5 x the mean: not heavy-tailed)"
+        ),
+    }
+    println!("  degree histogram     (bins of k: nodes; --json lists every degree)");
+    let mut bins: Vec<(u64, u64, u64)> = Vec::new();
+    for &[k, count] in &s.degree_histogram {
+        let (lo, hi) = if k == 0 {
+            (0, 0)
+        } else {
+            (1 << k.ilog2(), (2 << k.ilog2()) - 1)
+        };
+        match bins.last_mut() {
+            Some(b) if b.0 == lo => b.2 += count,
+            _ => bins.push((lo, hi, count)),
+        }
+    }
+    for (lo, hi, count) in bins {
+        let range = if lo == hi {
+            lo.to_string()
+        } else {
+            format!("{lo}-{hi}")
+        };
+        println!("    {range:>13}: {count}");
+    }
 }
 
 /// A progress bar on stderr that appears only on a terminal and only after one second.

@@ -34,26 +34,45 @@ impl Estimate {
 /// Estimates the peak memory of a run with `threads` worlds in memory at once.
 pub fn estimate(v: &Validated, threads: usize) -> Estimate {
     let s = &v.scenario;
-    let (nodes, edges, build_scratch) = match &s.network.topology {
-        Topology::RandomRegular { degree } => {
-            let n = u64::from(s.network.nodes.unwrap_or(0));
-            let e = n * u64::from(*degree) / 2;
-            (n, e, 8 * e)
+    let n = u64::from(v.nodes.unwrap_or(0));
+    // (undirected edges, generator scratch beyond the edge list) per topology kind.
+    let (nodes, edges, extra) = match s.network.topology {
+        Topology::RandomRegular { degree } => (n, n * u64::from(degree) / 2, 0),
+        Topology::ErdosRenyi { mean_degree } => (n, (n as f64 * mean_degree / 2.0) as u64, 0),
+        Topology::BarabasiAlbert { m } => (n, u64::from(m) * n, 8 * u64::from(m) * n),
+        Topology::WattsStrogatz { degree, .. } => {
+            (n, n * u64::from(degree) / 2, 24 * n * u64::from(degree))
         }
-        Topology::ErdosRenyi { mean_degree } => {
-            let n = u64::from(s.network.nodes.unwrap_or(0));
-            let e = (n as f64 * mean_degree / 2.0) as u64;
-            (n, e, 8 * e + 8 * n)
+        Topology::PowerLaw { mean_degree, .. } => (
+            n,
+            (n as f64 * mean_degree / 2.0) as u64,
+            8 * n + (8.0 * n as f64 * mean_degree) as u64,
+        ),
+        Topology::Grid { .. } => (n, 2 * n, 0),
+        Topology::TwoTier {
+            ultrapeer_fraction,
+            ultrapeer_degree,
+            leaf_links,
+        } => {
+            let u = (ultrapeer_fraction * n as f64) as u64;
+            (
+                n,
+                u * u64::from(ultrapeer_degree) / 2 + (n - u.min(n)) * u64::from(leaf_links),
+                8 * u * u64::from(ultrapeer_degree),
+            )
         }
         Topology::File { .. } => {
-            // Edge lists hold about 10 bytes per edge (gzip about 3.5 times less).
+            // Edge lists hold about 10 bytes per edge (gzip about 3.5 times less), and the
+            // loader keeps the raw pairs and the labels while building.
             let path = v.topology_file.as_deref().expect("validated");
             let len = std::fs::metadata(path).map_or(0, |m| m.len());
             let gz = path.extension().is_some_and(|e| e == "gz");
             let e = if gz { len * 35 / 100 } else { len / 10 };
-            (2 * e, e, 16 * e + 48 * e)
+            (2 * e, e, 48 * e)
         }
     };
+    // Edge list + CSR construction arrays, plus the kind's own scratch.
+    let build_scratch = 8 * edges + 8 * nodes + extra;
     let graph = 4 * (nodes + 1) + 8 * edges;
     let Replication::Uniform { copies } = s.content.replication;
     let rare = s

@@ -32,6 +32,8 @@ pub enum StreamKind {
     Churn = 5,
     /// Random choices a search protocol makes (one sub-stream per variant).
     Protocol = 6,
+    /// Sampling for analyses such as `floodsim graph --stats`.
+    Analysis = 7,
 }
 
 /// The random stream for `(seed, replica, kind, sub)`.

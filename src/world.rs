@@ -48,16 +48,47 @@ impl World {
     }
 }
 
-/// Builds the overlay of a validated scenario from the given topology stream.
+/// Builds the overlay of a validated scenario from the given topology stream, keeping only
+/// the largest component when the scenario asks for it.
 pub fn build_overlay(v: &Validated, rng: &mut crate::rng::SimRng) -> Result<Overlay, Error> {
-    let nodes = v.scenario.network.nodes.unwrap_or(0);
-    Ok(match &v.scenario.network.topology {
-        Topology::RandomRegular { degree } => topology::random_regular(nodes, *degree, rng),
-        Topology::ErdosRenyi { mean_degree } => topology::erdos_renyi(nodes, *mean_degree, rng),
+    let n = v.nodes.unwrap_or(0);
+    let overlay = match v.scenario.network.topology {
+        Topology::RandomRegular { degree } => topology::random_regular(n, degree, rng),
+        Topology::ErdosRenyi { mean_degree } => topology::erdos_renyi(n, mean_degree, rng),
+        Topology::BarabasiAlbert { m } => topology::barabasi_albert(n, m, rng),
+        Topology::WattsStrogatz { degree, rewire } => {
+            topology::watts_strogatz(n, degree, rewire, rng)
+        }
+        Topology::PowerLaw {
+            exponent,
+            mean_degree,
+            max_degree,
+        } => topology::power_law(n, exponent, mean_degree, max_degree, rng),
+        Topology::Grid {
+            width,
+            height,
+            torus,
+        } => {
+            let (w, h) = Topology::grid_shape(width, height, v.nodes).expect("validated grid");
+            topology::grid(w, h, torus)
+        }
+        Topology::TwoTier {
+            ultrapeer_fraction,
+            ultrapeer_degree,
+            leaf_links,
+        } => {
+            let u = Topology::ultrapeer_count(ultrapeer_fraction, n);
+            topology::two_tier(n, u, ultrapeer_degree, leaf_links, rng)
+        }
         Topology::File { .. } => {
             let path = v.topology_file.as_ref().expect("validated file topology");
             topology::load_edge_list(path)?
         }
+    };
+    Ok(if v.scenario.network.largest_component {
+        overlay.largest_component()
+    } else {
+        overlay
     })
 }
 

@@ -201,3 +201,28 @@ fn hits_after_the_timeout_do_not_count() {
         "the late hit still costs its messages"
     );
 }
+
+#[test]
+fn grid_floods_from_interior_nodes_are_diamonds() {
+    // From a node at least t steps from every border of a 100 × 100 grid, a TTL-t flood reaches
+    // the L1 ball minus the source, 2t(t+1) nodes, with 4 + Σ_{d=1}^{t−1} 4d·3 = 4 + 6t(t−1)
+    // query messages (every node at distance d < t has 3 onward links, 4d such nodes).
+    let g = floodsim::topology::grid(100, 100, false);
+    let mut w = world(g, 1, 1, 11);
+    for t in [1u8, 2, 5, 10, 20] {
+        w.queries = [(50u32, 50u32), (30, 70), (21, 79)]
+            .iter()
+            .enumerate()
+            .map(|(i, &(x, y))| Query {
+                issued: SimTime(i as u64 * 1_000_000_000),
+                source: y * 100 + x,
+                object: 0,
+            })
+            .collect();
+        let tt = u64::from(t);
+        for rec in flood(&w, t) {
+            assert_eq!(u64::from(rec.nodes_reached), 2 * tt * (tt + 1), "ttl {t}");
+            assert_eq!(rec.messages, 4 + 6 * tt * (tt - 1), "ttl {t}");
+        }
+    }
+}

@@ -4,6 +4,7 @@
 //! so readers never see half a result. An existing folder is replaced only if it is a
 //! floodsim result (it holds the marker file [`MARKER`]) or empty.
 
+pub mod graph_export;
 pub mod queries_csv;
 pub mod run_json;
 pub mod summary_json;

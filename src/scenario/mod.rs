@@ -66,6 +66,9 @@ pub struct Network {
     /// Per-message link latency.
     #[serde(default)]
     pub latency: Latency,
+    /// Keep only the largest connected component of the generated or loaded overlay.
+    #[serde(default)]
+    pub largest_component: bool,
 }
 
 /// `network.topology`
@@ -82,11 +85,79 @@ pub enum Topology {
         /// The degree of every node.
         degree: u32,
     },
+    /// Linear preferential attachment, `m` edges per new node.
+    BarabasiAlbert {
+        /// Edges each new node adds.
+        m: u32,
+    },
+    /// A ring lattice of even `degree` with each edge rewired with probability `rewire`.
+    WattsStrogatz {
+        /// Lattice degree (even).
+        degree: u32,
+        /// Rewiring probability.
+        rewire: f64,
+    },
+    /// Configuration model with power-law degrees.
+    PowerLaw {
+        /// Degree exponent γ (> 1).
+        exponent: f64,
+        /// Requested mean degree (before erasing loops and multi-edges).
+        mean_degree: f64,
+        /// Largest degree drawn.
+        max_degree: u32,
+    },
+    /// A 2D lattice; node id = y·width + x.
+    Grid {
+        /// Columns (default: √nodes).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        width: Option<u32>,
+        /// Rows (default: nodes / width).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        height: Option<u32>,
+        /// Wrap edges around.
+        #[serde(default)]
+        torus: bool,
+    },
+    /// Gnutella 0.6: an ultrapeer mesh with leaves below.
+    TwoTier {
+        /// Share of nodes that are ultrapeers.
+        ultrapeer_fraction: f64,
+        /// Mesh degree among ultrapeers.
+        ultrapeer_degree: u32,
+        /// Ultrapeers each leaf links to.
+        leaf_links: u32,
+    },
     /// An edge list (SNAP format, optionally gzip-compressed).
     File {
         /// Path, relative to the scenario file's folder.
         path: String,
     },
+}
+
+impl Topology {
+    /// Grid dimensions from the given fields and node count: both given, or one derived, or
+    /// a square. `None` when they do not determine a grid.
+    pub fn grid_shape(
+        width: Option<u32>,
+        height: Option<u32>,
+        nodes: Option<u32>,
+    ) -> Option<(u32, u32)> {
+        match (width, height, nodes) {
+            (Some(w), Some(h), _) => Some((w, h)),
+            (Some(w), None, Some(n)) if w > 0 && n % w == 0 => Some((w, n / w)),
+            (None, Some(h), Some(n)) if h > 0 && n % h == 0 => Some((n / h, h)),
+            (None, None, Some(n)) => {
+                let side = (f64::from(n).sqrt().round()) as u32;
+                (side * side == n).then_some((side, side))
+            }
+            _ => None,
+        }
+    }
+
+    /// Number of ultrapeers of a two-tier overlay of `nodes` nodes.
+    pub fn ultrapeer_count(fraction: f64, nodes: u32) -> u32 {
+        (fraction * f64::from(nodes)).round() as u32
+    }
 }
 
 /// `network.latency`, in milliseconds.

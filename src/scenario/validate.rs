@@ -13,6 +13,8 @@ pub struct Validated {
     pub file: PathBuf,
     /// The edge list of a `file` topology, resolved against the scenario's folder.
     pub topology_file: Option<PathBuf>,
+    /// Nodes of a generated topology (derived from width × height for grids); `None` for files.
+    pub nodes: Option<u32>,
 }
 
 /// Largest node count floodsim accepts (node ids are `u32`, one value is reserved).
@@ -67,6 +69,16 @@ impl Checker {
                 path,
                 format!("must be between 0 and {MAX_LATENCY_MS} ms, got {value}"),
                 "give a link latency in milliseconds, e.g. 50",
+            );
+        }
+    }
+
+    fn probability(&mut self, path: &str, value: f64) {
+        if !(0.0..=1.0).contains(&value) {
+            self.fail(
+                path,
+                format!("must be a probability between 0 and 1, got {value}"),
+                "give a value from 0 to 1",
             );
         }
     }
@@ -132,6 +144,7 @@ impl Scenario {
                 scenario: self,
                 file: file.to_path_buf(),
                 topology_file,
+                nodes,
             })
         } else {
             Err(Error::Input(c.problems))
@@ -157,6 +170,10 @@ fn check_name(c: &mut Checker, path: &str, name: &str, used_for: &str) {
 
 /// Checks `[network]`; returns the node count when it is known before loading files.
 fn check_network(c: &mut Checker, n: &Network) -> Option<u32> {
+    check_latency(c, &n.latency);
+    if let Topology::Grid { width, height, .. } = n.topology {
+        return check_grid(c, width, height, n.nodes);
+    }
     let nodes = match (&n.topology, n.nodes) {
         (Topology::File { .. }, Some(_)) => {
             c.fail(
@@ -218,9 +235,158 @@ fn check_network(c: &mut Checker, n: &Network) -> Option<u32> {
                 );
             }
         }
-        Topology::File { .. } => {}
+        Topology::BarabasiAlbert { m } => {
+            c.at_least_one("network.topology.m", *m);
+            if let Some(nodes) = nodes
+                && *m >= nodes
+            {
+                c.fail(
+                    "network.topology.m",
+                    format!("each new node needs {m} distinct earlier nodes, but there are only {nodes} nodes"),
+                    "use m below network.nodes (Barabási–Albert used m = 1 to 5)",
+                );
+            }
+        }
+        Topology::WattsStrogatz { degree, rewire } => {
+            if *degree < 2 || !degree.is_multiple_of(2) {
+                c.fail(
+                    "network.topology.degree",
+                    format!("must be an even number >= 2, got {degree}"),
+                    "the ring lattice links degree/2 neighbours on each side, e.g. degree = 10",
+                );
+            } else if let Some(nodes) = nodes
+                && *degree >= nodes
+            {
+                c.fail(
+                    "network.topology.degree",
+                    format!("degree {degree} needs more than {degree} nodes"),
+                    "lower the degree below network.nodes",
+                );
+            }
+            c.probability("network.topology.rewire", *rewire);
+        }
+        Topology::PowerLaw {
+            exponent,
+            mean_degree,
+            max_degree,
+        } => {
+            if !(exponent.is_finite() && *exponent > 1.0 && *exponent <= 10.0) {
+                c.fail(
+                    "network.topology.exponent",
+                    format!("must be in (1, 10], got {exponent}"),
+                    "early Gnutella fits gave exponents near 2.1-2.3",
+                );
+            }
+            if !(mean_degree.is_finite()
+                && *mean_degree >= 1.0
+                && *mean_degree < f64::from(*max_degree))
+            {
+                c.fail(
+                    "network.topology.mean_degree",
+                    format!(
+                        "must be at least 1 and below max_degree = {max_degree}, got {mean_degree}"
+                    ),
+                    "e.g. mean_degree = 4, max_degree = 1000",
+                );
+            } else if exponent.is_finite() && *exponent > 1.0 && *exponent <= 10.0 {
+                let least = crate::topology::smallest_mean_degree(*exponent, *max_degree);
+                if *mean_degree < least {
+                    c.fail(
+                        "network.topology.mean_degree",
+                        format!("with exponent {exponent} and max_degree {max_degree} the mean degree is at least {least:.2}, got {mean_degree}"),
+                        "raise mean_degree, raise the exponent or lower max_degree",
+                    );
+                }
+            }
+            if let Some(nodes) = nodes
+                && *max_degree >= nodes
+            {
+                c.fail(
+                    "network.topology.max_degree",
+                    format!("{max_degree} is not below the {nodes} nodes"),
+                    "lower max_degree below network.nodes",
+                );
+            }
+        }
+        Topology::TwoTier {
+            ultrapeer_fraction,
+            ultrapeer_degree,
+            leaf_links,
+        } => {
+            if !(ultrapeer_fraction.is_finite()
+                && *ultrapeer_fraction > 0.0
+                && *ultrapeer_fraction < 1.0)
+            {
+                c.fail(
+                    "network.topology.ultrapeer_fraction",
+                    format!("must be a share strictly between 0 and 1, got {ultrapeer_fraction}"),
+                    "Gnutella 0.6 networks had roughly 10-20% ultrapeers, e.g. 0.15",
+                );
+            } else if let Some(nodes) = nodes {
+                let u = Topology::ultrapeer_count(*ultrapeer_fraction, nodes);
+                if *ultrapeer_degree == 0 || *ultrapeer_degree >= u {
+                    c.fail(
+                        "network.topology.ultrapeer_degree",
+                        format!("the mesh of {u} ultrapeers needs a degree from 1 to {}, got {ultrapeer_degree}", u.saturating_sub(1)),
+                        "raise ultrapeer_fraction or lower ultrapeer_degree",
+                    );
+                } else if !(u64::from(u) * u64::from(*ultrapeer_degree)).is_multiple_of(2) {
+                    c.fail(
+                        "network.topology.ultrapeer_degree",
+                        format!("{u} ultrapeers × degree {ultrapeer_degree} is odd, so no regular mesh exists"),
+                        "use an even ultrapeer_degree",
+                    );
+                }
+                if *leaf_links == 0 || *leaf_links > u {
+                    c.fail(
+                        "network.topology.leaf_links",
+                        format!("must be between 1 and the {u} ultrapeers, got {leaf_links}"),
+                        "most Gnutella 0.6 leaves kept 3 ultrapeer links",
+                    );
+                }
+            }
+        }
+        Topology::Grid { .. } | Topology::File { .. } => {}
     }
-    match &n.latency {
+    nodes
+}
+
+fn check_grid(
+    c: &mut Checker,
+    width: Option<u32>,
+    height: Option<u32>,
+    nodes: Option<u32>,
+) -> Option<u32> {
+    let Some((w, h)) = Topology::grid_shape(width, height, nodes) else {
+        c.fail(
+            "network.topology",
+            "cannot tell the grid's shape".into(),
+            "give width and height, or a square network.nodes (e.g. 10000 for 100 × 100)",
+        );
+        return None;
+    };
+    let total = u64::from(w) * u64::from(h);
+    if w == 0 || h == 0 || total < 2 || total > u64::from(MAX_NODES) {
+        c.fail(
+            "network.topology",
+            format!("a {w} × {h} grid is not a usable network"),
+            "give width and height of at least 1, with 2 or more nodes",
+        );
+        return None;
+    }
+    if let Some(n) = nodes.filter(|&n| u64::from(n) != total) {
+        c.fail(
+            "network.nodes",
+            format!("{n} nodes do not fill a {w} × {h} grid"),
+            format!("set nodes = {total} or drop it"),
+        );
+        return None;
+    }
+    Some(total as u32)
+}
+
+fn check_latency(c: &mut Checker, latency: &Latency) {
+    match latency {
         Latency::Constant { ms } => c.latency("network.latency.ms", *ms),
         Latency::Uniform { min_ms, max_ms } => {
             c.latency("network.latency.min_ms", *min_ms);
@@ -246,7 +412,6 @@ fn check_network(c: &mut Checker, n: &Network) -> Option<u32> {
             }
         }
     }
-    nodes
 }
 
 fn check_content(c: &mut Checker, content: &Content, nodes: Option<u32>) {

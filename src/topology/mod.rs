@@ -4,13 +4,28 @@
 //! (compressed sparse rows), with `u32` node ids. Graphs are simple and undirected: no
 //! self-loops, no multi-edges, every edge listed at both ends.
 
+mod barabasi_albert;
 mod erdos_renyi;
 mod file;
+mod grid;
+mod power_law;
 mod random_regular;
+mod stats;
+mod two_tier;
+mod watts_strogatz;
 
+pub use barabasi_albert::barabasi_albert;
 pub use erdos_renyi::erdos_renyi;
 pub use file::load_edge_list;
+pub use grid::grid;
+pub use power_law::{power_law, smallest_mean_degree};
 pub use random_regular::random_regular;
+pub use stats::{
+    DegreeStats, GraphStats, PathEstimate, PowerLawFit, average_clustering, fit_power_law,
+    path_estimate, stats,
+};
+pub use two_tier::two_tier;
+pub use watts_strogatz::watts_strogatz;
 
 /// A node id: an index into every per-node array.
 pub type NodeId = u32;
@@ -21,6 +36,7 @@ pub struct Overlay {
     offsets: Vec<u32>,
     neighbours: Vec<NodeId>,
     labels: Option<Vec<u64>>,
+    ultrapeers: Option<u32>,
 }
 
 /// Connectivity figures reported in `summary.json`.
@@ -94,6 +110,7 @@ impl Overlay {
             offsets,
             neighbours,
             labels: None,
+            ultrapeers: None,
         }
     }
 
@@ -102,6 +119,49 @@ impl Overlay {
         assert_eq!(labels.len(), self.node_count() as usize);
         self.labels = Some(labels);
         self
+    }
+
+    /// Marks nodes `0..count` as ultrapeers and the rest as leaves (two-tier overlays).
+    pub fn with_ultrapeers(mut self, count: u32) -> Overlay {
+        self.ultrapeers = Some(count);
+        self
+    }
+
+    /// In a two-tier overlay, the number of ultrapeers: nodes `0..count`.
+    pub fn ultrapeers(&self) -> Option<u32> {
+        self.ultrapeers
+    }
+
+    /// Whether `v` is an ultrapeer of a two-tier overlay.
+    pub fn is_ultrapeer(&self, v: NodeId) -> bool {
+        self.ultrapeers.is_some_and(|u| v < u)
+    }
+
+    /// The subgraph induced by the largest connected component (the one containing the
+    /// smallest node id among equals). Nodes keep their relative order and their labels, so
+    /// outputs still show the original ids; ultrapeers stay a prefix.
+    pub fn largest_component(&self) -> Overlay {
+        let (component, largest) = self.component_ids();
+        let keep: Vec<bool> = component.iter().map(|&c| c == largest).collect();
+        let mut new_id = vec![u32::MAX; keep.len()];
+        let mut kept: Vec<NodeId> = Vec::new();
+        for (v, &k) in keep.iter().enumerate() {
+            if k {
+                new_id[v] = kept.len() as u32;
+                kept.push(v as NodeId);
+            }
+        }
+        let edges: Vec<(NodeId, NodeId)> = self
+            .edges()
+            .filter(|&(a, _)| keep[a as usize])
+            .map(|(a, b)| (new_id[a as usize], new_id[b as usize]))
+            .collect();
+        let mut sub = Overlay::from_edges(kept.len() as u32, &edges)
+            .with_labels(kept.iter().map(|&v| self.label(v)).collect());
+        sub.ultrapeers = self
+            .ultrapeers
+            .map(|u| kept.iter().filter(|&&v| v < u).count() as u32);
+        sub
     }
 
     /// Number of nodes.
@@ -140,17 +200,31 @@ impl Overlay {
             .map_or(u64::from(v), |labels| labels[v as usize])
     }
 
-    /// Counts connected components with a breadth-first search from every unvisited node.
+    /// Counts connected components and the size of the largest.
     pub fn components(&self) -> Components {
+        let (component, largest) = self.component_ids();
+        let mut sizes = vec![0u32; component.iter().max().map_or(0, |&c| c as usize + 1)];
+        for &c in &component {
+            sizes[c as usize] += 1;
+        }
+        Components {
+            count: sizes.len() as u32,
+            largest: sizes.get(largest as usize).copied().unwrap_or(0),
+        }
+    }
+
+    /// Labels every node with its component (numbered in order of their smallest node) by
+    /// breadth-first search; also returns the largest component's number.
+    fn component_ids(&self) -> (Vec<u32>, u32) {
         let n = self.node_count() as usize;
-        let mut seen = vec![false; n];
+        let mut component = vec![u32::MAX; n];
         let mut queue: Vec<NodeId> = Vec::new();
-        let (mut count, mut largest) = (0u32, 0u32);
+        let (mut count, mut largest, mut largest_size) = (0u32, 0u32, 0usize);
         for root in 0..n {
-            if seen[root] {
+            if component[root] != u32::MAX {
                 continue;
             }
-            seen[root] = true;
+            component[root] = count;
             queue.clear();
             queue.push(root as NodeId);
             let mut head = 0;
@@ -158,16 +232,18 @@ impl Overlay {
                 let v = queue[head];
                 head += 1;
                 for &w in self.neighbours(v) {
-                    if !seen[w as usize] {
-                        seen[w as usize] = true;
+                    if component[w as usize] == u32::MAX {
+                        component[w as usize] = count;
                         queue.push(w);
                     }
                 }
             }
+            if queue.len() > largest_size {
+                (largest, largest_size) = (count, queue.len());
+            }
             count += 1;
-            largest = largest.max(queue.len() as u32);
         }
-        Components { count, largest }
+        (component, largest)
     }
 
     /// Bytes held by this overlay's arrays.
@@ -218,5 +294,19 @@ mod tests {
                 largest: 4
             }
         );
+        let big = g.largest_component();
+        assert_eq!((big.node_count(), big.edge_count()), (4, 3));
+        assert_eq!(
+            (0..4).map(|v| big.label(v)).collect::<Vec<_>>(),
+            vec![0, 1, 2, 3]
+        );
+        let h = Overlay::from_edges(6, &[(0, 5), (2, 3), (3, 4), (4, 2)]).with_ultrapeers(3);
+        let big = h.largest_component();
+        assert_eq!(
+            (0..3).map(|v| big.label(v)).collect::<Vec<_>>(),
+            vec![2, 3, 4]
+        );
+        assert_eq!(big.ultrapeers(), Some(1));
+        assert_eq!(big.neighbours(0), &[1, 2]);
     }
 }
