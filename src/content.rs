@@ -82,9 +82,10 @@ pub struct Content {
 impl Content {
     /// Places every object's copies on distinct random nodes of a `nodes`-node network.
     pub fn place(spec: &scenario::Content, nodes: u32, rng: &mut SimRng) -> Content {
-        let Replication::Uniform { copies } = spec.replication;
+        let popularity = PopularityModel::new(&spec.popularity, spec.objects);
+        let copies = allocate_copies(&spec.replication, &popularity, spec.objects, nodes);
         let rare = spec.rare.as_ref().map_or((0, 0), |r| (r.objects, r.copies));
-        let copies_of = |o: u32| if o < spec.objects { copies } else { rare.1 };
+        let copies_of = |o: u32| copies.get(o as usize).copied().unwrap_or(rare.1);
         let total = spec.objects + rare.0;
         let mut offsets = Vec::with_capacity(total as usize + 1);
         let mut holders = Vec::new();
@@ -99,7 +100,28 @@ impl Content {
             catalogue: spec.objects,
             offsets,
             holders,
-            popularity: PopularityModel::new(&spec.popularity, spec.objects),
+            popularity,
+        }
+    }
+
+    /// Content with the given holders per object (all of them catalogue objects, popularity
+    /// uniform), for tests and hand-built worlds.
+    pub fn place_fixed(holders: &[Vec<NodeId>]) -> Content {
+        let mut offsets = vec![0];
+        let mut all = Vec::new();
+        for h in holders {
+            let mut h = h.clone();
+            h.sort_unstable();
+            all.extend(h);
+            offsets.push(all.len() as u32);
+        }
+        Content {
+            catalogue: holders.len() as u32,
+            offsets,
+            holders: all,
+            popularity: PopularityModel::Uniform {
+                objects: holders.len() as u32,
+            },
         }
     }
 
@@ -124,6 +146,86 @@ impl Content {
     pub fn holds(&self, node: NodeId, object: ObjectId) -> bool {
         self.holders(object).binary_search(&node).is_ok()
     }
+}
+
+/// Copies of each catalogue object under a replication strategy.
+///
+/// Uniform gives every object `copies`. Proportional and square-root aim at copies ∝ qᵢ and
+/// ∝ √qᵢ (qᵢ the query probability) with R = round(objects × mean_copies) copies in all, at
+/// least 1 and at most `nodes` per object: each object first gets ⌊its share⌋ clamped to
+/// [1, nodes]; the copies still missing go one each to the objects with the largest remainders
+/// (largest-remainder apportionment; ties to the more popular object), and any excess from
+/// the floor of 1 is taken one each from the most over-allocated objects. The total is R
+/// whenever objects ≤ R ≤ objects × nodes, which validation ensures.
+pub fn allocate_copies(
+    spec: &Replication,
+    popularity: &PopularityModel,
+    objects: u32,
+    nodes: u32,
+) -> Vec<u32> {
+    let (mean, root) = match *spec {
+        Replication::Uniform { copies } => return vec![copies.min(nodes); objects as usize],
+        Replication::Proportional { mean_copies } => (mean_copies, false),
+        Replication::SquareRoot { mean_copies } => (mean_copies, true),
+    };
+    let weights: Vec<f64> = (0..objects)
+        .map(|o| {
+            let q = popularity.probability(o);
+            if root { q.sqrt() } else { q }
+        })
+        .collect();
+    let total_weight: f64 = weights.iter().sum();
+    let total = (f64::from(objects) * mean).round() as i64;
+    let targets: Vec<f64> = weights
+        .iter()
+        .map(|w| total as f64 * w / total_weight)
+        .collect();
+    let mut copies: Vec<u32> = targets
+        .iter()
+        .map(|t| (t.floor() as u32).clamp(1, nodes))
+        .collect();
+    let mut missing = total - copies.iter().map(|&c| i64::from(c)).sum::<i64>();
+    let mut order: Vec<usize> = (0..copies.len()).collect();
+    if missing > 0 {
+        order.sort_by(|&a, &b| {
+            (targets[b] - f64::from(copies[b]))
+                .total_cmp(&(targets[a] - f64::from(copies[a])))
+                .then(a.cmp(&b))
+        });
+        while missing > 0 && copies.iter().any(|&c| c < nodes) {
+            for &i in &order {
+                if missing > 0 && copies[i] < nodes {
+                    copies[i] += 1;
+                    missing -= 1;
+                }
+            }
+        }
+    } else if missing < 0 {
+        order.sort_by(|&a, &b| {
+            (f64::from(copies[b]) - targets[b])
+                .total_cmp(&(f64::from(copies[a]) - targets[a]))
+                .then(a.cmp(&b))
+        });
+        while missing < 0 && copies.iter().any(|&c| c > 1) {
+            for &i in &order {
+                if missing < 0 && copies[i] > 1 {
+                    copies[i] -= 1;
+                    missing += 1;
+                }
+            }
+        }
+    }
+    copies
+}
+
+/// Cohen & Shenker's expected search size under random probing with replacement:
+/// A = Σ qᵢ · N / rᵢ (probes until one of rᵢ holders among N nodes is hit).
+pub fn expected_search_size(copies: &[u32], popularity: &PopularityModel, nodes: u32) -> f64 {
+    copies
+        .iter()
+        .enumerate()
+        .map(|(o, &r)| popularity.probability(o as u32) * f64::from(nodes) / f64::from(r))
+        .sum()
 }
 
 /// `k` distinct nodes of `0..n`: Floyd's algorithm, with a hash set for membership once `k`
@@ -166,6 +268,69 @@ mod tests {
             let f = f64::from(counts[rank]) / f64::from(n);
             assert!((f - p).abs() < 5.0 * sd, "rank {}: {f} vs {p}", rank + 1);
         }
+    }
+
+    #[test]
+    fn allocations_sum_to_the_total_within_bounds() {
+        let zipf = PopularityModel::new(&Popularity::Zipf { exponent: 1.2 }, 100);
+        for spec in [
+            Replication::Proportional { mean_copies: 100.0 },
+            Replication::SquareRoot { mean_copies: 100.0 },
+            Replication::Proportional { mean_copies: 1.5 },
+            Replication::SquareRoot { mean_copies: 2.0 },
+        ] {
+            let c = allocate_copies(&spec, &zipf, 100, 10_000);
+            let mean = match spec {
+                Replication::Proportional { mean_copies }
+                | Replication::SquareRoot { mean_copies } => mean_copies,
+                Replication::Uniform { .. } => unreachable!(),
+            };
+            assert_eq!(
+                c.iter().map(|&x| u64::from(x)).sum::<u64>(),
+                (100.0 * mean).round() as u64,
+                "{spec:?}"
+            );
+            assert!(c.iter().all(|&x| (1..=10_000).contains(&x)));
+            assert!(
+                c.windows(2).all(|w| w[0] >= w[1]),
+                "more popular objects get more copies: {spec:?}"
+            );
+        }
+        // A cap: 3 objects, 4 nodes, mean 4 copies: every object holds all 4 nodes.
+        let few = PopularityModel::new(&Popularity::Zipf { exponent: 2.0 }, 3);
+        assert_eq!(
+            allocate_copies(&Replication::Proportional { mean_copies: 4.0 }, &few, 3, 4),
+            vec![4, 4, 4]
+        );
+    }
+
+    #[test]
+    fn square_root_minimises_the_expected_search_size() {
+        // Cohen & Shenker (SIGCOMM 2002): uniform and proportional both give A = N·m/R, and
+        // square-root gives the optimum N·(Σ√qᵢ)²/R. Integer rounding moves each by < 1%.
+        let (m, n, mean) = (100u32, 10_000u32, 100.0);
+        let zipf = PopularityModel::new(&Popularity::Zipf { exponent: 1.2 }, m);
+        let total = f64::from(m) * mean;
+        let size = |spec| expected_search_size(&allocate_copies(&spec, &zipf, m, n), &zipf, n);
+        let uniform = size(Replication::Uniform { copies: 100 });
+        let proportional = size(Replication::Proportional { mean_copies: mean });
+        let root = size(Replication::SquareRoot { mean_copies: mean });
+        let equal = f64::from(n) * f64::from(m) / total;
+        let sum_root: f64 = (0..m).map(|o| zipf.probability(o).sqrt()).sum();
+        let optimum = f64::from(n) * sum_root * sum_root / total;
+        assert!((uniform - equal).abs() < 1e-9 * equal);
+        assert!(
+            (proportional - equal).abs() < 0.01 * equal,
+            "proportional {proportional} vs {equal}"
+        );
+        assert!(
+            (root - optimum).abs() < 0.01 * optimum,
+            "square-root {root} vs {optimum}"
+        );
+        assert!(
+            root < 0.8 * uniform,
+            "square-root {root} should beat uniform {uniform} clearly"
+        );
     }
 
     #[test]

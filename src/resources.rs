@@ -74,27 +74,47 @@ pub fn estimate(v: &Validated, threads: usize) -> Estimate {
     // Edge list + CSR construction arrays, plus the kind's own scratch.
     let build_scratch = 8 * edges + 8 * nodes + extra;
     let graph = 4 * (nodes + 1) + 8 * edges;
-    let Replication::Uniform { copies } = s.content.replication;
+    let catalogue_copies = match s.content.replication {
+        Replication::Uniform { copies } => f64::from(copies),
+        Replication::Proportional { mean_copies } | Replication::SquareRoot { mean_copies } => {
+            mean_copies
+        }
+    };
     let rare = s
         .content
         .rare
         .as_ref()
         .map_or(0, |r| u64::from(r.objects) * u64::from(r.copies));
-    let content = 16 * u64::from(s.content.objects)
-        + 4 * u64::from(s.content.objects) * u64::from(copies)
-        + 4 * rare;
+    let objects = u64::from(s.content.objects);
+    let content = 24 * objects + (4.0 * objects as f64 * catalogue_copies) as u64 + 4 * rare;
     let queries = u64::from(s.workload.queries);
     let workload = 16 * queries;
     let per_variant: u64 = s
         .variants
         .iter()
-        .map(|var| match var.search {
-            Search::Flooding { .. } => {
-                CONCURRENT_SLOTS * 8 * nodes
-                    + 4 * nodes
-                    + EVENT_BYTES * 2 * edges
-                    + queries * size_of::<crate::metrics::QueryRecord>() as u64
-            }
+        .map(|var| {
+            let record = queries * size_of::<crate::metrics::QueryRecord>() as u64 + 4 * nodes;
+            record
+                + match &var.search {
+                    Search::Flooding { .. } | Search::UltrapeerFlooding { .. } => {
+                        CONCURRENT_SLOTS * 8 * nodes + EVENT_BYTES * 2 * edges
+                    }
+                    Search::ExpandingRing { ttls, .. } => {
+                        CONCURRENT_SLOTS * (8 * ttls.len() as u64 + 4) * nodes
+                            + EVENT_BYTES * 2 * edges
+                    }
+                    Search::RandomWalk { walkers, ttl, .. }
+                    | Search::DegreeBiasedWalk { walkers, ttl, .. } => {
+                        // Visited sets of the queries in flight: up to walkers × ttl nodes each,
+                        // with one query per second in flight per ten steps as a rough bound.
+                        let per_query = 16 * u64::from(*walkers) * u64::from(*ttl).min(nodes);
+                        let concurrent = (s.workload.rate_per_s * f64::from(*ttl) / 10.0)
+                            .ceil()
+                            .max(1.0) as u64;
+                        per_query * concurrent.min(queries)
+                            + EVENT_BYTES * u64::from(*walkers) * concurrent.min(queries)
+                    }
+                }
         })
         .max()
         .unwrap_or(0);

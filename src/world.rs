@@ -92,7 +92,15 @@ pub fn build_overlay(v: &Validated, rng: &mut crate::rng::SimRng) -> Result<Over
     })
 }
 
+/// The fewest nodes the content needs: the largest uniform or rare copy count, or the mean
+/// copy count of a proportional or square-root allocation.
 fn largest_copies(s: &crate::scenario::Scenario) -> Option<u32> {
-    let crate::scenario::Replication::Uniform { copies } = s.content.replication;
-    Some(copies.max(s.content.rare.as_ref().map_or(0, |r| r.copies)))
+    use crate::scenario::Replication;
+    let catalogue = match s.content.replication {
+        Replication::Uniform { copies } => copies,
+        Replication::Proportional { mean_copies } | Replication::SquareRoot { mean_copies } => {
+            mean_copies.ceil() as u32
+        }
+    };
+    Some(catalogue.max(s.content.rare.as_ref().map_or(0, |r| r.copies)))
 }

@@ -53,7 +53,7 @@ fn flood(world: &World, ttl: u8) -> Vec<QueryRecord> {
         protocol_rng: stream(1, 0, StreamKind::Protocol, 0),
         timeout: SimDuration::from_secs(1_000_000),
     };
-    let mut p = Flooding::new(ttl, world.overlay.node_count());
+    let mut p = Flooding::gnutella(ttl, world.overlay.node_count());
     engine::simulate(world, &mut p, setup, &mut |_| {}).records
 }
 
@@ -186,7 +186,7 @@ fn hits_after_the_timeout_do_not_count() {
             protocol_rng: stream(1, 0, StreamKind::Protocol, 0),
             timeout: SimDuration(timeout_us),
         };
-        engine::simulate(&w, &mut Flooding::new(20, 10), setup, &mut |_| {}).records[0]
+        engine::simulate(&w, &mut Flooding::gnutella(20, 10), setup, &mut |_| {}).records[0]
     };
     let round_trip = 2 * d * LATENCY_MS * 1000;
     assert_eq!(

@@ -117,6 +117,11 @@ impl<'a, P: Protocol + ?Sized> Context<'a, P> {
         self.rng
     }
 
+    /// The object `query` asks for.
+    pub fn query_object(&self, query: QueryId) -> ObjectId {
+        self.world.queries[query as usize].object
+    }
+
     /// The metrics record of `query`, for counting messages.
     #[inline]
     pub fn record(&mut self, query: QueryId) -> &mut QueryRecord {

@@ -62,6 +62,8 @@ pub struct VariantSummary {
     pub bytes_per_query: f64,
     /// Messages received by the busiest node, per query issued; mean over replicas.
     pub peak_node_load: f64,
+    /// Messages received by the average node, per query issued; mean over replicas.
+    pub mean_node_load: f64,
     /// Success and cost by online replica count: buckets 0, 1, 2–3, 4–7, 8–15, …
     pub by_replicas: Vec<ByReplicas>,
 }
@@ -122,11 +124,15 @@ fn summarize_variant(name: &str, v: usize, replicas: &[ReplicaResult]) -> Varian
     let messages: u64 = records().map(|r| r.messages).sum();
     let duplicates: u64 = records().map(|r| r.duplicates).sum();
     let bytes: u64 = records().map(|r| r.bytes).sum();
-    let peak = replicas
-        .iter()
-        .map(|r| f64::from(r.runs[v].peak_node_load) / r.queries.len().max(1) as f64)
-        .sum::<f64>()
-        / replicas.len() as f64;
+    let per_query = |load: &dyn Fn(&ReplicaResult) -> f64| {
+        replicas
+            .iter()
+            .map(|r| load(r) / r.queries.len().max(1) as f64)
+            .sum::<f64>()
+            / replicas.len() as f64
+    };
+    let peak = per_query(&|r| f64::from(r.runs[v].peak_node_load));
+    let mean_load = per_query(&|r| r.runs[v].mean_node_load);
     VariantSummary {
         name: name.to_string(),
         queries,
@@ -148,6 +154,7 @@ fn summarize_variant(name: &str, v: usize, replicas: &[ReplicaResult]) -> Varian
         duplicate_ratio: mean(duplicates as f64, messages),
         bytes_per_query: mean(bytes as f64, queries),
         peak_node_load: peak,
+        mean_node_load: mean_load,
         by_replicas: by_replicas(pairs()),
     }
 }

@@ -94,6 +94,8 @@ pub struct VariantRun {
     pub records: Vec<QueryRecord>,
     /// Messages received by the busiest node.
     pub peak_node_load: u32,
+    /// Messages received per node, averaged over all nodes.
+    pub mean_node_load: f64,
     /// Events the engine processed.
     pub events: u64,
 }

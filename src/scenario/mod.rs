@@ -230,6 +230,16 @@ pub enum Replication {
         /// Copies per object.
         copies: u32,
     },
+    /// Copies proportional to query popularity.
+    Proportional {
+        /// Mean copies per object; the total is round(objects × mean_copies).
+        mean_copies: f64,
+    },
+    /// Copies proportional to the square root of query popularity (Cohen & Shenker 2002).
+    SquareRoot {
+        /// Mean copies per object; the total is round(objects × mean_copies).
+        mean_copies: f64,
+    },
 }
 
 /// `content.rare`
@@ -280,6 +290,37 @@ pub enum Search {
     Flooding {
         /// Time-to-live: how many overlay hops a query travels.
         ttl: u32,
+    },
+    /// Floods of growing TTL, each with a new GUID, the next one only if no hit arrived.
+    ExpandingRing {
+        /// TTL of each ring, strictly increasing.
+        ttls: Vec<u32>,
+        /// How long to wait for a hit before the next ring, ms.
+        wait_ms: f64,
+    },
+    /// Gnutella 0.6 on a two-tier overlay: ultrapeers flood among themselves and pass the
+    /// query to a leaf only if the leaf's routing table matches.
+    UltrapeerFlooding {
+        /// Mesh hops among ultrapeers.
+        ttl: u32,
+    },
+    /// Random walkers that check with the source (Lv et al. 2002).
+    RandomWalk {
+        /// Walkers per query.
+        walkers: u32,
+        /// Most steps per walker.
+        ttl: u32,
+        /// Steps between check-ins.
+        check_every: u32,
+    },
+    /// Walkers that step to the highest-degree unvisited neighbour (GIA-style).
+    DegreeBiasedWalk {
+        /// Walkers per query.
+        walkers: u32,
+        /// Most steps per walker.
+        ttl: u32,
+        /// Steps between check-ins.
+        check_every: u32,
     },
 }
 

@@ -137,7 +137,8 @@ impl Scenario {
         };
         check_content(&mut c, &s.content, nodes);
         check_workload(&mut c, &s.workload, s.content.rare.is_some());
-        check_variants(&mut c, &s.variants);
+        let two_tier = matches!(s.network.topology, Topology::TwoTier { .. });
+        check_variants(&mut c, &s.variants, two_tier);
         check_window(&mut c, s);
         if c.problems.is_empty() {
             Ok(Validated {
@@ -431,6 +432,16 @@ fn check_content(c: &mut Checker, content: &Content, nodes: Option<u32>) {
     };
     match content.replication {
         Replication::Uniform { copies } => copies_fit(c, "content.replication.copies", copies),
+        Replication::Proportional { mean_copies } | Replication::SquareRoot { mean_copies } => {
+            let limit = nodes.map_or(f64::from(MAX_NODES), f64::from);
+            if !(mean_copies.is_finite() && mean_copies >= 1.0 && mean_copies <= limit) {
+                c.fail(
+                    "content.replication.mean_copies",
+                    format!("must be between 1 (every object has a copy) and the {limit} nodes, got {mean_copies}"),
+                    "Lv et al. used a mean replication ratio of about 1% of the nodes",
+                );
+            }
+        }
     }
     if let Some(rare) = &content.rare {
         c.at_least_one("content.rare.objects", rare.objects);
@@ -493,7 +504,7 @@ fn check_window(c: &mut Checker, s: &Scenario) {
     }
 }
 
-fn check_variants(c: &mut Checker, variants: &[Variant]) {
+fn check_variants(c: &mut Checker, variants: &[Variant], two_tier: bool) {
     if variants.is_empty() {
         c.fail(
             "variant",
@@ -511,13 +522,80 @@ fn check_variants(c: &mut Checker, variants: &[Variant]) {
                 "give every [[variant]] its own name",
             );
         }
-        let Search::Flooding { ttl } = v.search;
+        check_search(
+            c,
+            &format!("variant.{}.search", v.name),
+            &v.search,
+            two_tier,
+        );
+    }
+}
+
+/// Largest number of walkers per query.
+pub const MAX_WALKERS: u32 = 100_000;
+/// Largest number of steps per walker.
+pub const MAX_WALK_TTL: u32 = 10_000_000;
+
+fn check_search(c: &mut Checker, path: &str, search: &Search, two_tier: bool) {
+    let ttl_ok = |c: &mut Checker, field: &str, ttl: u32| {
         if !(1..=MAX_TTL).contains(&ttl) {
             c.fail(
-                &format!("variant.{}.search.ttl", v.name),
+                &format!("{path}.{field}"),
                 format!("must be between 1 and {MAX_TTL}, got {ttl}"),
                 "give a TTL from 1 to 255 (Gnutella clients used 7)",
             );
+        }
+    };
+    match search {
+        Search::Flooding { ttl } => ttl_ok(c, "ttl", *ttl),
+        Search::UltrapeerFlooding { ttl } => {
+            ttl_ok(c, "ttl", *ttl);
+            if !two_tier {
+                c.fail(
+                    path,
+                    "ultrapeer-flooding needs ultrapeers and leaves, but the topology is not two-tier".into(),
+                    "use network.topology = { kind = \"two-tier\", ... } or kind = \"flooding\"",
+                );
+            }
+        }
+        Search::ExpandingRing { ttls, wait_ms } => {
+            if ttls.is_empty() || ttls.windows(2).any(|w| w[0] >= w[1]) {
+                c.fail(
+                    &format!("{path}.ttls"),
+                    format!("must be a non-empty, strictly increasing list, got {ttls:?}"),
+                    "e.g. ttls = [1, 2, 4, 7]",
+                );
+            }
+            for &t in ttls {
+                ttl_ok(c, "ttls", t);
+            }
+            c.latency(&format!("{path}.wait_ms"), *wait_ms);
+        }
+        Search::RandomWalk {
+            walkers,
+            ttl,
+            check_every,
+        }
+        | Search::DegreeBiasedWalk {
+            walkers,
+            ttl,
+            check_every,
+        } => {
+            if !(1..=MAX_WALKERS).contains(walkers) {
+                c.fail(
+                    &format!("{path}.walkers"),
+                    format!("must be between 1 and {MAX_WALKERS}, got {walkers}"),
+                    "Lv et al. used 16 to 64 walkers",
+                );
+            }
+            if !(1..=MAX_WALK_TTL).contains(ttl) {
+                c.fail(
+                    &format!("{path}.ttl"),
+                    format!("must be between 1 and {MAX_WALK_TTL} steps, got {ttl}"),
+                    "e.g. ttl = 1024 steps per walker",
+                );
+            }
+            c.at_least_one(&format!("{path}.check_every"), *check_every);
         }
     }
 }

@@ -11,6 +11,9 @@ pub const SEARCH_STRING_BYTES: u32 = 16;
 /// Assumed length of a shared file's name, without its NUL terminator.
 pub const FILE_NAME_BYTES: u32 = 24;
 
+/// A walker's check-in with its source, modelled as a bare descriptor header.
+pub const CHECK_BYTES: u32 = HEADER_BYTES;
+
 /// A Query: header + minimum speed (2) + search string + NUL = 42 bytes.
 pub const QUERY_BYTES: u32 = HEADER_BYTES + 2 + SEARCH_STRING_BYTES + 1;
 

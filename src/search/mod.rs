@@ -1,17 +1,103 @@
 //! Search strategies. Each implements [`crate::engine::Protocol`]; [`run_variant`] picks the
 //! one a scenario's `search` table names and runs it on a world.
 
-mod flooding;
+mod flood;
 pub mod gnutella;
+mod walk;
 
-pub use flooding::{FloodMessage, Flooding};
+pub use flood::{FloodConfig, FloodMessage, Flooding, Routing};
+pub use walk::{StepRule, Walk, WalkConfig, WalkMessage};
 
-use crate::engine::{self, LatencyModel, Setup};
+use crate::engine::{self, LatencyModel, Outcome, Protocol, Setup};
 use crate::metrics::VariantRun;
 use crate::rng::{StreamKind, name_key, stream};
 use crate::scenario::{Scenario, Search, Variant};
 use crate::time::SimDuration;
 use crate::world::World;
+
+/// The protocol a `search` table describes, ready to run on a world of `nodes` nodes.
+fn run_search(
+    search: &Search,
+    world: &World,
+    setup: Setup,
+    progress: &mut dyn FnMut(u64),
+) -> Outcome {
+    let nodes = world.overlay.node_count();
+    let ring = |rings: Vec<u8>, wait: SimDuration, routing| {
+        Flooding::new(
+            FloodConfig {
+                rings,
+                wait,
+                routing,
+            },
+            nodes,
+        )
+    };
+    let walk = |walkers, ttl, check_every, rule| {
+        Walk::new(WalkConfig {
+            walkers,
+            ttl,
+            check_every,
+            rule,
+        })
+    };
+    match search {
+        Search::Flooding { ttl } => go(
+            world,
+            ring(vec![*ttl as u8], SimDuration::ZERO, Routing::AllLinks),
+            setup,
+            progress,
+        ),
+        Search::ExpandingRing { ttls, wait_ms } => {
+            let rings = ttls.iter().map(|&t| t as u8).collect();
+            go(
+                world,
+                ring(
+                    rings,
+                    SimDuration::from_millis_f64(*wait_ms),
+                    Routing::AllLinks,
+                ),
+                setup,
+                progress,
+            )
+        }
+        Search::UltrapeerFlooding { ttl } => go(
+            world,
+            ring(vec![*ttl as u8], SimDuration::ZERO, Routing::Ultrapeer),
+            setup,
+            progress,
+        ),
+        Search::RandomWalk {
+            walkers,
+            ttl,
+            check_every,
+        } => go(
+            world,
+            walk(*walkers, *ttl, *check_every, StepRule::Uniform),
+            setup,
+            progress,
+        ),
+        Search::DegreeBiasedWalk {
+            walkers,
+            ttl,
+            check_every,
+        } => go(
+            world,
+            walk(*walkers, *ttl, *check_every, StepRule::HighestDegree),
+            setup,
+            progress,
+        ),
+    }
+}
+
+fn go<P: Protocol>(
+    world: &World,
+    mut protocol: P,
+    setup: Setup,
+    progress: &mut dyn FnMut(u64),
+) -> Outcome {
+    engine::simulate(world, &mut protocol, setup, progress)
+}
 
 /// Runs one variant on one world with its own latency and protocol streams.
 pub fn run_variant(
@@ -27,14 +113,11 @@ pub fn run_variant(
         protocol_rng: stream(scenario.seed, world.replica, StreamKind::Protocol, key),
         timeout: SimDuration::from_secs_f64(scenario.workload.timeout_s),
     };
-    let outcome = match variant.search {
-        Search::Flooding { ttl } => {
-            let mut p = Flooding::new(ttl as u8, world.overlay.node_count());
-            engine::simulate(world, &mut p, setup, progress)
-        }
-    };
+    let outcome = run_search(&variant.search, world, setup, progress);
+    let received: u64 = outcome.node_load.iter().map(|&l| u64::from(l)).sum();
     VariantRun {
         peak_node_load: outcome.node_load.iter().copied().max().unwrap_or(0),
+        mean_node_load: received as f64 / f64::from(world.overlay.node_count().max(1)),
         records: outcome.records,
         events: outcome.events,
     }

@@ -1,0 +1,239 @@
+//! Random walks with checking (Lv, Cao, Cohen, Li & Shenker, ICS 2002) and the degree-biased
+//! walk of GIA (Chawathe et al., SIGCOMM 2003), as one mechanism with a step rule.
+//!
+//! The source sends `walkers` walkers. Each step is one request message to a neighbour chosen
+//! by the [`StepRule`], never straight back to the node the walker came from unless that is
+//! its only neighbour. A node holding the object sends a hit straight to the source (one
+//! response message; `first_hit_hops` is the walker's step count) and that walker stops.
+//! Every `check_every` steps a walker checks with the source (one response message) and stops
+//! if the source already has a hit; like Lv et al.'s step model, the answer is taken to be
+//! known at once. A walker also stops after `ttl` steps.
+
+use super::gnutella::{CHECK_BYTES, QUERY_BYTES, QUERY_HIT_BYTES};
+use crate::content::ObjectId;
+use crate::engine::{Context, Protocol, QueryId};
+use crate::rng::Sample;
+use crate::topology::NodeId;
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// How a walker picks its next node.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum StepRule {
+    /// Uniformly among the neighbours other than the previous node.
+    Uniform,
+    /// GIA-style: the highest-degree neighbour this query has not visited yet (ties broken
+    /// uniformly at random); if every neighbour was visited, the highest-degree neighbour;
+    /// never straight back unless it is the only neighbour.
+    HighestDegree,
+}
+
+/// How a walk variant behaves.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WalkConfig {
+    /// Walkers per query.
+    pub walkers: u32,
+    /// Most steps one walker takes.
+    pub ttl: u32,
+    /// Steps between check-ins with the source.
+    pub check_every: u32,
+    /// The step rule.
+    pub rule: StepRule,
+}
+
+/// A message of the walk protocol.
+#[derive(Copy, Clone, Debug)]
+pub enum WalkMessage {
+    /// A walker arriving after `steps` steps.
+    Step {
+        /// The query.
+        query: QueryId,
+        /// Steps taken so far, this one included.
+        steps: u32,
+    },
+    /// A hit sent straight to the source.
+    Hit {
+        /// The query.
+        query: QueryId,
+        /// The walker's step count at the hit.
+        steps: u32,
+    },
+}
+
+/// A fast, deterministic hasher for node-id sets (only ever used for lookups, never iterated).
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.0 = (self.0.rotate_left(5) ^ u64::from(i)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+type NodeSet = HashSet<NodeId, BuildHasherDefault<IdHasher>>;
+
+struct QueryState {
+    source: NodeId,
+    object: ObjectId,
+    satisfied: bool,
+    in_flight: u32,
+    visited: NodeSet,
+}
+
+/// The walk protocol.
+pub struct Walk {
+    config: WalkConfig,
+    /// Active queries only; looked up by id, never iterated.
+    queries: HashMap<QueryId, QueryState>,
+    candidates: Vec<NodeId>,
+}
+
+impl Walk {
+    /// A walk protocol with the given configuration.
+    pub fn new(config: WalkConfig) -> Self {
+        assert!(config.walkers >= 1 && config.ttl >= 1 && config.check_every >= 1);
+        Walk {
+            config,
+            queries: HashMap::new(),
+            candidates: Vec::new(),
+        }
+    }
+
+    /// Moves a walker from `node` (arrived from `prev`) one step further.
+    fn step(
+        &mut self,
+        ctx: &mut Context<'_, Self>,
+        query: QueryId,
+        node: NodeId,
+        prev: Option<NodeId>,
+        steps: u32,
+    ) {
+        let overlay = ctx.overlay();
+        let neighbours = overlay.neighbours(node);
+        if neighbours.is_empty() {
+            return;
+        }
+        self.candidates.clear();
+        self.candidates
+            .extend(neighbours.iter().copied().filter(|&w| Some(w) != prev));
+        if self.candidates.is_empty() {
+            self.candidates
+                .push(prev.expect("a lone neighbour is the previous node"));
+        }
+        let state = self.queries.get_mut(&query).expect("active query");
+        if self.config.rule == StepRule::HighestDegree {
+            let unvisited: Vec<NodeId> = self
+                .candidates
+                .iter()
+                .copied()
+                .filter(|w| !state.visited.contains(w))
+                .collect();
+            if !unvisited.is_empty() {
+                self.candidates = unvisited;
+            }
+            let top = self
+                .candidates
+                .iter()
+                .map(|&w| overlay.degree(w))
+                .max()
+                .unwrap_or(0);
+            self.candidates.retain(|&w| overlay.degree(w) == top);
+        }
+        let next = self.candidates[ctx.rng().index(self.candidates.len() as u32) as usize];
+        ctx.send(
+            node,
+            next,
+            WalkMessage::Step {
+                query,
+                steps: steps + 1,
+            },
+        );
+        ctx.record(query).request(QUERY_BYTES);
+        state.in_flight += 1;
+    }
+
+    fn finish_if_done(&mut self, query: QueryId) {
+        if self.queries[&query].in_flight == 0 {
+            self.queries.remove(&query);
+        }
+    }
+}
+
+impl Protocol for Walk {
+    type Message = WalkMessage;
+    type Timer = ();
+
+    fn start_query(
+        &mut self,
+        ctx: &mut Context<'_, Self>,
+        query: QueryId,
+        source: NodeId,
+        object: ObjectId,
+    ) {
+        let mut visited = NodeSet::default();
+        visited.insert(source);
+        self.queries.insert(
+            query,
+            QueryState {
+                source,
+                object,
+                satisfied: false,
+                in_flight: 0,
+                visited,
+            },
+        );
+        for _ in 0..self.config.walkers {
+            self.step(ctx, query, source, None, 0);
+        }
+        self.finish_if_done(query);
+    }
+
+    fn on_message(
+        &mut self,
+        ctx: &mut Context<'_, Self>,
+        to: NodeId,
+        from: NodeId,
+        msg: WalkMessage,
+    ) {
+        match msg {
+            WalkMessage::Step { query, steps } => {
+                let state = self.queries.get_mut(&query).expect("active query");
+                state.in_flight -= 1;
+                if state.visited.insert(to) {
+                    ctx.record(query).reached();
+                } else {
+                    ctx.record(query).duplicate();
+                }
+                if to != state.source && ctx.content().holds(to, state.object) {
+                    ctx.send(to, state.source, WalkMessage::Hit { query, steps });
+                    ctx.record(query).response(QUERY_HIT_BYTES);
+                    state.in_flight += 1;
+                } else {
+                    let checked_out = steps.is_multiple_of(self.config.check_every) && {
+                        ctx.record(query).response(CHECK_BYTES);
+                        state.satisfied
+                    };
+                    if !checked_out && steps < self.config.ttl {
+                        self.step(ctx, query, to, Some(from), steps);
+                    }
+                }
+                self.finish_if_done(query);
+            }
+            WalkMessage::Hit { query, steps } => {
+                let state = self.queries.get_mut(&query).expect("active query");
+                state.in_flight -= 1;
+                state.satisfied = true;
+                ctx.deliver_hit(query, steps);
+                self.finish_if_done(query);
+            }
+        }
+    }
+}
