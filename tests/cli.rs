@@ -120,6 +120,45 @@ fn out_of_range_values() {
 }
 
 #[test]
+fn bad_search_and_replication_values() {
+    let ring = with(
+        "{ kind = \"flooding\", ttl = 2 }",
+        "{ kind = \"expanding-ring\", ttls = [1, 4, 2], wait_ms = 100 }",
+    );
+    assert_input_error(
+        &ring,
+        &[],
+        &["variant.short.search.ttls", "strictly increasing"],
+    );
+    let up = with(
+        "{ kind = \"flooding\", ttl = 2 }",
+        "{ kind = \"ultrapeer-flooding\", ttl = 2 }",
+    );
+    assert_input_error(&up, &[], &["variant.short.search", "two-tier"]);
+    let walk = with(
+        "{ kind = \"flooding\", ttl = 2 }",
+        "{ kind = \"random-walk\", walkers = 0, ttl = 10, check_every = 0 }",
+    );
+    assert_input_error(
+        &walk,
+        &[],
+        &[
+            "variant.short.search.walkers",
+            "variant.short.search.check_every",
+        ],
+    );
+    let repl = with(
+        "{ kind = \"uniform\", copies = 3 }",
+        "{ kind = \"square-root\", mean_copies = 0.5 }",
+    );
+    assert_input_error(
+        &repl,
+        &[],
+        &["content.replication.mean_copies", "between 1"],
+    );
+}
+
+#[test]
 fn dense_regular_graphs_do_not_hang() {
     let dir = tempfile::tempdir().unwrap();
     write(

@@ -125,3 +125,38 @@ fn a_variant_is_unaffected_by_its_neighbours() {
     };
     assert_eq!(flood_rows("both"), flood_rows("one"));
 }
+
+#[test]
+fn every_strategy_is_deterministic_for_any_thread_count() {
+    let strategies = r#"
+[[variant]]
+name = "ring"
+search = { kind = "expanding-ring", ttls = [1, 2, 4], wait_ms = 300 }
+
+[[variant]]
+name = "walk"
+search = { kind = "random-walk", walkers = 8, ttl = 200, check_every = 4 }
+
+[[variant]]
+name = "gia"
+search = { kind = "degree-biased-walk", walkers = 4, ttl = 200, check_every = 4 }
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "s.toml", &format!("{SMALL}{strategies}"));
+    let a = run(dir.path(), "a", &["--jobs", "1"]);
+    let b = run(dir.path(), "b", &["--jobs", "2"]);
+    let c = run(dir.path(), "c", &["--jobs", "2"]);
+    assert_eq!(a, b);
+    assert_eq!(b, c);
+    let two_tier = SMALL
+        .replace(
+            r#"{ kind = "random-regular", degree = 4 }"#,
+            r#"{ kind = "two-tier", ultrapeer_fraction = 0.1, ultrapeer_degree = 6, leaf_links = 3 }"#,
+        )
+        .replace(r#"{ kind = "flooding", ttl = 2 }"#, r#"{ kind = "ultrapeer-flooding", ttl = 2 }"#);
+    write(dir.path(), "s.toml", &two_tier);
+    assert_eq!(
+        run(dir.path(), "d", &["--jobs", "1"]),
+        run(dir.path(), "e", &["--jobs", "2"])
+    );
+}

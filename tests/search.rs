@@ -278,3 +278,64 @@ fn ultrapeer_flooding_matches_a_mesh_bfs_oracle() {
         }
     }
 }
+
+/// Mean success and messages per query of `records`.
+fn success_and_cost(records: &[QueryRecord]) -> (f64, f64) {
+    let n = records.len() as f64;
+    let success = records.iter().filter(|r| r.success()).count() as f64 / n;
+    (
+        success,
+        records.iter().map(|r| r.messages as f64).sum::<f64>() / n,
+    )
+}
+
+#[test]
+fn lv_relations_hold_on_a_random_graph() {
+    // Lv et al. (ICS 2002): on a random graph, walkers with checking succeed about as often as
+    // flooding with one to two orders of magnitude fewer messages; an expanding ring is much
+    // cheaper than a full flood when objects are replicated on ~1% of the nodes.
+    let n = 5_000u32;
+    let g = floodsim::topology::erdos_renyi(n, 4.0, &mut stream(5, 0, StreamKind::Topology, 0))
+        .largest_component();
+    let n = g.node_count();
+    let spec = scenario::Content {
+        objects: 100,
+        popularity: Popularity::Zipf { exponent: 1.2 },
+        replication: Replication::Uniform { copies: n / 100 },
+        rare: None,
+    };
+    let c = Content::place(&spec, n, &mut stream(5, 0, StreamKind::Content, 0));
+    let queries = random_queries(n, &c, 400, 5);
+    let world = World {
+        replica: 0,
+        overlay: g,
+        content: c,
+        queries,
+    };
+    let (flood_success, flood_cost) = success_and_cost(&run(&world, Flooding::gnutella(8, n)));
+    let (walk_success, walk_cost) =
+        success_and_cost(&run(&world, walk(32, 1024, 4, StepRule::Uniform)));
+    let ring = FloodConfig {
+        rings: vec![1, 3, 5, 7, 9],
+        wait: SimDuration::from_millis(1_000),
+        routing: Routing::AllLinks,
+    };
+    let (ring_success, ring_cost) = success_and_cost(&run(&world, Flooding::new(ring, n)));
+    assert!(flood_success > 0.99, "flood success {flood_success}");
+    assert!(
+        walk_success >= flood_success - 0.01,
+        "walk {walk_success} vs flood {flood_success}"
+    );
+    assert!(
+        walk_cost * 10.0 < flood_cost,
+        "walk {walk_cost} vs flood {flood_cost} messages"
+    );
+    assert!(
+        ring_success >= flood_success - 0.01,
+        "ring {ring_success} vs flood {flood_success}"
+    );
+    assert!(
+        ring_cost * 3.0 < flood_cost,
+        "ring {ring_cost} vs flood {flood_cost} messages"
+    );
+}
