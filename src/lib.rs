@@ -29,6 +29,7 @@
 //! scenario → [`world`] ([`topology`], [`content`], [`workload`]) → [`engine`] + [`search`]
 //! → [`metrics`] → [`output`]. The engine knows no protocol; protocols know no file format.
 
+pub mod check;
 pub mod content;
 pub mod engine;
 pub mod error;
@@ -40,6 +41,7 @@ pub mod rng;
 pub mod run;
 pub mod scenario;
 pub mod search;
+pub mod sweep;
 pub mod time;
 pub mod topology;
 pub mod workload;

@@ -89,6 +89,112 @@ enum Command {
         #[arg(long = "set", value_name = "PATH=VALUE")]
         set: Vec<String>,
     },
+    /// Run a scenario over a grid of parameter values × replications, in parallel.
+    #[command(after_help = "Examples:\n  \
+        floodsim sweep scenarios/quickstart.toml --param variant.flood.search.ttl=1..=7\n  \
+        floodsim sweep s.toml --param network.nodes=1000,10000,100000 --param 'content.replication.copies=1,10' --replications 5\n  \
+        floodsim sweep s.toml --param network.topology.degree=2..=10:2 --shard 1/4 --out part1   # one of 4 machines\n  \
+        floodsim merge part1 part2 part3 part4 --out whole\n\n\
+        Writes sweep.csv (one row per point × variant × replica), sweep_summary.csv (mean, std and\n\
+        95% CI over replicas per point × variant) and sweep.json (the definition) to the folder.")]
+    Sweep {
+        #[command(flatten)]
+        input: ScenarioArgs,
+        /// A swept parameter: PATH=V1,V2,... (TOML values) or PATH=A..=B[:STEP] (inclusive
+        /// range); repeatable, the first varies slowest. Replaces the scenario's [sweep] params.
+        #[arg(long = "param", value_name = "PATH=VALUES")]
+        params: Vec<String>,
+        /// Replications per point, overriding the scenario's `replications`.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        replications: Option<u32>,
+        /// Give every point its own seed instead of common random numbers (by default
+        /// replica k of every point sees the same world where the parameter leaves it alone).
+        #[arg(long)]
+        independent: bool,
+        /// Worker threads [default: all cores]; results are byte-identical for any value.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+        jobs: Option<u16>,
+        /// Run only the K-th of N deterministic slices of the points (K from 1 to N);
+        /// combine the slices with `floodsim merge`.
+        #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+        shard: Option<(usize, usize)>,
+        /// Result folder [default: results/<scenario name>-sweep/].
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Keep the finished points of an interrupted run of the same sweep in the folder.
+        #[arg(long)]
+        resume: bool,
+        /// No progress bar and no summary line.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Combine the folders of a sharded sweep into one, identical to an unsharded sweep.
+    #[command(after_help = "Example:\n  floodsim merge part1 part2 --out whole")]
+    Merge {
+        /// Sweep folders (shards of one sweep).
+        #[arg(value_name = "DIR", required = true)]
+        inputs: Vec<PathBuf>,
+        /// The merged folder.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+    /// Draw charts of a run or sweep result folder (never re-runs a simulation).
+    #[command(after_help = "Examples:\n  \
+        floodsim plot results/quickstart                       # SVGs in results/quickstart/plots/\n  \
+        floodsim plot results/quickstart --format both --out figures\n  \
+        floodsim plot results/ttl-sweep --metric success_rate --metric messages_per_query --x variant.flood.search.ttl\n\n\
+        Run results: success vs messages (95% CI), CDFs of messages and hops, success and cost by\n\
+        replica count, time series. Sweep results: each metric against the x parameter, one line\n\
+        per variant with its 95% band, one chart per combination of the other parameters.")]
+    Plot {
+        /// A folder written by `floodsim run` or `floodsim sweep`.
+        #[arg(value_name = "RESULTS_DIR")]
+        results: PathBuf,
+        /// Image format(s).
+        #[arg(long, value_enum, default_value = "svg")]
+        format: floodsim::plot::Formats,
+        /// Folder for the charts [default: RESULTS_DIR/plots].
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Sweep metric(s) to draw; repeatable [default: success_rate, messages_per_query,
+        /// hops_to_first_hit, time_to_first_hit_ms].
+        #[arg(long = "metric", value_name = "METRIC")]
+        metrics: Vec<String>,
+        /// Swept parameter on the x axis [default: the first].
+        #[arg(long, value_name = "PARAM")]
+        x: Option<String>,
+    },
+    /// Write a baseline of a run or sweep result's headline metrics, with tolerances, for
+    /// `floodsim check`.
+    #[command(
+        after_help = "Example:\n  floodsim run scenarios/ci/regression.toml --out results/ci\n  \
+        floodsim baseline results/ci -o scenarios/ci/baseline.json"
+    )]
+    Baseline {
+        /// A folder written by `floodsim run` or `floodsim sweep`.
+        #[arg(value_name = "RESULTS_DIR")]
+        results: PathBuf,
+        /// The baseline file to write (JSON).
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: PathBuf,
+    },
+    /// Compare results with a baseline: prints every metric and exits 1 if any moved beyond
+    /// its tolerance (0 if none, 2 on bad input).
+    #[command(
+        after_help = "Example:\n  floodsim check results/ci --baseline scenarios/ci/baseline.json --tolerance messages_per_query=0.1"
+    )]
+    Check {
+        /// A folder written by `floodsim run` or `floodsim sweep`.
+        #[arg(value_name = "RESULTS_DIR")]
+        results: PathBuf,
+        /// The baseline to compare with.
+        #[arg(long, value_name = "FILE")]
+        baseline: PathBuf,
+        /// Replace the relative tolerance of a metric for every variant, e.g.
+        /// messages_per_query=0.1 (10%); repeatable.
+        #[arg(long = "tolerance", value_name = "METRIC=REL", value_parser = parse_tolerance)]
+        tolerances: Vec<(String, f64)>,
+    },
     /// Check a scenario (keys, types, values, input files, memory) without running it.
     #[command(
         after_help = "Example:\n  floodsim validate scenarios/quickstart.toml --set network.nodes=1000000"
@@ -116,6 +222,10 @@ struct ScenarioArgs {
 
 impl ScenarioArgs {
     fn load(&self) -> Result<scenario::Validated, Error> {
+        scenario::load(&self.scenario, &self.overrides()?)?.validate(&self.scenario)
+    }
+
+    fn overrides(&self) -> Result<Vec<scenario::Override>, Error> {
         let mut overrides = self
             .set
             .iter()
@@ -127,8 +237,98 @@ impl ScenarioArgs {
                 value: seed.into(),
             });
         }
-        scenario::load(&self.scenario, &overrides)?.validate(&self.scenario)
+        Ok(overrides)
     }
+}
+
+fn parse_tolerance(text: &str) -> Result<(String, f64), String> {
+    match text
+        .split_once('=')
+        .map(|(m, v)| (m.trim(), v.trim().parse::<f64>()))
+    {
+        Some((m, Ok(v))) if !m.is_empty() && v.is_finite() && v >= 0.0 => Ok((m.to_string(), v)),
+        _ => Err(format!(
+            "{text:?} is not METRIC=REL with REL >= 0, e.g. messages_per_query=0.1"
+        )),
+    }
+}
+
+/// Prints the check table; returns whether anything failed.
+fn print_check(lines: &[floodsim::check::CheckLine]) -> bool {
+    let width = lines.iter().map(|l| l.id.len()).max().unwrap_or(6).max(6);
+    println!(
+        "{:<width$} {:>14} {:>14} {:>12} {:>12}  status",
+        "metric", "baseline", "now", "change", "allowed"
+    );
+    let mut failed = 0;
+    for l in lines {
+        let (now, change) = match l.now {
+            Some(v) => (format!("{v:.6}"), format!("{:+.6}", v - l.baseline)),
+            None => ("missing".into(), "-".into()),
+        };
+        let status = if l.ok { "ok" } else { "REGRESSED" };
+        failed += usize::from(!l.ok);
+        println!(
+            "{:<width$} {:>14.6} {:>14} {:>12} {:>12.6}  {status}",
+            l.id, l.baseline, now, change, l.allowed
+        );
+    }
+    println!(
+        "{} of {} metrics within tolerance",
+        lines.len() - failed,
+        lines.len()
+    );
+    failed > 0
+}
+
+fn parse_shard(text: &str) -> Result<(usize, usize), String> {
+    let parsed = text.split_once('/').and_then(|(k, n)| {
+        Some((
+            k.trim().parse::<usize>().ok()?,
+            n.trim().parse::<usize>().ok()?,
+        ))
+    });
+    match parsed {
+        Some((k, n)) if k >= 1 && k <= n => Ok((k - 1, n)),
+        _ => Err(format!("{text:?} is not K/N with 1 <= K <= N, e.g. 2/4")),
+    }
+}
+
+fn sweep_command(
+    input: &ScenarioArgs,
+    params: &[String],
+    replications: Option<u32>,
+    independent: bool,
+    opts: &floodsim::sweep::SweepOptions,
+    quiet: bool,
+) -> Result<(), Error> {
+    let params = params
+        .iter()
+        .map(|p| floodsim::sweep::parse_param(p).map_err(|e| e.in_file(&input.scenario)))
+        .collect::<Result<Vec<_>, InputError>>()?;
+    let (definition, points) = floodsim::sweep::define(
+        &input.scenario,
+        &input.overrides()?,
+        params,
+        replications,
+        independent,
+    )?;
+    let bar = Progress::new(!quiet && std::io::stderr().is_terminal(), "runs");
+    let report = floodsim::sweep::run(&definition, &points, opts, &|done, total| {
+        bar.update(done, total)
+    })?;
+    bar.finish();
+    if !quiet {
+        println!(
+            "ran {} point(s), kept {} finished; {} of {} points present; results in {}",
+            report.ran,
+            report.skipped,
+            report.present,
+            report.total,
+            report.dir.display()
+        );
+    }
+    Ok(())
 }
 
 fn main() -> ExitCode {
@@ -141,6 +341,65 @@ fn main() -> ExitCode {
             quiet,
         } => run_command(&input, out, jobs.map(usize::from), quiet),
         Command::Validate { input } => validate_command(&input),
+        Command::Sweep {
+            input,
+            params,
+            replications,
+            independent,
+            jobs,
+            shard,
+            out,
+            resume,
+            quiet,
+        } => {
+            let opts = floodsim::sweep::SweepOptions {
+                out,
+                jobs: jobs.map(usize::from),
+                shard,
+                resume,
+            };
+            sweep_command(&input, &params, replications, independent, &opts, quiet)
+        }
+        Command::Plot {
+            results,
+            format,
+            out,
+            metrics,
+            x,
+        } => {
+            let out = out.unwrap_or_else(|| results.join("plots"));
+            let choice = floodsim::plot::SweepChoice { metrics, x };
+            floodsim::plot::plot_results(&results, &out, format, &choice).map(|files| {
+                println!("wrote {} charts to {}", files.len(), out.display());
+            })
+        }
+        Command::Baseline { results, output } => floodsim::check::write_baseline(&results, &output)
+            .map(|n| {
+                println!("wrote {} metrics to {}", n, output.display());
+            }),
+        Command::Check {
+            results,
+            baseline,
+            tolerances,
+        } => match floodsim::check::check(&results, &baseline, &tolerances) {
+            Ok(lines) => {
+                let failed = print_check(&lines);
+                return if failed {
+                    ExitCode::from(1)
+                } else {
+                    ExitCode::SUCCESS
+                };
+            }
+            Err(e) => Err(e),
+        },
+        Command::Merge { inputs, out } => floodsim::sweep::merge(&inputs, &out).map(|r| {
+            println!(
+                "merged {} of {} points into {}",
+                r.present,
+                r.total,
+                r.dir.display()
+            );
+        }),
         Command::Graph {
             input,
             stats,
@@ -193,7 +452,7 @@ fn run_command(
     quiet: bool,
 ) -> Result<(), Error> {
     let validated = input.load()?;
-    let bar = Progress::new(!quiet && std::io::stderr().is_terminal());
+    let bar = Progress::new(!quiet && std::io::stderr().is_terminal(), "queries");
     let opts = run::RunOptions { out, jobs };
     let report = run::run(&validated, &opts, &|done, total| bar.update(done, total))?;
     bar.finish();
@@ -394,14 +653,16 @@ fn print_graph_stats(title: &str, s: &floodsim::topology::GraphStats) {
 /// A progress bar on stderr that appears only on a terminal and only after one second.
 struct Progress {
     enabled: bool,
+    unit: &'static str,
     started: Instant,
     bar: Mutex<Option<ProgressBar>>,
 }
 
 impl Progress {
-    fn new(enabled: bool) -> Self {
+    fn new(enabled: bool, unit: &'static str) -> Self {
         Progress {
             enabled,
+            unit,
             started: Instant::now(),
             bar: Mutex::new(None),
         }
@@ -415,9 +676,10 @@ impl Progress {
         let bar = slot.get_or_insert_with(|| {
             let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
             bar.set_style(
-                ProgressStyle::with_template(
-                    "{elapsed_precise} [{bar:40}] {pos}/{len} queries ({per_sec}, ETA {eta})",
-                )
+                ProgressStyle::with_template(&format!(
+                    "{{elapsed_precise}} [{{bar:40}}] {{pos}}/{{len}} {} ({{per_sec}}, ETA {{eta}})",
+                    self.unit
+                ))
                 .expect("valid template")
                 .progress_chars("=> "),
             );

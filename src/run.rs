@@ -62,39 +62,11 @@ pub fn run(
     let s = &v.scenario;
     let total_work =
         u64::from(s.replications) * s.variants.len() as u64 * u64::from(s.workload.queries);
-    let done = Mutex::new(0u64);
-    let timings = Mutex::new((Duration::ZERO, Duration::ZERO));
+    let meter = Meter::default();
     let replicas: Vec<ReplicaResult> = pool.install(|| {
         (0..s.replications)
             .into_par_iter()
-            .map(|replica| {
-                let t = Instant::now();
-                let world = World::build(v, replica)?;
-                let network = network_stats(&world);
-                timings.lock().expect("timing lock").0 += t.elapsed();
-                let runs = s
-                    .variants
-                    .par_iter()
-                    .map(|variant| {
-                        let t = Instant::now();
-                        let mut last = 0;
-                        let run = search::run_variant(s, variant, &world, &mut |n| {
-                            let mut d = done.lock().expect("progress lock");
-                            *d += n - last;
-                            last = n;
-                            progress(*d, total_work);
-                        });
-                        timings.lock().expect("timing lock").1 += t.elapsed();
-                        run
-                    })
-                    .collect();
-                Ok(ReplicaResult {
-                    replica,
-                    network,
-                    queries: query_infos(&world),
-                    runs,
-                })
-            })
+            .map(|replica| simulate_replica(v, replica, &meter, &|done| progress(done, total_work)))
             .collect::<Result<Vec<_>>>()
     })?;
 
@@ -102,7 +74,7 @@ pub fn run(
     let summary = metrics::summarize(&names, &replicas);
     let window_us = crate::time::SimDuration::from_secs_f64(s.output.timeseries_window_s).micros();
     let series = metrics::timeseries(&replicas, names.len(), window_us);
-    let (build, simulate) = *timings.lock().expect("timing lock");
+    let (build, simulate) = meter.times();
     let events: u64 = replicas
         .iter()
         .flat_map(|r| &r.runs)
@@ -135,6 +107,72 @@ pub fn run(
     dir.write("run.json", |w| output::run_json::write(w, &info))?;
     let dir = dir.commit()?;
     Ok(RunReport { dir, summary, info })
+}
+
+/// Counts work across threads: queries simulated, and time spent building and simulating.
+#[derive(Default)]
+pub struct Meter {
+    queries: Mutex<u64>,
+    times: Mutex<(Duration, Duration)>,
+}
+
+impl Meter {
+    /// (time building worlds, time simulating), summed over threads.
+    pub fn times(&self) -> (Duration, Duration) {
+        *self.times.lock().expect("meter lock")
+    }
+
+    /// Queries simulated so far, over all threads.
+    pub fn queries(&self) -> u64 {
+        *self.queries.lock().expect("meter lock")
+    }
+
+    fn add_queries(&self, n: u64) -> u64 {
+        let mut q = self.queries.lock().expect("meter lock");
+        *q += n;
+        *q
+    }
+
+    fn add_time(&self, build: Duration, simulate: Duration) {
+        let mut t = self.times.lock().expect("meter lock");
+        t.0 += build;
+        t.1 += simulate;
+    }
+}
+
+/// Builds replica `replica`'s world and runs every variant on it (variants in parallel on the
+/// current rayon pool). `progress` gets the running total of queries simulated in `meter`.
+pub fn simulate_replica(
+    v: &Validated,
+    replica: u32,
+    meter: &Meter,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<ReplicaResult> {
+    let s = &v.scenario;
+    let t = Instant::now();
+    let world = World::build(v, replica)?;
+    let network = network_stats(&world);
+    meter.add_time(t.elapsed(), Duration::ZERO);
+    let runs = s
+        .variants
+        .par_iter()
+        .map(|variant| {
+            let t = Instant::now();
+            let mut last = 0;
+            let run = search::run_variant(s, variant, &world, &mut |n| {
+                progress(meter.add_queries(n - last));
+                last = n;
+            });
+            meter.add_time(Duration::ZERO, t.elapsed());
+            run
+        })
+        .collect();
+    Ok(ReplicaResult {
+        replica,
+        network,
+        queries: query_infos(&world),
+        runs,
+    })
 }
 
 fn network_stats(world: &World) -> NetworkStats {

@@ -8,6 +8,7 @@ pub mod graph_export;
 pub mod queries_csv;
 pub mod run_json;
 pub mod summary_json;
+pub mod sweep_csv;
 pub mod timeseries_csv;
 
 use crate::error::{Error, InputError};
@@ -109,7 +110,37 @@ impl Drop for ResultDir {
     }
 }
 
+/// Splits one CSV line (RFC 4180 quoting).
+pub fn split_csv(line: &str) -> Vec<String> {
+    let mut cells = vec![String::new()];
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                chars.next();
+                cells.last_mut().expect("a cell").push('"');
+            }
+            '"' => quoted = !quoted,
+            ',' if !quoted => cells.push(String::new()),
+            c => cells.last_mut().expect("a cell").push(c),
+        }
+    }
+    cells
+}
+
 /// Formats an optional float for CSV: empty when absent.
 pub(crate) fn csv_opt(x: Option<f64>) -> String {
     x.map_or(String::new(), |v| v.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn csv_quoting_round_trips() {
+        assert_eq!(
+            super::split_csv("a,\"b,c\",\"d\"\"e\",,f"),
+            ["a", "b,c", "d\"e", "", "f"]
+        );
+    }
 }

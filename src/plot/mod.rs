@@ -4,9 +4,12 @@
 //! (`assets/fonts`), so the same data give byte-identical images on every machine and no
 //! system font is ever looked up; SVG files name the `sans-serif` family for viewers.
 
+pub mod chart;
 mod degree;
+mod results;
 
 pub use degree::degree_distribution;
+pub use results::{DEFAULT_SWEEP_METRICS, Formats, SweepChoice, plot_results};
 
 use crate::error::{Error, InputError};
 use std::path::Path;

@@ -45,6 +45,17 @@ pub struct Scenario {
     /// What to write besides the standard files.
     #[serde(default)]
     pub output: Output,
+    /// Parameters `floodsim sweep` varies when no `--param` is given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sweep: Option<SweepTable>,
+}
+
+/// `[sweep]`
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepTable {
+    /// Parameters in `--param` syntax: `"PATH=V1,V2,..."` or `"PATH=A..=B[:STEP]"`.
+    pub params: Vec<String>,
 }
 
 fn default_seed() -> u64 {

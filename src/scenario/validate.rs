@@ -140,6 +140,14 @@ impl Scenario {
         let two_tier = matches!(s.network.topology, Topology::TwoTier { .. });
         check_variants(&mut c, &s.variants, two_tier);
         check_window(&mut c, s);
+        if let Some(sweep) = &s.sweep {
+            for (i, p) in sweep.params.iter().enumerate() {
+                if let Err(e) = crate::sweep::parse_param(p) {
+                    let fix = e.fix.clone().unwrap_or_default();
+                    c.fail(&format!("sweep.params[{i}]"), e.problem, fix);
+                }
+            }
+        }
         if c.problems.is_empty() {
             Ok(Validated {
                 scenario: self,

@@ -1,0 +1,540 @@
+//! `floodsim plot`: charts of a `run` or `sweep` result folder, read from its files.
+
+use super::chart::{Chart, Series, draw, spans_decades};
+use crate::error::{Error, InputError, Result};
+use crate::output::split_csv;
+use crate::sweep::{self, METRICS};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Image formats `floodsim plot` writes.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Formats {
+    /// SVG only.
+    Svg,
+    /// PNG only.
+    Png,
+    /// Both.
+    Both,
+}
+
+impl Formats {
+    fn extensions(self) -> &'static [&'static str] {
+        match self {
+            Formats::Svg => &["svg"],
+            Formats::Png => &["png"],
+            Formats::Both => &["svg", "png"],
+        }
+    }
+}
+
+/// What to plot from a sweep.
+#[derive(Clone, Debug, Default)]
+pub struct SweepChoice {
+    /// Metrics to draw (default: success rate, messages, hops and time to the first hit).
+    pub metrics: Vec<String>,
+    /// The parameter on the x axis (default: the first swept one).
+    pub x: Option<String>,
+}
+
+/// Draws every chart for the result folder `dir` into `out`; returns the files written.
+pub fn plot_results(
+    dir: &Path,
+    out: &Path,
+    formats: Formats,
+    choice: &SweepChoice,
+) -> Result<Vec<PathBuf>> {
+    let charts = if dir.join("summary.json").is_file() {
+        run_charts(dir)?
+    } else if dir.join("sweep.json").is_file() {
+        sweep_charts(dir, choice)?
+    } else {
+        return Err(InputError::new(format!(
+            "{} holds neither summary.json nor sweep.json",
+            dir.display()
+        ))
+        .fix("give a folder written by floodsim run or floodsim sweep")
+        .into());
+    };
+    std::fs::create_dir_all(out).map_err(|e| Error::io(out, "create the folder", e))?;
+    let mut written = Vec::new();
+    for (name, chart) in charts {
+        for ext in formats.extensions() {
+            let path = out.join(format!("{name}.{ext}"));
+            draw(&chart, &path)?;
+            written.push(path);
+        }
+    }
+    Ok(written)
+}
+
+fn read(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).map_err(|e| {
+        InputError::new(format!("cannot read: {e}"))
+            .in_file(path)
+            .fix("plot a complete floodsim result folder")
+            .into()
+    })
+}
+
+/// A CSV file as (header, rows).
+fn csv(path: &Path) -> Result<(Vec<String>, Vec<Vec<String>>)> {
+    let text = read(path)?;
+    let mut lines = text.lines();
+    let header = split_csv(lines.next().unwrap_or(""));
+    let rows: Vec<Vec<String>> = lines.map(split_csv).collect();
+    if rows.iter().any(|r| r.len() != header.len()) {
+        return Err(InputError::new("a row has the wrong number of cells")
+            .in_file(path)
+            .into());
+    }
+    Ok((header, rows))
+}
+
+fn column(header: &[String], name: &str, path: &Path) -> Result<usize> {
+    header.iter().position(|h| h == name).ok_or_else(|| {
+        InputError::new(format!("no column {name:?}"))
+            .in_file(path)
+            .into()
+    })
+}
+
+fn run_charts(dir: &Path) -> Result<Vec<(String, Chart)>> {
+    let summary_path = dir.join("summary.json");
+    let doc: Value = serde_json::from_str(&read(&summary_path)?).map_err(|e| {
+        InputError::new(format!("not a floodsim summary: {e}")).in_file(&summary_path)
+    })?;
+    let title = doc["scenario"]["name"]
+        .as_str()
+        .unwrap_or("floodsim")
+        .to_string();
+    let variants: Vec<&Value> = doc["variants"]
+        .as_array()
+        .map(|v| v.iter().collect())
+        .unwrap_or_default();
+    let names: Vec<String> = variants
+        .iter()
+        .map(|v| v["name"].as_str().unwrap_or("").to_string())
+        .collect();
+    let mut charts = Vec::new();
+
+    // Success against cost, one point per variant with its 95% interval.
+    let lowest = variants
+        .iter()
+        .filter_map(|v| v["success_rate_ci95"][0].as_f64())
+        .fold(1.0, f64::min);
+    let mut trade = Chart {
+        title: format!("{title}: success vs cost"),
+        x_label: "request messages per query (mean)".into(),
+        y_label: "success rate (95% CI)".into(),
+        y_range: Some((((lowest - 0.05) * 20.0).floor().max(0.0) / 20.0, 1.01)),
+        legend_lower_right: true,
+        ..Chart::default()
+    };
+    for v in &variants {
+        let x = v["messages_per_query"]["mean"].as_f64().unwrap_or(0.0);
+        let y = v["success_rate"].as_f64().unwrap_or(0.0);
+        let ci = &v["success_rate_ci95"];
+        trade.series.push(Series {
+            name: v["name"].as_str().unwrap_or("").into(),
+            points: vec![(x, y)],
+            error_bars: vec![(x, ci[0].as_f64().unwrap_or(y), ci[1].as_f64().unwrap_or(y))],
+            markers: true,
+            ..Series::default()
+        });
+    }
+    let xs: Vec<f64> = trade.series.iter().map(|s| s.points[0].0).collect();
+    trade.x_log = spans_decades(
+        xs.iter().copied().fold(f64::INFINITY, f64::min),
+        xs.iter().copied().fold(0.0, f64::max),
+    );
+    charts.push(("success_vs_messages".to_string(), trade));
+
+    // CDFs from queries.csv.
+    let qpath = dir.join("queries.csv");
+    let (header, rows) = csv(&qpath)?;
+    let (vcol, mcol, hcol) = (
+        column(&header, "variant", &qpath)?,
+        column(&header, "messages", &qpath)?,
+        column(&header, "first_hit_hops", &qpath)?,
+    );
+    let per_variant = |col: usize| -> Vec<Vec<f64>> {
+        names
+            .iter()
+            .map(|n| {
+                rows.iter()
+                    .filter(|r| &r[vcol] == n)
+                    .filter_map(|r| r[col].parse::<f64>().ok())
+                    .collect()
+            })
+            .collect()
+    };
+    for (name, col, label, log_ok) in [
+        ("cdf_messages", mcol, "request messages per query", true),
+        (
+            "cdf_hops",
+            hcol,
+            "hops to the first hit (successful queries)",
+            false,
+        ),
+    ] {
+        let data = per_variant(col);
+        let positive_min = data
+            .iter()
+            .flatten()
+            .copied()
+            .filter(|&x| x > 0.0)
+            .fold(f64::INFINITY, f64::min);
+        let max = data.iter().flatten().copied().fold(0.0, f64::max);
+        let x_log = log_ok && spans_decades(positive_min, max);
+        let mut chart = Chart {
+            title: format!(
+                "{title}: CDF of {}",
+                if col == mcol { "messages" } else { "hops" }
+            ),
+            x_label: label.into(),
+            y_label: "share of queries (CDF)".into(),
+            x_log,
+            y_range: Some((0.0, 1.02)),
+            legend_lower_right: true,
+            ..Chart::default()
+        };
+        for (n, mut values) in names.iter().zip(data) {
+            values.sort_by(f64::total_cmp);
+            chart.series.push(Series {
+                name: n.clone(),
+                points: cdf(&values, x_log),
+                line: true,
+                ..Series::default()
+            });
+        }
+        charts.push((name.to_string(), chart));
+    }
+
+    // Success and cost by replica count.
+    let buckets: Vec<(u64, u64)> = {
+        let mut all: Vec<(u64, u64)> = variants
+            .iter()
+            .flat_map(|v| v["by_replicas"].as_array().cloned().unwrap_or_default())
+            .map(|b| {
+                (
+                    b["min_replicas"].as_u64().unwrap_or(0),
+                    b["max_replicas"].as_u64().unwrap_or(0),
+                )
+            })
+            .collect();
+        all.sort_unstable();
+        all.dedup();
+        all
+    };
+    let labels: Vec<String> = buckets
+        .iter()
+        .map(|&(lo, hi)| {
+            if lo == hi {
+                lo.to_string()
+            } else {
+                format!("{lo}-{hi}")
+            }
+        })
+        .collect();
+    for (name, key, ylabel) in [
+        ("by_replicas_success", "success_rate", "success rate"),
+        (
+            "by_replicas_messages",
+            "messages_per_query",
+            "request messages per query (mean)",
+        ),
+    ] {
+        let mut chart = Chart {
+            title: format!(
+                "{title}: {} by online replicas",
+                if key == "success_rate" {
+                    "success"
+                } else {
+                    "cost"
+                }
+            ),
+            x_label: "online replicas of the object (excluding the source's own)".into(),
+            y_label: ylabel.into(),
+            x_ticks: Some(labels.clone()),
+            y_range: (key == "success_rate").then_some((0.0, 1.05)),
+            legend_lower_right: key == "success_rate",
+            ..Chart::default()
+        };
+        for v in &variants {
+            let points: Vec<(f64, f64)> = v["by_replicas"]
+                .as_array()
+                .map(|bs| {
+                    bs.iter()
+                        .filter_map(|b| {
+                            let lo = b["min_replicas"].as_u64()?;
+                            let i = buckets.iter().position(|x| x.0 == lo)?;
+                            Some((i as f64, b[key].as_f64()?))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            chart.series.push(Series {
+                name: v["name"].as_str().unwrap_or("").into(),
+                points,
+                line: true,
+                markers: true,
+                ..Series::default()
+            });
+        }
+        if key != "success_rate" {
+            let ys: Vec<f64> = chart
+                .series
+                .iter()
+                .flat_map(|s| s.points.iter().map(|p| p.1))
+                .collect();
+            chart.y_log = spans_decades(
+                ys.iter()
+                    .copied()
+                    .filter(|&y| y > 0.0)
+                    .fold(f64::INFINITY, f64::min),
+                ys.iter().copied().fold(0.0, f64::max),
+            );
+        }
+        charts.push((name.to_string(), chart));
+    }
+
+    // Time series, averaged over replicas per window.
+    let tpath = dir.join("timeseries.csv");
+    let (header, rows) = csv(&tpath)?;
+    let (tv, tw, tq, ts, tm) = (
+        column(&header, "variant", &tpath)?,
+        column(&header, "window_start_s", &tpath)?,
+        column(&header, "queries", &tpath)?,
+        column(&header, "success_rate", &tpath)?,
+        column(&header, "messages", &tpath)?,
+    );
+    for (name, col, ylabel) in [
+        ("timeseries_success", ts, "success rate of queries issued"),
+        (
+            "timeseries_messages",
+            tm,
+            "request messages of queries issued",
+        ),
+    ] {
+        let mut chart = Chart {
+            title: format!(
+                "{title}: {} over time (mean over replicas)",
+                if col == ts { "success" } else { "traffic" }
+            ),
+            x_label: "simulated time, window start (s)".into(),
+            y_label: ylabel.into(),
+            y_range: (col == ts).then_some((0.0, 1.05)),
+            legend_lower_right: col == ts,
+            ..Chart::default()
+        };
+        for n in &names {
+            let mut windows: BTreeMap<u64, (f64, u32)> = BTreeMap::new();
+            for r in rows.iter().filter(|r| &r[tv] == n && r[tq] != "0") {
+                if let (Ok(t), Ok(y)) = (r[tw].parse::<f64>(), r[col].parse::<f64>()) {
+                    let e = windows.entry((t * 1e6) as u64).or_insert((0.0, 0));
+                    e.0 += y;
+                    e.1 += 1;
+                }
+            }
+            chart.series.push(Series {
+                name: n.clone(),
+                points: windows
+                    .iter()
+                    .map(|(&t, &(sum, k))| (t as f64 / 1e6, sum / f64::from(k)))
+                    .collect(),
+                line: true,
+                ..Series::default()
+            });
+        }
+        charts.push((name.to_string(), chart));
+    }
+    Ok(charts)
+}
+
+/// A step CDF with at most about 2,000 points.
+fn cdf(sorted: &[f64], positive_only: bool) -> Vec<(f64, f64)> {
+    let n = sorted.len();
+    let stride = (n / 2000).max(1);
+    let mut points = Vec::new();
+    for (i, &x) in sorted.iter().enumerate() {
+        if positive_only && x <= 0.0 {
+            continue;
+        }
+        if i % stride == 0 || i + 1 == n || sorted.get(i + 1) != Some(&x) && stride == 1 {
+            points.push((x, (i + 1) as f64 / n as f64));
+        }
+    }
+    points
+}
+
+/// The metrics drawn for a sweep unless `--metric` says otherwise.
+pub const DEFAULT_SWEEP_METRICS: [&str; 4] = [
+    "success_rate",
+    "messages_per_query",
+    "hops_to_first_hit",
+    "time_to_first_hit_ms",
+];
+
+fn metric_label(m: &str) -> &'static str {
+    match m {
+        "success_rate" => "success rate",
+        "messages_per_query" => "request messages per query",
+        "response_messages_per_query" => "response messages per query",
+        "hops_to_first_hit" => "hops to the first hit",
+        "time_to_first_hit_ms" => "time to the first hit (ms)",
+        "nodes_reached_per_query" => "nodes reached per query",
+        "duplicate_ratio" => "duplicates / request messages",
+        "bytes_per_query" => "bytes per query",
+        "peak_node_load" => "busiest node's messages per query",
+        _ => "average node's messages per query",
+    }
+}
+
+fn sweep_charts(dir: &Path, choice: &SweepChoice) -> Result<Vec<(String, Chart)>> {
+    let definition = sweep::read_definition(dir)?;
+    let params: Vec<String> = definition
+        .parameters
+        .iter()
+        .map(|p| p.path.clone())
+        .collect();
+    let x = choice.x.clone().unwrap_or_else(|| params[0].clone());
+    let xi = params.iter().position(|p| *p == x).ok_or_else(|| {
+        InputError::new(format!("{x:?} is not a swept parameter"))
+            .fix(format!("use --x with one of: {}", params.join(", ")))
+    })?;
+    let metrics: Vec<String> = if choice.metrics.is_empty() {
+        DEFAULT_SWEEP_METRICS
+            .iter()
+            .map(|m| m.to_string())
+            .collect()
+    } else {
+        choice.metrics.clone()
+    };
+    if let Some(bad) = metrics.iter().find(|m| !METRICS.contains(&m.as_str())) {
+        return Err(InputError::new(format!("unknown metric {bad:?}"))
+            .fix(format!("use --metric with one of: {}", METRICS.join(", ")))
+            .into());
+    }
+    let spath = dir.join("sweep_summary.csv");
+    let (header, rows) = csv(&spath)?;
+    let vcol = column(&header, "variant", &spath)?;
+    let x_of = |r: &[String]| r[xi].parse::<f64>().ok();
+    if rows.iter().any(|r| x_of(r).is_none()) {
+        return Err(InputError::new(format!(
+            "the values of {x} are not numbers, so they cannot be an x axis"
+        ))
+        .fix("choose a numeric parameter with --x")
+        .into());
+    }
+    let names: Vec<String> = definition
+        .scenario
+        .variants
+        .iter()
+        .map(|v| v.name.clone())
+        .collect();
+    // One chart per metric and per combination of the other parameters.
+    let mut groups: Vec<Vec<String>> = Vec::new();
+    for r in &rows {
+        let key: Vec<String> = (0..params.len())
+            .filter(|&p| p != xi)
+            .map(|p| r[p].clone())
+            .collect();
+        if !groups.contains(&key) {
+            groups.push(key);
+        }
+    }
+    let others: Vec<&String> = params
+        .iter()
+        .enumerate()
+        .filter(|&(p, _)| p != xi)
+        .map(|(_, n)| n)
+        .collect();
+    let mut charts = Vec::new();
+    for m in &metrics {
+        let (mc, lo, hi) = (
+            column(&header, &format!("{m}_mean"), &spath)?,
+            column(&header, &format!("{m}_ci95_lo"), &spath)?,
+            column(&header, &format!("{m}_ci95_hi"), &spath)?,
+        );
+        for (g, key) in groups.iter().enumerate() {
+            let fixed: Vec<String> = others
+                .iter()
+                .zip(key)
+                .map(|(p, v)| format!("{p}={v}"))
+                .collect();
+            let in_group = |r: &&Vec<String>| {
+                (0..params.len())
+                    .filter(|&p| p != xi)
+                    .map(|p| &r[p])
+                    .eq(key.iter())
+            };
+            let mut chart = Chart {
+                title: if fixed.is_empty() {
+                    definition.scenario.name.clone()
+                } else {
+                    format!("{} ({})", definition.scenario.name, fixed.join(", "))
+                },
+                x_label: x.clone(),
+                y_label: format!("{} (mean, 95% CI)", metric_label(m)),
+                y_range: (m == "success_rate").then_some((0.0, 1.05)),
+                legend_lower_right: m == "success_rate",
+                ..Chart::default()
+            };
+            for n in &names {
+                type Point = (f64, f64, Option<(f64, f64)>);
+                let mut pts: Vec<Point> = rows
+                    .iter()
+                    .filter(in_group)
+                    .filter(|r| &r[vcol] == n)
+                    .filter_map(|r| {
+                        let y = r[mc].parse::<f64>().ok()?;
+                        let band = r[lo].parse::<f64>().ok().zip(r[hi].parse::<f64>().ok());
+                        Some((x_of(r)?, y, band))
+                    })
+                    .collect();
+                pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+                chart.series.push(Series {
+                    name: n.clone(),
+                    points: pts.iter().map(|p| (p.0, p.1)).collect(),
+                    band: pts
+                        .iter()
+                        .filter_map(|p| p.2.map(|(l, h)| (p.0, l, h)))
+                        .collect(),
+                    line: true,
+                    markers: true,
+                    ..Series::default()
+                });
+            }
+            let xs: Vec<f64> = chart
+                .series
+                .iter()
+                .flat_map(|s| s.points.iter().map(|p| p.0))
+                .collect();
+            let ys: Vec<f64> = chart
+                .series
+                .iter()
+                .flat_map(|s| s.points.iter().map(|p| p.1))
+                .collect();
+            let min_pos = |v: &[f64]| {
+                v.iter()
+                    .copied()
+                    .filter(|&a| a > 0.0)
+                    .fold(f64::INFINITY, f64::min)
+            };
+            let max = |v: &[f64]| v.iter().copied().fold(0.0, f64::max);
+            chart.x_log = xs.iter().all(|&a| a > 0.0) && spans_decades(min_pos(&xs), max(&xs));
+            chart.y_log = m != "success_rate"
+                && ys.iter().all(|&a| a > 0.0)
+                && spans_decades(min_pos(&ys), max(&ys));
+            let suffix = if groups.len() > 1 {
+                format!("_{g}")
+            } else {
+                String::new()
+            };
+            charts.push((format!("sweep_{m}{suffix}"), chart));
+        }
+    }
+    Ok(charts)
+}

@@ -1,0 +1,603 @@
+//! `floodsim sweep` and `floodsim merge`: parameter grids × replications.
+//!
+//! A sweep is the Cartesian product of its parameters (the first varies slowest); every point
+//! × replication is one run of the scenario with the point's values applied as `--set`
+//! overrides. Each finished point is written atomically to `points/NNNNNN.json` in the result
+//! folder, so an interrupted sweep loses nothing (`--resume` skips finished points) and shards
+//! (`--shard K/N`, points with index ≡ K−1 mod N) merge by copying point files. The CSV
+//! summaries are always rebuilt from the point files, so a merged sweep is byte-identical to an
+//! unsharded one.
+//!
+//! Common random numbers: replica k of every point draws from the streams of (seed, k), so
+//! points see the same world wherever the swept parameter does not change it. `--independent`
+//! gives every point its own seed instead.
+
+use crate::error::{Error, InputError, Result};
+use crate::metrics::{self, VariantSummary};
+use crate::output::{self, MARKER};
+use crate::run::{Meter, simulate_replica};
+use crate::scenario::{self, Override, Scenario, Validated};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// Most points one sweep may have.
+pub const MAX_POINTS: usize = 1_000_000;
+
+/// One swept parameter: a dotted scenario path and its values.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Param {
+    /// Dotted path, as for `--set`.
+    pub path: String,
+    /// Values in sweep order.
+    pub values: Vec<Value>,
+}
+
+/// Parses `PATH=V1,V2,...` (values are TOML: `3,5,7`, `"a","b"`, `{ kind = "constant", ms = 5 }, ...`;
+/// bare words are strings) or `PATH=A..=B[:STEP]` (inclusive numeric range, step 1 by default).
+pub fn parse_param(text: &str) -> Result<Param, InputError> {
+    let err = |problem: String| {
+        InputError::new(problem)
+            .at(format!("--param {text}"))
+            .fix("write PATH=V1,V2,... or PATH=A..=B[:STEP], e.g. variant.flood.search.ttl=1..=7")
+    };
+    let (path, spec) = text
+        .split_once('=')
+        .ok_or_else(|| err("no '=' between the path and the values".into()))?;
+    let (path, spec) = (path.trim(), spec.trim());
+    if path.is_empty() || path.split('.').any(str::is_empty) || spec.is_empty() {
+        return Err(err("the path or the values are empty".into()));
+    }
+    let values = if let Some((a, rest)) = spec.split_once("..=") {
+        let (b, step) = rest.split_once(':').unwrap_or((rest, "1"));
+        range(a.trim(), b.trim(), step.trim()).map_err(err)?
+    } else if let Ok(mut t) = toml::from_str::<toml::Table>(&format!("v = [{spec}]")) {
+        match t.remove("v").map(serde_json::to_value) {
+            Some(Ok(Value::Array(vs))) => vs,
+            _ => return Err(err("cannot read the values".into())),
+        }
+    } else {
+        spec.split(',')
+            .map(|v| Value::String(v.trim().to_string()))
+            .collect()
+    };
+    if values.is_empty() {
+        return Err(err("no values".into()));
+    }
+    Ok(Param {
+        path: path.to_string(),
+        values,
+    })
+}
+
+fn range(a: &str, b: &str, step: &str) -> Result<Vec<Value>, String> {
+    if let (Ok(a), Ok(b), Ok(step)) = (a.parse::<i64>(), b.parse::<i64>(), step.parse::<i64>()) {
+        if step <= 0 || b < a {
+            return Err(format!(
+                "the range {a}..={b}:{step} is empty or its step is not positive"
+            ));
+        }
+        let count = ((b - a) / step + 1) as usize;
+        if count > MAX_POINTS {
+            return Err(format!(
+                "the range has {count} values, more than {MAX_POINTS}"
+            ));
+        }
+        return Ok((0..count as i64)
+            .map(|i| Value::from(a + i * step))
+            .collect());
+    }
+    let parse = |s: &str| {
+        s.parse::<f64>()
+            .map_err(|_| format!("{s:?} is not a number"))
+    };
+    let (a, b, step) = (parse(a)?, parse(b)?, parse(step)?);
+    if !(step > 0.0 && b >= a && a.is_finite() && b.is_finite()) {
+        return Err(format!(
+            "the range {a}..={b}:{step} is empty or its step is not positive"
+        ));
+    }
+    let count = ((b - a) / step + 1e-9).floor() as usize + 1;
+    if count > MAX_POINTS {
+        return Err(format!(
+            "the range has {count} values, more than {MAX_POINTS}"
+        ));
+    }
+    // Values are a + i·step (no accumulated rounding), rounded to 12 significant digits.
+    Ok((0..count)
+        .map(|i| {
+            let x = a + i as f64 * step;
+            let x: f64 = format!("{x:.12e}").parse().unwrap_or(x);
+            serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)
+        })
+        .collect())
+}
+
+/// Everything that defines a sweep's results; two folders merge only if theirs are equal.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Definition {
+    /// Layout version of `sweep.json`.
+    pub schema_version: u32,
+    /// floodsim version that ran it.
+    pub floodsim_version: String,
+    /// The base scenario (with `--set` overrides, before the sweep's values).
+    pub scenario: Scenario,
+    /// The swept parameters.
+    pub parameters: Vec<Param>,
+    /// Replications per point.
+    pub replications: u32,
+    /// Whether points use independent seeds.
+    pub independent: bool,
+    /// Every point: index, values, seed.
+    pub points: Vec<PointInfo>,
+}
+
+/// One point of the grid.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PointInfo {
+    /// Index in sweep order.
+    pub index: usize,
+    /// One value per parameter.
+    pub values: Vec<Value>,
+    /// The master seed its runs use.
+    pub seed: u64,
+}
+
+/// The figures of one variant in one replica of one point.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunRow {
+    /// Variant name.
+    pub variant: String,
+    /// Replica index.
+    pub replica: u32,
+    /// Queries simulated.
+    pub queries: u64,
+    /// One value per entry of [`METRICS`] (null where undefined).
+    pub metrics: Vec<Option<f64>>,
+}
+
+/// A finished point, as stored in `points/NNNNNN.json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PointResult {
+    /// Point index.
+    pub index: usize,
+    /// Rows in (variant, replica) order.
+    pub rows: Vec<RunRow>,
+}
+
+/// The per-run metrics of `sweep.csv`, in column order.
+pub const METRICS: [&str; 10] = [
+    "success_rate",
+    "messages_per_query",
+    "response_messages_per_query",
+    "hops_to_first_hit",
+    "time_to_first_hit_ms",
+    "nodes_reached_per_query",
+    "duplicate_ratio",
+    "bytes_per_query",
+    "peak_node_load",
+    "mean_node_load",
+];
+
+fn metric_values(v: &VariantSummary) -> Vec<Option<f64>> {
+    vec![
+        Some(v.success_rate),
+        Some(v.messages_per_query.mean),
+        Some(v.response_messages_per_query.mean),
+        v.hops_to_first_hit.as_ref().map(|d| d.mean),
+        v.time_to_first_hit_ms.as_ref().map(|d| d.mean),
+        Some(v.nodes_reached_per_query.mean),
+        Some(v.duplicate_ratio),
+        Some(v.bytes_per_query),
+        Some(v.peak_node_load),
+        Some(v.mean_node_load),
+    ]
+}
+
+/// How to run a sweep.
+#[derive(Clone, Debug, Default)]
+pub struct SweepOptions {
+    /// Result folder; `results/<name>-sweep/` when absent.
+    pub out: Option<PathBuf>,
+    /// Worker threads; all cores when absent.
+    pub jobs: Option<usize>,
+    /// Run only points with index ≡ k (mod n): `(k, n)` with 0-based k.
+    pub shard: Option<(usize, usize)>,
+    /// Keep finished points of an earlier run of the same sweep.
+    pub resume: bool,
+}
+
+/// Expands a sweep of the scenario file `file` (with base `overrides`) into its definition and
+/// the validated scenario of every point. Every point is validated before anything runs.
+pub fn define(
+    file: &Path,
+    overrides: &[Override],
+    params: Vec<Param>,
+    replications: Option<u32>,
+    independent: bool,
+) -> Result<(Definition, Vec<Validated>)> {
+    let mut base_overrides = overrides.to_vec();
+    if let Some(r) = replications {
+        base_overrides.push(Override {
+            path: "replications".into(),
+            value: r.into(),
+        });
+    }
+    let base = scenario::load(file, &base_overrides)?.validate(file)?;
+    let params = if params.is_empty() {
+        base.scenario
+            .sweep
+            .as_ref()
+            .map(|s| {
+                s.params
+                    .iter()
+                    .map(|p| parse_param(p).map_err(|e| e.in_file(file)))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?
+            .unwrap_or_default()
+    } else {
+        params
+    };
+    if params.is_empty() {
+        return Err(InputError::new("nothing to sweep: no --param given and the scenario has no [sweep] table")
+            .in_file(file)
+            .fix("add e.g. --param variant.flood.search.ttl=1..=7, or [sweep] params = [\"...\"] to the scenario")
+            .into());
+    }
+    let count = params
+        .iter()
+        .try_fold(1usize, |acc, p| acc.checked_mul(p.values.len()));
+    let count = match count {
+        Some(c) if c <= MAX_POINTS => c,
+        _ => {
+            return Err(
+                InputError::new(format!("the grid has more than {MAX_POINTS} points"))
+                    .fix("sweep fewer values")
+                    .into(),
+            );
+        }
+    };
+    let mut points = Vec::with_capacity(count);
+    let mut validated = Vec::with_capacity(count);
+    for index in 0..count {
+        let mut rest = index;
+        let mut values = vec![Value::Null; params.len()];
+        for (p, param) in params.iter().enumerate().rev() {
+            values[p] = param.values[rest % param.values.len()].clone();
+            rest /= param.values.len();
+        }
+        let seed = if independent {
+            crate::rng::name_key(&format!("{}/{index}", base.scenario.seed))
+        } else {
+            base.scenario.seed
+        };
+        let mut all = base_overrides.clone();
+        all.extend(params.iter().zip(&values).map(|(p, v)| Override {
+            path: p.path.clone(),
+            value: v.clone(),
+        }));
+        all.push(Override {
+            path: "seed".into(),
+            value: seed.into(),
+        });
+        let describe = || {
+            params
+                .iter()
+                .zip(&values)
+                .map(|(p, v)| format!("{}={v}", p.path))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let v = scenario::load(file, &all)
+            .and_then(|s| s.validate(file))
+            .map_err(|e| match e {
+                Error::Input(mut problems) => {
+                    for p in &mut problems {
+                        p.problem = format!("{} (at sweep point {})", p.problem, describe());
+                    }
+                    Error::Input(problems)
+                }
+                other => other,
+            })?;
+        validated.push(v);
+        points.push(PointInfo {
+            index,
+            values,
+            seed,
+        });
+    }
+    let definition = Definition {
+        schema_version: 1,
+        floodsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        replications: base.scenario.replications,
+        scenario: base.scenario,
+        parameters: params,
+        independent,
+        points,
+    };
+    Ok((definition, validated))
+}
+
+/// What a finished sweep reports.
+#[derive(Clone, Debug)]
+pub struct SweepReport {
+    /// The result folder.
+    pub dir: PathBuf,
+    /// Points run now.
+    pub ran: usize,
+    /// Points skipped because they were already complete.
+    pub skipped: usize,
+    /// Points present in the folder.
+    pub present: usize,
+    /// Points in the whole grid.
+    pub total: usize,
+}
+
+/// Runs the points of `definition` this shard owns (skipping finished ones when resuming) and
+/// rebuilds the folder's summaries. `progress` gets (runs done, runs to do).
+pub fn run(
+    definition: &Definition,
+    points: &[Validated],
+    opts: &SweepOptions,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Result<SweepReport> {
+    let dir = opts.out.clone().unwrap_or_else(|| {
+        Path::new("results").join(format!("{}-sweep", definition.scenario.name))
+    });
+    prepare_dir(&dir, definition, opts.resume)?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.jobs.unwrap_or(0))
+        .build()
+        .map_err(|e| Error::Runtime(format!("cannot start worker threads: {e}")))?;
+    let threads = pool.current_num_threads();
+    let biggest = points
+        .iter()
+        .map(|v| crate::resources::estimate(v, threads))
+        .max_by_key(|e| e.total)
+        .expect("at least one point");
+    crate::resources::refuse_if_too_big(&points[0], &biggest)?;
+    let owned: Vec<usize> = (0..points.len())
+        .filter(|i| opts.shard.is_none_or(|(k, n)| i % n == k))
+        .collect();
+    let todo: Vec<usize> = owned
+        .iter()
+        .copied()
+        .filter(|&i| !point_path(&dir, i).is_file())
+        .collect();
+    let total_runs = todo
+        .iter()
+        .map(|&i| u64::from(points[i].scenario.replications))
+        .sum::<u64>();
+    let runs_done = std::sync::Mutex::new(0u64);
+    let meter = Meter::default();
+    pool.install(|| {
+        todo.par_iter().try_for_each(|&i| -> Result<()> {
+            let v = &points[i];
+            let names: Vec<String> = v.scenario.variants.iter().map(|x| x.name.clone()).collect();
+            let replicas: Vec<_> = (0..v.scenario.replications)
+                .into_par_iter()
+                .map(|r| {
+                    let result = simulate_replica(v, r, &meter, &|_| {})?;
+                    let mut d = runs_done.lock().expect("progress lock");
+                    *d += 1;
+                    progress(*d, total_runs);
+                    Ok(result)
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let mut rows = Vec::new();
+            for (vi, name) in names.iter().enumerate() {
+                for rr in &replicas {
+                    let s = metrics::summarize(&names, std::slice::from_ref(rr));
+                    rows.push(RunRow {
+                        variant: name.clone(),
+                        replica: rr.replica,
+                        queries: s.variants[vi].queries,
+                        metrics: metric_values(&s.variants[vi]),
+                    });
+                }
+            }
+            write_atomic(
+                &point_path(&dir, i),
+                &serde_json::to_vec(&PointResult { index: i, rows }).expect("serialise"),
+            )
+        })
+    })?;
+    let present = finalize(&dir, definition)?;
+    Ok(SweepReport {
+        dir,
+        ran: todo.len(),
+        skipped: owned.len() - todo.len(),
+        present,
+        total: points.len(),
+    })
+}
+
+/// Combines the point files of several sweep folders of the same sweep into `out`.
+pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<SweepReport> {
+    let mut definition: Option<Definition> = None;
+    for dir in inputs {
+        let d = read_definition(dir)?;
+        match &definition {
+            Some(first) if *first != d => {
+                return Err(InputError::new("this folder holds a different sweep (scenario, parameters, replications or version differ)")
+                    .in_file(&dir.join("sweep.json"))
+                    .fix("merge only shards of one sweep")
+                    .into());
+            }
+            _ => definition = Some(d),
+        }
+    }
+    let definition = definition
+        .ok_or_else(|| InputError::new("no folders to merge").fix("name the shard folders"))?;
+    if inputs.iter().any(|d| same_dir(d, out)) {
+        return Err(
+            InputError::new(format!("{} is one of the inputs", out.display()))
+                .fix("merge into a new folder")
+                .into(),
+        );
+    }
+    prepare_dir(out, &definition, false)?;
+    for dir in inputs {
+        for p in &definition.points {
+            let from = point_path(dir, p.index);
+            let to = point_path(out, p.index);
+            if from.is_file() && !to.is_file() {
+                let bytes = fs::read(&from).map_err(|e| Error::io(&from, "read", e))?;
+                write_atomic(&to, &bytes)?;
+            }
+        }
+    }
+    let present = finalize(out, &definition)?;
+    Ok(SweepReport {
+        dir: out.to_path_buf(),
+        ran: 0,
+        skipped: 0,
+        present,
+        total: definition.points.len(),
+    })
+}
+
+fn same_dir(a: &Path, b: &Path) -> bool {
+    match (fs::canonicalize(a), fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
+}
+
+fn point_path(dir: &Path, index: usize) -> PathBuf {
+    dir.join("points").join(format!("{index:06}.json"))
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let temp = path.with_extension(format!("tmp-{}", std::process::id()));
+    fs::write(&temp, bytes).map_err(|e| Error::io(&temp, "write", e))?;
+    fs::rename(&temp, path).map_err(|e| Error::io(path, "move into place", e))
+}
+
+/// Reads a sweep folder's definition.
+pub fn read_definition(dir: &Path) -> Result<Definition> {
+    let path = dir.join("sweep.json");
+    let text = fs::read_to_string(&path).map_err(|e| {
+        InputError::new(format!("cannot read the sweep definition: {e}"))
+            .in_file(&path)
+            .fix("give a folder written by floodsim sweep")
+    })?;
+    #[derive(Deserialize)]
+    struct File {
+        definition: Definition,
+    }
+    serde_json::from_str::<File>(&text)
+        .map(|f| f.definition)
+        .map_err(|e| {
+            InputError::new(format!("not a floodsim sweep.json: {e}"))
+                .in_file(&path)
+                .into()
+        })
+}
+
+/// Makes `dir` ready for `definition`: new, emptied (an older floodsim result), or kept when
+/// resuming the same sweep.
+fn prepare_dir(dir: &Path, definition: &Definition, resume: bool) -> Result<()> {
+    output::check_target(dir)?;
+    if dir.join("sweep.json").is_file() && resume {
+        let old = read_definition(dir)?;
+        if old != *definition {
+            return Err(InputError::new(format!("{} holds a different sweep", dir.display()))
+                .fix("resume with the same scenario, parameters and options, or choose another --out")
+                .into());
+        }
+    } else if dir.exists() {
+        fs::remove_dir_all(dir).map_err(|e| Error::io(dir, "replace the old result", e))?;
+    }
+    fs::create_dir_all(dir.join("points")).map_err(|e| Error::io(dir, "create the folder", e))?;
+    fs::write(
+        dir.join(MARKER),
+        format!("written by floodsim {}\n", env!("CARGO_PKG_VERSION")),
+    )
+    .map_err(|e| Error::io(dir, "write", e))?;
+    Ok(())
+}
+
+/// Rebuilds `sweep.json`, `sweep.csv` and `sweep_summary.csv` from the point files present;
+/// returns how many points are present.
+fn finalize(dir: &Path, definition: &Definition) -> Result<usize> {
+    let mut results = Vec::new();
+    for p in &definition.points {
+        let path = point_path(dir, p.index);
+        if path.is_file() {
+            let bytes = fs::read(&path).map_err(|e| Error::io(&path, "read", e))?;
+            let r: PointResult = serde_json::from_slice(&bytes).map_err(|e| {
+                InputError::new(format!("damaged point file: {e}"))
+                    .in_file(&path)
+                    .fix("delete it and resume")
+            })?;
+            results.push((p, r));
+        }
+    }
+    #[derive(Serialize)]
+    struct File<'a> {
+        definition: &'a Definition,
+        points_present: usize,
+        complete: bool,
+    }
+    let file = File {
+        definition,
+        points_present: results.len(),
+        complete: results.len() == definition.points.len(),
+    };
+    let mut json = serde_json::to_vec_pretty(&file).expect("serialise");
+    json.push(b'\n');
+    write_atomic(&dir.join("sweep.json"), &json)?;
+    let mut csv = Vec::new();
+    output::sweep_csv::write_runs(&mut csv, definition, &results)
+        .map_err(|e| Error::io(dir, "write sweep.csv", e))?;
+    write_atomic(&dir.join("sweep.csv"), &csv)?;
+    let mut summary = Vec::new();
+    output::sweep_csv::write_summary(&mut summary, definition, &results)
+        .map_err(|e| Error::io(dir, "write sweep_summary.csv", e))?;
+    write_atomic(&dir.join("sweep_summary.csv"), &summary)?;
+    Ok(results.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn parameter_syntax() {
+        assert_eq!(
+            parse_param("a.b=3,5,7").unwrap().values,
+            vec![json!(3), json!(5), json!(7)]
+        );
+        assert_eq!(
+            parse_param("a=1..=4").unwrap().values,
+            vec![json!(1), json!(2), json!(3), json!(4)]
+        );
+        assert_eq!(
+            parse_param("a=10..=30:10").unwrap().values,
+            vec![json!(10), json!(20), json!(30)]
+        );
+        assert_eq!(
+            parse_param("a=0.1..=0.3:0.1").unwrap().values,
+            vec![json!(0.1), json!(0.2), json!(0.3)]
+        );
+        assert_eq!(
+            parse_param("a=x,y").unwrap().values,
+            vec![json!("x"), json!("y")]
+        );
+        assert_eq!(
+            parse_param("l={ kind = \"constant\", ms = 5 }, { kind = \"constant\", ms = 9 }")
+                .unwrap()
+                .values
+                .len(),
+            2
+        );
+        for bad in ["a", "=1", "a=", "a=5..=1", "a=1..=5:0", "a=x..=y"] {
+            assert!(parse_param(bad).is_err(), "{bad}");
+        }
+    }
+}
