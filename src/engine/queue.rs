@@ -1,12 +1,19 @@
-//! The event queue: a binary heap with a total order on (time, class, insertion sequence).
+//! The event queue: a total order on (time, class, insertion sequence).
 //!
 //! Each entry carries one packed `u128` key: 64 bits of time, 8 bits of [`EventClass`] and a
 //! 56-bit insertion counter. Comparing one integer keeps the hot path short, and the order is
 //! total, so two runs of the same scenario pop events in exactly the same order.
+//!
+//! Two structures hold the entries: a FIFO for message deliveries whose key is not below the
+//! FIFO's last key (so the FIFO stays sorted), and a binary heap for everything else; `pop`
+//! takes the smaller of the two heads. With constant link latency every message is pushed in
+//! key order, so message events cost O(1) and stay contiguous in memory; random latencies, and
+//! the sparse far-future events (timers, query starts), use the heap. The pop order is the
+//! same total order either way.
 
 use crate::time::SimTime;
 use std::cmp::{Ordering, Reverse};
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, VecDeque};
 
 /// Which kind of event wins a tie at equal time. Lower classes pop first.
 ///
@@ -52,6 +59,7 @@ const SEQ_BITS: u32 = 56;
 /// A min-queue of events in (time, class, insertion) order.
 pub struct EventQueue<E> {
     heap: BinaryHeap<Reverse<Entry<E>>>,
+    fifo: VecDeque<Entry<E>>,
     next_seq: u64,
 }
 
@@ -66,6 +74,7 @@ impl<E> EventQueue<E> {
     pub fn new() -> Self {
         EventQueue {
             heap: BinaryHeap::new(),
+            fifo: VecDeque::new(),
             next_seq: 0,
         }
     }
@@ -78,24 +87,38 @@ impl<E> EventQueue<E> {
             | (u128::from(class as u8) << SEQ_BITS)
             | u128::from(self.next_seq);
         self.next_seq += 1;
-        self.heap.push(Reverse(Entry { key, event }));
+        let entry = Entry { key, event };
+        if class == EventClass::Delivery && self.fifo.back().is_none_or(|last| last.key <= key) {
+            self.fifo.push_back(entry);
+        } else {
+            self.heap.push(Reverse(entry));
+        }
     }
 
     /// Removes and returns the first event with its time.
+    #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        self.heap
-            .pop()
-            .map(|Reverse(e)| (SimTime((e.key >> 64) as u64), e.event))
+        let from_fifo = match (self.fifo.front(), self.heap.peek()) {
+            (Some(f), Some(Reverse(h))) => f.key < h.key,
+            (Some(_), None) => true,
+            (None, _) => false,
+        };
+        let entry = if from_fifo {
+            self.fifo.pop_front()
+        } else {
+            self.heap.pop().map(|Reverse(e)| e)
+        };
+        entry.map(|e| (SimTime((e.key >> 64) as u64), e.event))
     }
 
     /// Number of pending events.
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.heap.len() + self.fifo.len()
     }
 
     /// Whether no event is pending.
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.heap.is_empty() && self.fifo.is_empty()
     }
 }
 

@@ -36,8 +36,14 @@ impl QueryRecord {
     /// Counts one request message of `bytes` bytes.
     #[inline]
     pub fn request(&mut self, bytes: u32) {
-        self.messages += 1;
-        self.bytes += u64::from(bytes);
+        self.requests(1, bytes);
+    }
+
+    /// Counts `count` request messages of `bytes` bytes each.
+    #[inline]
+    pub fn requests(&mut self, count: u32, bytes: u32) {
+        self.messages += u64::from(count);
+        self.bytes += u64::from(count) * u64::from(bytes);
     }
 
     /// Counts one response message of `bytes` bytes.

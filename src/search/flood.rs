@@ -199,6 +199,7 @@ impl Flooding {
         let s = &mut self.slots[slot as usize];
         let routing = self.config.routing;
         let ultrapeer = overlay.is_ultrapeer(node);
+        let mut sent = 0u32;
         for &next in overlay.neighbours(node) {
             if Some(next) == except {
                 continue;
@@ -219,10 +220,11 @@ impl Flooding {
                         hops,
                     },
                 );
-                ctx.record(s.query).request(QUERY_BYTES);
-                s.in_flight += 1;
+                sent += 1;
             }
         }
+        s.in_flight += sent;
+        ctx.record(s.query).requests(sent, QUERY_BYTES);
     }
 
     fn release_if_done(&mut self, slot: u32) {
@@ -248,7 +250,13 @@ impl Flooding {
     }
 
     /// Counts `node` as reached by `query` unless an earlier ring already did.
+    #[inline]
     fn reached(&mut self, ctx: &mut Context<'_, Self>, query: QueryId, node: NodeId) {
+        if self.config.rings.len() == 1 {
+            // One ring: the ring's own marks already make every arrival here a first visit.
+            ctx.record(query).reached();
+            return;
+        }
         let first = match self.queries[&query].reach {
             None => true,
             Some(r) => {
