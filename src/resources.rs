@@ -4,10 +4,12 @@ use crate::error::{Error, InputError};
 use crate::scenario::{Replication, Search, Topology, Validated};
 use std::mem::size_of;
 
-/// Bytes per queued event of the flooding protocol (packed key, event, heap slack).
-const EVENT_BYTES: u64 = 48;
-/// How many queries' flooding slots are assumed live at once.
-const CONCURRENT_SLOTS: u64 = 2;
+/// Bytes of one queued message event (packed key plus a small event; checked in a test).
+pub const EVENT_BYTES: u64 = 32;
+/// Queue buffers grow by doubling, so on average they hold 1.5 × what is queued.
+const QUEUE_SLACK: f64 = 1.5;
+/// Resident memory of the program itself before any world is built.
+const BASE_BYTES: u64 = 8 << 20;
 
 /// An estimate of a run's peak memory, itemised by the scenario part that drives each item.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,48 +34,66 @@ impl Estimate {
 }
 
 /// Estimates the peak memory of a run with `threads` worlds in memory at once.
+///
+/// A world's peak is the larger of its build phase (the generator's arrays while the compact
+/// graph is assembled) and its simulation phase (the graph, plus per running variant its node
+/// loads, query records, protocol state and the messages in flight). Messages in flight are
+/// bounded by the largest flood level, d·(d−1)^(ttl−1) for mean degree d, and by 2E. Replicas
+/// run `threads` at a time; the records of every run are kept until the end.
 pub fn estimate(v: &Validated, threads: usize) -> Estimate {
     let s = &v.scenario;
     let n = u64::from(v.nodes.unwrap_or(0));
-    // (undirected edges, generator scratch beyond the edge list) per topology kind.
-    let (nodes, edges, extra) = match s.network.topology {
-        Topology::RandomRegular { degree } => (n, n * u64::from(degree) / 2, 0),
-        Topology::ErdosRenyi { mean_degree } => (n, (n as f64 * mean_degree / 2.0) as u64, 0),
-        Topology::BarabasiAlbert { m } => (n, u64::from(m) * n, 8 * u64::from(m) * n),
-        Topology::WattsStrogatz { degree, .. } => {
-            (n, n * u64::from(degree) / 2, 24 * n * u64::from(degree))
+    // (nodes, undirected edges, build-phase bytes beyond the final graph) per topology kind.
+    let (nodes, edges, build_extra) = match s.network.topology {
+        Topology::RandomRegular { degree } => {
+            let e = n * u64::from(degree) / 2;
+            (n, e, 8 * e + 4 * n)
         }
-        Topology::PowerLaw { mean_degree, .. } => (
-            n,
-            (n as f64 * mean_degree / 2.0) as u64,
-            8 * n + (8.0 * n as f64 * mean_degree) as u64,
-        ),
-        Topology::Grid { .. } => (n, 2 * n, 0),
+        Topology::ErdosRenyi { mean_degree } => {
+            let e = (n as f64 * mean_degree / 2.0) as u64;
+            (n, e, 8 * e + 8 * n)
+        }
+        Topology::BarabasiAlbert { m } => {
+            let e = u64::from(m) * n;
+            (n, e, 24 * e + 8 * n)
+        }
+        Topology::WattsStrogatz { degree, .. } => {
+            let e = n * u64::from(degree) / 2;
+            (n, e, 40 * e + 12 * n)
+        }
+        Topology::PowerLaw { mean_degree, .. } => {
+            let e = (n as f64 * mean_degree / 2.0) as u64;
+            (n, e, 24 * e + 12 * n)
+        }
+        Topology::Grid { .. } => (n, 2 * n, 16 * n + 8 * n),
         Topology::TwoTier {
             ultrapeer_fraction,
             ultrapeer_degree,
             leaf_links,
         } => {
             let u = (ultrapeer_fraction * n as f64) as u64;
-            (
-                n,
-                u * u64::from(ultrapeer_degree) / 2 + (n - u.min(n)) * u64::from(leaf_links),
-                8 * u * u64::from(ultrapeer_degree),
-            )
+            let e = u * u64::from(ultrapeer_degree) / 2 + (n - u.min(n)) * u64::from(leaf_links);
+            (n, e, 16 * e + 8 * n)
         }
         Topology::File { .. } => {
-            // Edge lists hold about 10 bytes per edge (gzip about 3.5 times less), and the
-            // loader keeps the raw pairs and the labels while building.
+            // Edge lists hold about 10 bytes per edge (gzip about 3.5 times less); the loader
+            // keeps the raw pairs (16 B/edge), every end's label before de-duplication
+            // (16 B/edge), the remapped edges (8 B/edge) and the graph while building.
             let path = v.topology_file.as_deref().expect("validated");
             let len = std::fs::metadata(path).map_or(0, |m| m.len());
             let gz = path.extension().is_some_and(|e| e == "gz");
             let e = if gz { len * 35 / 100 } else { len / 10 };
-            (2 * e, e, 48 * e)
+            (2 * e, e, 64 * e)
         }
     };
-    // Edge list + CSR construction arrays, plus the kind's own scratch.
-    let build_scratch = 8 * edges + 8 * nodes + extra;
-    let graph = 4 * (nodes + 1) + 8 * edges;
+    let graph = 4 * (nodes + 1)
+        + 8 * edges
+        + if v.scenario.network.largest_component {
+            8 * edges
+        } else {
+            0
+        };
+    let build = graph + build_extra;
     let catalogue_copies = match s.content.replication {
         Replication::Uniform { copies } => f64::from(copies),
         Replication::Proportional { mean_copies } | Replication::SquareRoot { mean_copies } => {
@@ -89,43 +109,69 @@ pub fn estimate(v: &Validated, threads: usize) -> Estimate {
     let content = 24 * objects + (4.0 * objects as f64 * catalogue_copies) as u64 + 4 * rare;
     let queries = u64::from(s.workload.queries);
     let workload = 16 * queries;
-    let per_variant: u64 = s
+    let mean_degree = if nodes == 0 {
+        0.0
+    } else {
+        2.0 * edges as f64 / nodes as f64
+    };
+    let in_flight = |ttl: u32| -> u64 {
+        let level = mean_degree
+            * (mean_degree - 1.0)
+                .max(1.0)
+                .powi(ttl.saturating_sub(1) as i32);
+        (level.min(2.0 * edges as f64) * EVENT_BYTES as f64 * QUEUE_SLACK) as u64
+    };
+    let record =
+        (size_of::<crate::metrics::QueryRecord>() + size_of::<crate::metrics::QueryInfo>()) as u64;
+    let per_variant: Vec<u64> = s
         .variants
         .iter()
         .map(|var| {
-            let record = queries * size_of::<crate::metrics::QueryRecord>() as u64 + 4 * nodes;
-            record
+            let common = queries * record + 4 * nodes;
+            common
                 + match &var.search {
-                    Search::Flooding { .. } | Search::UltrapeerFlooding { .. } => {
-                        CONCURRENT_SLOTS * 8 * nodes + EVENT_BYTES * 2 * edges
+                    Search::Flooding { ttl } | Search::UltrapeerFlooding { ttl } => {
+                        8 * nodes + in_flight(*ttl)
                     }
                     Search::ExpandingRing { ttls, .. } => {
-                        CONCURRENT_SLOTS * (8 * ttls.len() as u64 + 4) * nodes
-                            + EVENT_BYTES * 2 * edges
+                        12 * nodes + in_flight(ttls.iter().copied().max().unwrap_or(1))
                     }
-                    Search::RandomWalk { walkers, ttl, .. }
-                    | Search::DegreeBiasedWalk { walkers, ttl, .. } => {
-                        // Visited sets of the queries in flight: up to walkers × ttl nodes each,
-                        // with one query per second in flight per ten steps as a rough bound.
-                        let per_query = 16 * u64::from(*walkers) * u64::from(*ttl).min(nodes);
-                        let concurrent = (s.workload.rate_per_s * f64::from(*ttl) / 10.0)
-                            .ceil()
-                            .max(1.0) as u64;
-                        per_query * concurrent.min(queries)
-                            + EVENT_BYTES * u64::from(*walkers) * concurrent.min(queries)
+                    Search::RandomWalk {
+                        walkers,
+                        ttl,
+                        check_every,
+                    }
+                    | Search::DegreeBiasedWalk {
+                        walkers,
+                        ttl,
+                        check_every,
+                    } => {
+                        // A walker's expected steps: its share of the search size N/copies plus
+                        // half a check interval, at most ttl; a query lasts that many link
+                        // latencies; visited sets take about 32 bytes per node.
+                        let w = f64::from(*walkers);
+                        let steps = (nodes as f64 / catalogue_copies.max(1.0) / w
+                            + f64::from(*check_every) / 2.0)
+                            .min(f64::from(*ttl));
+                        let concurrent = 1.0
+                            + s.workload.rate_per_s * steps * mean_latency_s(&s.network.latency);
+                        (concurrent * w * (steps * 32.0 + EVENT_BYTES as f64)) as u64
                     }
                 }
         })
-        .max()
-        .unwrap_or(0);
-    let record =
-        (size_of::<crate::metrics::QueryRecord>() + size_of::<crate::metrics::QueryInfo>()) as u64;
+        .collect();
+    // Variants of a replica share its world and run `threads` at a time.
+    let mut sorted = per_variant.clone();
+    sorted.sort_unstable_by(|a, b| b.cmp(a));
+    let running: u64 = sorted.iter().take(threads.max(1)).sum();
+    let simulate = graph + content + workload + running;
+    let world = build.max(simulate);
     let results = record * queries * s.variants.len() as u64 * u64::from(s.replications);
     let parallel = threads.clamp(1, s.replications.max(1) as usize) as u64;
     let parts = vec![
         (
             "network.nodes",
-            parallel * (graph + build_scratch + per_variant),
+            parallel * world.saturating_sub(content + workload) + BASE_BYTES,
         ),
         ("content", parallel * content),
         ("workload.queries", parallel * workload),
@@ -135,6 +181,16 @@ pub fn estimate(v: &Validated, threads: usize) -> Estimate {
         total: parts.iter().map(|p| p.1).sum(),
         parts,
         edges,
+    }
+}
+
+/// Mean link latency in seconds.
+fn mean_latency_s(latency: &crate::scenario::Latency) -> f64 {
+    use crate::scenario::Latency;
+    match *latency {
+        Latency::Constant { ms } => ms / 1e3,
+        Latency::Uniform { min_ms, max_ms } => (min_ms + max_ms) / 2e3,
+        Latency::Lognormal { median_ms, sigma } => median_ms * (sigma * sigma / 2.0).exp() / 1e3,
     }
 }
 
@@ -209,6 +265,12 @@ pub fn human_bytes(bytes: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn queued_message_events_are_as_large_as_the_estimate_assumes() {
+        let bytes = crate::engine::queued_event_bytes::<crate::search::Flooding>();
+        assert_eq!(bytes as u64, EVENT_BYTES);
+    }
 
     #[test]
     fn human_bytes_scales() {

@@ -139,6 +139,11 @@ impl<'a, P: Protocol + ?Sized> Context<'a, P> {
     }
 }
 
+/// Bytes one queued event of protocol `P` takes in the event queue.
+pub fn queued_event_bytes<P: Protocol>() -> usize {
+    queue::entry_bytes::<Event<P::Message, P::Timer>>()
+}
+
 /// The outcome of simulating one protocol on one world.
 pub struct Outcome {
     /// One record per query, in workload order.

@@ -56,6 +56,11 @@ impl<E> Ord for Entry<E> {
 
 const SEQ_BITS: u32 = 56;
 
+/// Bytes one queued entry holding an `E` takes.
+pub(crate) fn entry_bytes<E>() -> usize {
+    std::mem::size_of::<Entry<E>>()
+}
+
 /// A min-queue of events in (time, class, insertion) order.
 pub struct EventQueue<E> {
     heap: BinaryHeap<Reverse<Entry<E>>>,
