@@ -1,0 +1,103 @@
+//! Engine and protocol hot paths: the event queue, flooding, walkers.
+//! `cargo bench --bench engine`
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use floodsim::content::Content;
+use floodsim::engine::{self, EventClass, EventQueue, LatencyModel, Protocol, Setup};
+use floodsim::rng::{Sample, StreamKind, stream};
+use floodsim::scenario::{self, Popularity, Replication};
+use floodsim::search::{Flooding, StepRule, Walk, WalkConfig};
+use floodsim::time::{SimDuration, SimTime};
+use floodsim::topology::random_regular;
+use floodsim::workload;
+use floodsim::world::World;
+use std::hint::black_box;
+
+fn queue(c: &mut Criterion) {
+    let mut group = c.benchmark_group("event_queue");
+    let n = 1_000_000u64;
+    group.throughput(Throughput::Elements(n));
+    group.bench_function("in_order_1m", |b| {
+        b.iter(|| {
+            let mut q = EventQueue::new();
+            for i in 0..n {
+                q.push(SimTime(i / 8), EventClass::Delivery, i as u32);
+            }
+            while let Some(e) = q.pop() {
+                black_box(e);
+            }
+        })
+    });
+    group.bench_function("random_times_1m", |b| {
+        let mut r = stream(1, 0, StreamKind::Latency, 0);
+        let times: Vec<u64> = (0..n).map(|_| r.below(1 << 30)).collect();
+        b.iter(|| {
+            let mut q = EventQueue::new();
+            for (i, &t) in times.iter().enumerate() {
+                q.push(SimTime(t), EventClass::Delivery, i as u32);
+            }
+            while let Some(e) = q.pop() {
+                black_box(e);
+            }
+        })
+    });
+    group.finish();
+}
+
+fn world(nodes: u32, queries: u32) -> World {
+    let overlay = random_regular(nodes, 8, &mut stream(1, 0, StreamKind::Topology, 0));
+    let spec = scenario::Content {
+        objects: 100,
+        popularity: Popularity::Uniform,
+        replication: Replication::Uniform { copies: nodes / 1000 },
+        rare: None,
+    };
+    let content = Content::place(&spec, nodes, &mut stream(1, 0, StreamKind::Content, 0));
+    let w = scenario::Workload {
+        queries,
+        rate_per_s: 1.0,
+        rare_fraction: 0.0,
+        timeout_s: 30.0,
+    };
+    let queries = workload::generate(&w, nodes, &content, &mut stream(1, 0, StreamKind::Workload, 0));
+    World {
+        replica: 0,
+        overlay,
+        content,
+        queries,
+    }
+}
+
+fn simulate<P: Protocol>(world: &World, mut p: P) -> u64 {
+    let setup = Setup {
+        latency: LatencyModel::Constant(SimDuration::from_millis(50)),
+        latency_rng: stream(1, 0, StreamKind::Latency, 0),
+        protocol_rng: stream(1, 0, StreamKind::Protocol, 0),
+        timeout: SimDuration::from_secs(30),
+    };
+    engine::simulate(world, &mut p, setup, &mut |_| {}).events
+}
+
+fn protocols(c: &mut Criterion) {
+    let mut group = c.benchmark_group("protocols");
+    group.sample_size(10);
+    let w = world(100_000, 10);
+    let events = simulate(&w, Flooding::gnutella(7, 100_000));
+    group.throughput(Throughput::Elements(events));
+    group.bench_function("flood_ttl7_100k_d8_10q", |b| b.iter(|| simulate(&w, Flooding::gnutella(7, 100_000))));
+    let walk = || {
+        Walk::new(WalkConfig {
+            walkers: 32,
+            ttl: 1024,
+            check_every: 4,
+            rule: StepRule::Uniform,
+        })
+    };
+    let w = world(100_000, 200);
+    group.throughput(Throughput::Elements(simulate(&w, walk())));
+    group.bench_function("walk32_100k_d8_200q", |b| b.iter(|| simulate(&w, walk())));
+    group.finish();
+}
+
+criterion_group!(benches, queue, protocols);
+criterion_main!(benches);
