@@ -49,7 +49,9 @@ fn world(nodes: u32, queries: u32) -> World {
     let spec = scenario::Content {
         objects: 100,
         popularity: Popularity::Uniform,
-        replication: Replication::Uniform { copies: nodes / 1000 },
+        replication: Replication::Uniform {
+            copies: nodes / 1000,
+        },
         rare: None,
     };
     let content = Content::place(&spec, nodes, &mut stream(1, 0, StreamKind::Content, 0));
@@ -59,7 +61,12 @@ fn world(nodes: u32, queries: u32) -> World {
         rare_fraction: 0.0,
         timeout_s: 30.0,
     };
-    let queries = workload::generate(&w, nodes, &content, &mut stream(1, 0, StreamKind::Workload, 0));
+    let queries = workload::generate(
+        &w,
+        nodes,
+        &content,
+        &mut stream(1, 0, StreamKind::Workload, 0),
+    );
     World {
         replica: 0,
         overlay,
@@ -84,7 +91,9 @@ fn protocols(c: &mut Criterion) {
     let w = world(100_000, 10);
     let events = simulate(&w, Flooding::gnutella(7, 100_000));
     group.throughput(Throughput::Elements(events));
-    group.bench_function("flood_ttl7_100k_d8_10q", |b| b.iter(|| simulate(&w, Flooding::gnutella(7, 100_000))));
+    group.bench_function("flood_ttl7_100k_d8_10q", |b| {
+        b.iter(|| simulate(&w, Flooding::gnutella(7, 100_000)))
+    });
     let walk = || {
         Walk::new(WalkConfig {
             walkers: 32,

@@ -116,6 +116,12 @@ impl<E> EventQueue<E> {
         entry.map(|e| (SimTime((e.key >> 64) as u64), e.event))
     }
 
+    /// The in-order delivery `ahead` places after the next one, if queued (for prefetching).
+    #[inline]
+    pub fn peek_in_order(&self, ahead: usize) -> Option<&E> {
+        self.fifo.get(ahead).map(|e| &e.event)
+    }
+
     /// Number of pending events.
     pub fn len(&self) -> usize {
         self.heap.len() + self.fifo.len()

@@ -354,6 +354,12 @@ impl Protocol for Flooding {
         self.release_if_done(slot);
     }
 
+    #[inline]
+    fn prefetch(&self, to: NodeId, msg: &FloodMessage) {
+        let (FloodMessage::Query { slot, .. } | FloodMessage::Hit { slot, .. }) = *msg;
+        crate::engine::prefetch(&self.slots[slot as usize].marks[to as usize]);
+    }
+
     fn on_timer(&mut self, ctx: &mut Context<'_, Self>, source: NodeId, query: QueryId) {
         let state = self.queries.get_mut(&query).expect("active query");
         state.timer_pending = false;

@@ -181,6 +181,20 @@ impl Overlay {
         &self.neighbours[self.offsets[v] as usize..self.offsets[v + 1] as usize]
     }
 
+    /// Prefetch hint for `v`'s row offsets.
+    #[inline(always)]
+    pub fn prefetch_offsets(&self, v: NodeId) {
+        crate::engine::prefetch(&self.offsets[v as usize]);
+    }
+
+    /// Prefetch hint for the start of `v`'s neighbour row (reads its offset).
+    #[inline(always)]
+    pub fn prefetch_neighbours(&self, v: NodeId) {
+        if let Some(first) = self.neighbours.get(self.offsets[v as usize] as usize) {
+            crate::engine::prefetch(first);
+        }
+    }
+
     /// The degree of `v`.
     #[inline]
     pub fn degree(&self, v: NodeId) -> u32 {
