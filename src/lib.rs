@@ -29,6 +29,8 @@
 //! scenario → [`world`] ([`topology`], [`content`], [`workload`]) → [`engine`] + [`search`]
 //! → [`metrics`] → [`output`]. The engine knows no protocol; protocols know no file format.
 
+#![warn(missing_docs)]
+
 pub mod check;
 pub mod content;
 pub mod engine;

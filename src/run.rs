@@ -122,11 +122,6 @@ impl Meter {
         *self.times.lock().expect("meter lock")
     }
 
-    /// Queries simulated so far, over all threads.
-    pub fn queries(&self) -> u64 {
-        *self.queries.lock().expect("meter lock")
-    }
-
     fn add_queries(&self, n: u64) -> u64 {
         let mut q = self.queries.lock().expect("meter lock");
         *q += n;

@@ -4,7 +4,6 @@
 
 mod common;
 use common::*;
-use floodsim::scenario;
 use floodsim::world::World;
 use std::path::Path;
 
@@ -56,17 +55,8 @@ fn replicas_differ_from_each_other() {
 }
 
 fn world(overrides: &[&str]) -> World {
-    let dir = tempfile::tempdir().unwrap();
-    let path = write(dir.path(), "s.toml", SMALL);
-    let overrides: Vec<_> = overrides
-        .iter()
-        .map(|o| scenario::parse_override(o).unwrap())
-        .collect();
-    let v = scenario::load(&path, &overrides)
-        .unwrap()
-        .validate(&path)
-        .unwrap();
-    World::build(&v, 0).unwrap()
+    let overrides: Vec<String> = overrides.iter().map(|o| o.to_string()).collect();
+    World::build(&validated(SMALL, &overrides), 0).unwrap()
 }
 
 #[test]

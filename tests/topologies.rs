@@ -4,7 +4,6 @@
 mod common;
 use common::*;
 use floodsim::rng::{StreamKind, stream};
-use floodsim::scenario;
 use floodsim::topology::{Overlay, load_edge_list};
 use floodsim::world::build_overlay;
 
@@ -20,19 +19,10 @@ const KINDS: [&str; 8] = [
 ];
 
 fn overlay(topology: &str, seed: u64, extra: &[&str]) -> Overlay {
-    let dir = tempfile::tempdir().unwrap();
     let text = SMALL.replace(r#"{ kind = "random-regular", degree = 4 }"#, topology);
-    let path = write(dir.path(), "s.toml", &text);
     let mut sets = vec![format!("seed={seed}")];
     sets.extend(extra.iter().map(|s| s.to_string()));
-    let overrides: Vec<_> = sets
-        .iter()
-        .map(|o| scenario::parse_override(o).unwrap())
-        .collect();
-    let v = scenario::load(&path, &overrides)
-        .unwrap()
-        .validate(&path)
-        .unwrap();
+    let v = validated(&text, &sets);
     build_overlay(&v, &mut stream(seed, 0, StreamKind::Topology, 0)).unwrap()
 }
 

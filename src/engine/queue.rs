@@ -121,16 +121,6 @@ impl<E> EventQueue<E> {
     pub fn peek_in_order(&self, ahead: usize) -> Option<&E> {
         self.fifo.get(ahead).map(|e| &e.event)
     }
-
-    /// Number of pending events.
-    pub fn len(&self) -> usize {
-        self.heap.len() + self.fifo.len()
-    }
-
-    /// Whether no event is pending.
-    pub fn is_empty(&self) -> bool {
-        self.heap.is_empty() && self.fifo.is_empty()
-    }
 }
 
 #[cfg(test)]

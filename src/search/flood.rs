@@ -129,11 +129,6 @@ impl Flooding {
         )
     }
 
-    /// Number of ring slots ever allocated (the most rings that were in flight at once).
-    pub fn slots_allocated(&self) -> usize {
-        self.slots.len()
-    }
-
     fn launch(
         &mut self,
         ctx: &mut Context<'_, Self>,

@@ -260,12 +260,6 @@ impl Overlay {
         (component, largest)
     }
 
-    /// Bytes held by this overlay's arrays.
-    pub fn heap_bytes(&self) -> usize {
-        4 * (self.offsets.capacity() + self.neighbours.capacity())
-            + 8 * self.labels.as_ref().map_or(0, Vec::capacity)
-    }
-
     /// Every undirected edge once, as `(a, b)` with `a < b`, in ascending order.
     pub fn edges(&self) -> impl Iterator<Item = (NodeId, NodeId)> + '_ {
         (0..self.node_count()).flat_map(move |a| {

@@ -53,6 +53,20 @@ pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     path
 }
 
+/// Loads and validates scenario `text` with `--set`-style overrides (generated topologies only:
+/// the scenario's folder is gone afterwards).
+pub fn validated(text: &str, overrides: &[String]) -> floodsim::scenario::Validated {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = write(dir.path(), "s.toml", text);
+    let overrides: Vec<_> = overrides
+        .iter()
+        .map(|o| floodsim::scenario::parse_override(o).expect("valid override"))
+        .collect();
+    floodsim::scenario::load(&path, &overrides)
+        .and_then(|s| s.validate(&path))
+        .expect("valid scenario")
+}
+
 /// The stderr of a run, as text.
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
