@@ -130,14 +130,8 @@ impl Walk {
         }
         let state = self.queries.get_mut(&query).expect("active query");
         if self.config.rule == StepRule::HighestDegree {
-            let unvisited: Vec<NodeId> = self
-                .candidates
-                .iter()
-                .copied()
-                .filter(|w| !state.visited.contains(w))
-                .collect();
-            if !unvisited.is_empty() {
-                self.candidates = unvisited;
+            if self.candidates.iter().any(|w| !state.visited.contains(w)) {
+                self.candidates.retain(|w| !state.visited.contains(w));
             }
             let top = self
                 .candidates
