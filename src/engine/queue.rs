@@ -155,6 +155,57 @@ mod tests {
     }
 
     #[test]
+    fn matches_a_sorted_reference_under_engine_like_use() {
+        // Pop one event, push a few at or after its time (random classes and delays, some at
+        // the same instant with a lower class), and compare every pop with a sorted reference.
+        use crate::rng::{Sample, StreamKind, stream};
+        use std::collections::BTreeSet;
+        let classes = [
+            EventClass::Churn,
+            EventClass::Delivery,
+            EventClass::Timer,
+            EventClass::QueryStart,
+        ];
+        let mut r = stream(11, 0, StreamKind::Protocol, 0);
+        let mut q = EventQueue::new();
+        let mut reference = BTreeSet::new();
+        let mut seq = 0u64;
+        let mut push = |q: &mut EventQueue<u64>,
+                        reference: &mut BTreeSet<(u64, u8, u64)>,
+                        t: u64,
+                        c: EventClass| {
+            q.push(SimTime(t), c, seq);
+            reference.insert((t, c as u8, seq));
+            seq += 1;
+        };
+        for i in 0..50 {
+            push(&mut q, &mut reference, i * 7, classes[(i % 4) as usize]);
+        }
+        let mut popped = 0;
+        while let Some((t, id)) = q.pop() {
+            let expected = reference.pop_first().expect("reference not empty");
+            assert_eq!((t.micros(), id), (expected.0, expected.2), "pop {popped}");
+            popped += 1;
+            if popped < 20_000 {
+                for _ in 0..r.below(4) {
+                    let delay = match r.below(4) {
+                        0 => 0,
+                        1 => 50_000,
+                        _ => r.below(100_000),
+                    };
+                    push(
+                        &mut q,
+                        &mut reference,
+                        t.micros() + delay,
+                        classes[r.below(4) as usize],
+                    );
+                }
+            }
+        }
+        assert!(reference.is_empty() && popped > 20_000);
+    }
+
+    #[test]
     fn times_pop_monotone_under_random_pushes() {
         use crate::rng::{Sample, StreamKind, stream};
         let mut r = stream(9, 0, StreamKind::Protocol, 0);
