@@ -184,6 +184,38 @@ pub fn estimate(v: &Validated, threads: usize) -> Estimate {
     }
 }
 
+/// A rough measure of how long a run of `v` takes (messages expected over all variants plus
+/// the graph build), used only to start long runs first; it never affects results.
+pub fn expected_work(v: &Validated) -> f64 {
+    let s = &v.scenario;
+    let edges = estimate(v, 1).edges as f64;
+    let nodes = f64::from(v.nodes.unwrap_or(0))
+        .max(2.0 * edges / 8.0)
+        .max(1.0);
+    let d = 2.0 * edges / nodes;
+    let flood =
+        |ttl: u32| (d * (d - 1.0).max(1.0).powi(ttl.saturating_sub(1) as i32)).min(2.0 * edges);
+    let copies = match s.content.replication {
+        Replication::Uniform { copies } => f64::from(copies),
+        Replication::Proportional { mean_copies } | Replication::SquareRoot { mean_copies } => {
+            mean_copies
+        }
+    };
+    let per_query: f64 = s
+        .variants
+        .iter()
+        .map(|var| match &var.search {
+            Search::Flooding { ttl } | Search::UltrapeerFlooding { ttl } => flood(*ttl),
+            Search::ExpandingRing { ttls, .. } => ttls.iter().map(|&t| flood(t)).sum(),
+            Search::RandomWalk { walkers, ttl, .. }
+            | Search::DegreeBiasedWalk { walkers, ttl, .. } => {
+                f64::from(*walkers) * f64::from(*ttl).min(nodes / copies.max(1.0))
+            }
+        })
+        .sum();
+    nodes + edges + f64::from(s.workload.queries) * per_query
+}
+
 /// Mean link latency in seconds.
 fn mean_latency_s(latency: &crate::scenario::Latency) -> f64 {
     use crate::scenario::Latency;

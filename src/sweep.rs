@@ -17,11 +17,12 @@ use crate::metrics::{self, VariantSummary};
 use crate::output::{self, MARKER};
 use crate::run::{Meter, simulate_replica};
 use crate::scenario::{self, Override, Scenario, Validated};
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 /// Most points one sweep may have.
 pub const MAX_POINTS: usize = 1_000_000;
@@ -371,40 +372,42 @@ pub fn run(
         .iter()
         .map(|&i| u64::from(points[i].scenario.replications))
         .sum::<u64>();
-    let runs_done = std::sync::Mutex::new(0u64);
+    // Longest runs first (by expected work), pulled one at a time by every worker, so no core
+    // idles behind one long run at the end. Rows are assembled per point by index, so the
+    // order of execution never reaches the results.
+    let work: Vec<f64> = points.iter().map(crate::resources::expected_work).collect();
+    let mut runs: Vec<(usize, u32)> = todo
+        .iter()
+        .flat_map(|&i| (0..points[i].scenario.replications).map(move |r| (i, r)))
+        .collect();
+    runs.sort_by(|a, b| work[b.0].total_cmp(&work[a.0]).then(a.cmp(b)));
+    let slots: Vec<Mutex<Vec<Option<Vec<RunRow>>>>> = points
+        .iter()
+        .map(|v| Mutex::new(vec![None; v.scenario.replications as usize]))
+        .collect();
+    let next = AtomicUsize::new(0);
+    let done = AtomicU64::new(0);
+    let failure: Mutex<Option<Error>> = Mutex::new(None);
     let meter = Meter::default();
-    pool.install(|| {
-        todo.par_iter().try_for_each(|&i| -> Result<()> {
-            let v = &points[i];
-            let names: Vec<String> = v.scenario.variants.iter().map(|x| x.name.clone()).collect();
-            let replicas: Vec<_> = (0..v.scenario.replications)
-                .into_par_iter()
-                .map(|r| {
-                    let result = simulate_replica(v, r, &meter, &|_| {})?;
-                    let mut d = runs_done.lock().expect("progress lock");
-                    *d += 1;
-                    progress(*d, total_runs);
-                    Ok(result)
-                })
-                .collect::<Result<Vec<_>>>()?;
-            let mut rows = Vec::new();
-            for (vi, name) in names.iter().enumerate() {
-                for rr in &replicas {
-                    let s = metrics::summarize(&names, std::slice::from_ref(rr));
-                    rows.push(RunRow {
-                        variant: name.clone(),
-                        replica: rr.replica,
-                        queries: s.variants[vi].queries,
-                        metrics: metric_values(&s.variants[vi]),
-                    });
-                }
+    let worker = || {
+        while failure.lock().expect("failure lock").is_none() {
+            let Some(&(i, r)) = runs.get(next.fetch_add(1, Ordering::SeqCst)) else {
+                break;
+            };
+            if let Err(e) = run_one(&points[i], i, r, &slots[i], &dir, &meter) {
+                failure.lock().expect("failure lock").get_or_insert(e);
             }
-            write_atomic(
-                &point_path(&dir, i),
-                &serde_json::to_vec(&PointResult { index: i, rows }).expect("serialise"),
-            )
-        })
-    })?;
+            progress(done.fetch_add(1, Ordering::SeqCst) + 1, total_runs);
+        }
+    };
+    pool.scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|_| worker());
+        }
+    });
+    if let Some(e) = failure.into_inner().expect("failure lock") {
+        return Err(e);
+    }
     let present = finalize(&dir, definition)?;
     Ok(SweepReport {
         dir,
@@ -413,6 +416,52 @@ pub fn run(
         present,
         total: points.len(),
     })
+}
+
+/// Runs replica `replica` of point `index`; when it completes the point, writes the point file.
+fn run_one(
+    v: &Validated,
+    index: usize,
+    replica: u32,
+    slot: &Mutex<Vec<Option<Vec<RunRow>>>>,
+    dir: &Path,
+    meter: &Meter,
+) -> Result<()> {
+    let names: Vec<String> = v.scenario.variants.iter().map(|x| x.name.clone()).collect();
+    let result = simulate_replica(v, replica, meter, &|_| {})?;
+    let summary = metrics::summarize(&names, std::slice::from_ref(&result));
+    let rows: Vec<RunRow> = summary
+        .variants
+        .iter()
+        .map(|s| RunRow {
+            variant: s.name.clone(),
+            replica,
+            queries: s.queries,
+            metrics: metric_values(s),
+        })
+        .collect();
+    let complete = {
+        let mut replicas = slot.lock().expect("point lock");
+        replicas[replica as usize] = Some(rows);
+        if replicas.iter().all(Option::is_some) {
+            Some(std::mem::take(&mut *replicas))
+        } else {
+            None
+        }
+    };
+    let Some(replicas) = complete else {
+        return Ok(());
+    };
+    // Rows in (variant, replica) order.
+    let per_replica: Vec<Vec<RunRow>> =
+        replicas.into_iter().map(|r| r.expect("complete")).collect();
+    let rows: Vec<RunRow> = (0..names.len())
+        .flat_map(|vi| per_replica.iter().map(move |r| r[vi].clone()))
+        .collect();
+    write_atomic(
+        &point_path(dir, index),
+        &serde_json::to_vec(&PointResult { index, rows }).expect("serialise"),
+    )
 }
 
 /// Combines the point files of several sweep folders of the same sweep into `out`.
