@@ -42,7 +42,7 @@ fn run_search(
         })
     };
     match search {
-        Search::Flooding { ttl } => go(
+        Search::Flooding { ttl } => simulate_with(
             world,
             ring(vec![*ttl as u8], SimDuration::ZERO, Routing::AllLinks),
             setup,
@@ -50,7 +50,7 @@ fn run_search(
         ),
         Search::ExpandingRing { ttls, wait_ms } => {
             let rings = ttls.iter().map(|&t| t as u8).collect();
-            go(
+            simulate_with(
                 world,
                 ring(
                     rings,
@@ -61,7 +61,7 @@ fn run_search(
                 progress,
             )
         }
-        Search::UltrapeerFlooding { ttl } => go(
+        Search::UltrapeerFlooding { ttl } => simulate_with(
             world,
             ring(vec![*ttl as u8], SimDuration::ZERO, Routing::Ultrapeer),
             setup,
@@ -71,7 +71,7 @@ fn run_search(
             walkers,
             ttl,
             check_every,
-        } => go(
+        } => simulate_with(
             world,
             walk(*walkers, *ttl, *check_every, StepRule::Uniform),
             setup,
@@ -81,7 +81,7 @@ fn run_search(
             walkers,
             ttl,
             check_every,
-        } => go(
+        } => simulate_with(
             world,
             walk(*walkers, *ttl, *check_every, StepRule::HighestDegree),
             setup,
@@ -90,7 +90,7 @@ fn run_search(
     }
 }
 
-fn go<P: Protocol>(
+fn simulate_with<P: Protocol>(
     world: &World,
     mut protocol: P,
     setup: Setup,
