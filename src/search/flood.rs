@@ -12,12 +12,12 @@
 //! recycled without clearing and nothing is allocated per message; a slot is released when the
 //! ring's last message has landed.
 
+use super::IdMap;
 use super::gnutella::{QUERY_BYTES, QUERY_HIT_BYTES};
 use crate::content::ObjectId;
 use crate::engine::{Context, Protocol, QueryId};
 use crate::time::SimDuration;
 use crate::topology::NodeId;
-use std::collections::HashMap;
 
 /// Which links a node forwards a query over.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -95,7 +95,7 @@ pub struct Flooding {
     free_slots: Vec<u32>,
     next_launch: u32,
     /// Active queries only; looked up by id, never iterated.
-    queries: HashMap<QueryId, QueryState>,
+    queries: IdMap<QueryId, QueryState>,
     /// Per-query "reached" marks stamped with query id + 1 (multi-ring queries only).
     reach: Vec<Vec<u32>>,
     free_reach: Vec<usize>,
@@ -111,7 +111,7 @@ impl Flooding {
             slots: Vec::new(),
             free_slots: Vec::new(),
             next_launch: 1,
-            queries: HashMap::new(),
+            queries: IdMap::default(),
             reach: Vec::new(),
             free_reach: Vec::new(),
         }

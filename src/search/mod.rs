@@ -14,6 +14,8 @@ use crate::rng::{StreamKind, name_key, stream};
 use crate::scenario::{Scenario, Search, Variant};
 use crate::time::SimDuration;
 use crate::world::World;
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// The protocol a `search` table describes, ready to run on a world of `nodes` nodes.
 fn run_search(
@@ -98,6 +100,30 @@ fn simulate_with<P: Protocol>(
 ) -> Outcome {
     engine::simulate(world, &mut protocol, setup, progress)
 }
+
+/// A fast, deterministic hasher for `u32` ids: protocols look per-query and per-node state up
+/// on every message, where SipHash would dominate. Maps using it are never iterated.
+#[derive(Default)]
+pub struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.0 = (self.0.rotate_left(5) ^ u64::from(i)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+/// A hash map keyed by query or node ids (lookups only, never iterated).
+pub type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
+/// A hash set of query or node ids (lookups only, never iterated).
+pub type IdSet<K> = HashSet<K, BuildHasherDefault<IdHasher>>;
 
 /// Runs one variant on one world with its own latency and protocol streams.
 pub fn run_variant(

@@ -10,12 +10,11 @@
 //! known at once. A walker also stops after `ttl` steps.
 
 use super::gnutella::{CHECK_BYTES, QUERY_BYTES, QUERY_HIT_BYTES};
+use super::{IdMap, IdSet};
 use crate::content::ObjectId;
 use crate::engine::{Context, Protocol, QueryId};
 use crate::rng::Sample;
 use crate::topology::NodeId;
-use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
 
 /// How a walker picks its next node.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -60,39 +59,19 @@ pub enum WalkMessage {
     },
 }
 
-/// A fast, deterministic hasher for node-id sets (only ever used for lookups, never iterated).
-#[derive(Default)]
-struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-        }
-    }
-    fn write_u32(&mut self, i: u32) {
-        self.0 = (self.0.rotate_left(5) ^ u64::from(i)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-type NodeSet = HashSet<NodeId, BuildHasherDefault<IdHasher>>;
-
 struct QueryState {
     source: NodeId,
     object: ObjectId,
     satisfied: bool,
     in_flight: u32,
-    visited: NodeSet,
+    visited: IdSet<NodeId>,
 }
 
 /// The walk protocol.
 pub struct Walk {
     config: WalkConfig,
     /// Active queries only; looked up by id, never iterated.
-    queries: HashMap<QueryId, QueryState>,
+    queries: IdMap<QueryId, QueryState>,
     candidates: Vec<NodeId>,
 }
 
@@ -102,7 +81,7 @@ impl Walk {
         assert!(config.walkers >= 1 && config.ttl >= 1 && config.check_every >= 1);
         Walk {
             config,
-            queries: HashMap::new(),
+            queries: IdMap::default(),
             candidates: Vec::new(),
         }
     }
@@ -172,7 +151,7 @@ impl Protocol for Walk {
         source: NodeId,
         object: ObjectId,
     ) {
-        let mut visited = NodeSet::default();
+        let mut visited = IdSet::<NodeId>::default();
         visited.insert(source);
         self.queries.insert(
             query,
