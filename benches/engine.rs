@@ -63,15 +63,18 @@ fn world(nodes: u32, queries: u32) -> World {
     };
     let queries = workload::generate(
         &w,
+        SimTime::ZERO,
         nodes,
         &content,
         &mut stream(1, 0, StreamKind::Workload, 0),
+        None,
     );
     World {
         replica: 0,
         overlay,
         content,
         queries,
+        churn: None,
     }
 }
 

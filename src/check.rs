@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Default relative tolerance per metric (absolute tolerances are computed, see the module).
-pub const DEFAULT_RELATIVE: [(&str, f64); 10] = [
+pub const DEFAULT_RELATIVE: [(&str, f64); 11] = [
     ("success_rate", 0.0),
     ("messages_per_query", 0.05),
     ("response_messages_per_query", 0.05),
@@ -25,6 +25,7 @@ pub const DEFAULT_RELATIVE: [(&str, f64); 10] = [
     ("bytes_per_query", 0.05),
     ("peak_node_load", 0.10),
     ("mean_node_load", 0.05),
+    ("hits_lost_per_query", 0.10),
 ];
 
 /// One checked figure.
@@ -184,6 +185,7 @@ fn tolerance(f: &Figure) -> (f64, f64) {
             (1.96 * (2.0 * f.value * (1.0 - f.value) / n).sqrt()).max(0.005)
         }
         "duplicate_ratio" => 0.01,
+        "hits_lost_per_query" => 0.01,
         _ => 1e-9,
     };
     (relative, absolute)

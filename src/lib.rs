@@ -26,12 +26,13 @@
 //!
 //! ## Layout
 //!
-//! scenario → [`world`] ([`topology`], [`content`], [`workload`]) → [`engine`] + [`search`]
+//! scenario → [`world`] ([`topology`], [`content`], [`churn`], [`workload`]) → [`engine`] + [`search`]
 //! → [`metrics`] → [`output`]. The engine knows no protocol; protocols know no file format.
 
 #![warn(missing_docs)]
 
 pub mod check;
+pub mod churn;
 pub mod content;
 pub mod engine;
 pub mod error;

@@ -164,8 +164,10 @@ pub fn estimate(v: &Validated, threads: usize) -> Estimate {
     let mut sorted = per_variant.clone();
     sorted.sort_unstable_by(|a, b| b.cmp(a));
     let running: u64 = sorted.iter().take(threads.max(1)).sum();
-    let simulate = graph + content + workload + running;
-    let world = build.max(simulate);
+    let churn = churn_bytes(v, nodes, mean_degree);
+    let simulate =
+        graph + content + workload + running + churn.plan + threads.max(1) as u64 * churn.live;
+    let world = build.max(simulate + churn.builder);
     let results = record * queries * s.variants.len() as u64 * u64::from(s.replications);
     let parallel = threads.clamp(1, s.replications.max(1) as usize) as u64;
     let parts = vec![
@@ -181,6 +183,64 @@ pub fn estimate(v: &Validated, threads: usize) -> Estimate {
         total: parts.iter().map(|p| p.1).sum(),
         parts,
         edges,
+    }
+}
+
+/// Memory a churn plan takes: the plan itself (kept for the whole simulation), the builder's
+/// extra state while drawing it, and one live overlay per running variant.
+struct ChurnBytes {
+    plan: u64,
+    builder: u64,
+    live: u64,
+}
+
+/// Bytes of one recorded change (time plus a two-node change).
+const CHANGE_BYTES: u64 = 24;
+
+/// Every leave and join costs a change plus its links: about `d` unlinks on leaving and
+/// `2d` links on joining (the repair target `min_degree` replaces `d` when repairing).
+fn churn_bytes(v: &Validated, nodes: u64, mean_degree: f64) -> ChurnBytes {
+    use crate::scenario::Churn;
+    let s = &v.scenario;
+    let horizon = s.churn.warmup_s()
+        + f64::from(s.workload.queries) / s.workload.rate_per_s
+        + s.workload.timeout_s;
+    let transitions = match &s.churn {
+        Churn::None => {
+            return ChurnBytes {
+                plan: 0,
+                builder: 0,
+                live: 0,
+            };
+        }
+        Churn::Sessions {
+            session, offline, ..
+        } => {
+            let cycle = session.mean() + offline.mean();
+            2.0 * nodes as f64 * (horizon / cycle + 1.0)
+        }
+        // A trace row is about 20 bytes and gives two transitions.
+        Churn::Trace { .. } => {
+            let len = v
+                .trace_file
+                .as_deref()
+                .and_then(|p| std::fs::metadata(p).ok())
+                .map_or(0, |m| m.len());
+            len as f64 / 10.0
+        }
+    };
+    let repair = s.churn.repair();
+    let links = repair.map_or(mean_degree, |r| f64::from(r.min_degree).max(mean_degree));
+    let changes = transitions * (1.0 + 1.5 * links);
+    let plan = (changes * CHANGE_BYTES as f64 * QUEUE_SLACK) as u64;
+    let capacity = repair.map_or(mean_degree, |r| f64::from(r.max_degree).max(mean_degree));
+    let live = (nodes as f64 * (4.0 * capacity + 30.0)) as u64;
+    // The builder's heap of pending transitions, stale lists and counters.
+    let builder = live + nodes * (32 + 24 + 8);
+    ChurnBytes {
+        plan,
+        builder,
+        live,
     }
 }
 

@@ -115,6 +115,25 @@ pub trait Sample: Rng {
         libm::exp(mu + sigma * self.standard_normal())
     }
 
+    /// A Gamma(`shape`, 1) variate for `shape` ≥ 1 (Marsaglia & Tsang 2000).
+    fn gamma(&mut self, shape: f64) -> f64 {
+        debug_assert!(shape >= 1.0);
+        let d = shape - 1.0 / 3.0;
+        let c = 1.0 / libm::sqrt(9.0 * d);
+        loop {
+            let x = self.standard_normal();
+            let v = 1.0 + c * x;
+            if v <= 0.0 {
+                continue;
+            }
+            let v = v * v * v;
+            let u = self.unit_open0();
+            if libm::log(u) < 0.5 * x * x + d - d * v + d * libm::log(v) {
+                return d * v;
+            }
+        }
+    }
+
     /// Fisher–Yates shuffle.
     fn shuffle<T>(&mut self, items: &mut [T]) {
         for i in (1..items.len()).rev() {
@@ -209,6 +228,27 @@ mod tests {
         let v = zs.iter().map(|z| (z - m).powi(2)).sum::<f64>() / n as f64;
         assert!(m.abs() < 0.012, "mean {m}");
         assert!((v - 1.0).abs() < 0.016, "variance {v}");
+    }
+
+    #[test]
+    fn gamma_has_its_mean_and_variance() {
+        for shape in [1.0, 1.5, 3.0, 10.0] {
+            let mut r = stream(5, 0, StreamKind::Churn, 0);
+            let n = 200_000;
+            let xs: Vec<f64> = (0..n).map(|_| r.gamma(shape)).collect();
+            let mean = xs.iter().sum::<f64>() / f64::from(n);
+            let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / f64::from(n);
+            // Gamma(k, 1) has mean k and variance k; the mean's standard error is √(k/n).
+            let se = (shape / f64::from(n)).sqrt();
+            assert!(
+                (mean - shape).abs() < 5.0 * se,
+                "shape {shape}: mean {mean}"
+            );
+            assert!(
+                (var / shape - 1.0).abs() < 0.03,
+                "shape {shape}: variance {var}"
+            );
+        }
     }
 
     #[test]

@@ -167,6 +167,7 @@ pub fn simulate_replica(
         network,
         queries: query_infos(&world),
         runs,
+        overlay: world.churn.map(|plan| plan.windows),
     })
 }
 
@@ -186,15 +187,11 @@ fn query_infos(world: &World) -> Vec<QueryInfo> {
     world
         .queries
         .iter()
-        .map(|q| {
-            let holders = world.content.holders(q.object);
-            let own = u32::from(holders.binary_search(&q.source).is_ok());
-            QueryInfo {
-                issued_us: q.issued.micros(),
-                source: world.overlay.label(q.source),
-                object: q.object,
-                replicas_online: holders.len() as u32 - own,
-            }
+        .map(|q| QueryInfo {
+            issued_us: q.issued.micros(),
+            source: world.overlay.label(q.source),
+            object: q.object,
+            replicas_online: q.replicas_online,
         })
         .collect()
 }

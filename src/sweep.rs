@@ -169,7 +169,7 @@ pub struct PointResult {
 }
 
 /// The per-run metrics of `sweep.csv`, in column order.
-pub const METRICS: [&str; 10] = [
+pub const METRICS: [&str; 11] = [
     "success_rate",
     "messages_per_query",
     "response_messages_per_query",
@@ -180,6 +180,7 @@ pub const METRICS: [&str; 10] = [
     "bytes_per_query",
     "peak_node_load",
     "mean_node_load",
+    "hits_lost_per_query",
 ];
 
 fn metric_values(v: &VariantSummary) -> Vec<Option<f64>> {
@@ -194,6 +195,7 @@ fn metric_values(v: &VariantSummary) -> Vec<Option<f64>> {
         Some(v.bytes_per_query),
         Some(v.peak_node_load),
         Some(v.mean_node_load),
+        Some(v.hits_lost_per_query),
     ]
 }
 

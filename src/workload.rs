@@ -1,5 +1,7 @@
-//! The query stream: Poisson arrivals, uniform sources, popularity-weighted targets.
+//! The query stream: Poisson arrivals, sources uniform over the online nodes,
+//! popularity-weighted targets.
 
+use crate::churn::PlanBuilder;
 use crate::content::{Content, ObjectId};
 use crate::rng::{Sample, SimRng};
 use crate::scenario;
@@ -15,34 +17,57 @@ pub struct Query {
     pub source: NodeId,
     /// The object asked for.
     pub object: ObjectId,
+    /// Copies of the object on online nodes other than the source at issue time.
+    pub replicas_online: u32,
 }
 
 /// Draws the whole query stream of one replica: exponential gaps with mean `1/rate_per_s`
-/// (the first query arrives after one gap), a source uniform over the nodes, and a target
-/// that is a uniform rare object with probability `rare_fraction`, else a catalogue object
-/// drawn by popularity.
+/// after `start` (the first query arrives one gap after it), a source uniform over the nodes
+/// online at that moment, and a target that is a uniform rare object with probability
+/// `rare_fraction`, else a catalogue object drawn by popularity.
+///
+/// With churn, the plan is advanced to each query's issue time to see who is online; a query
+/// that arrives while no node is online is skipped.
 pub fn generate(
     spec: &scenario::Workload,
+    start: SimTime,
     nodes: u32,
     content: &Content,
     rng: &mut SimRng,
+    mut churn: Option<&mut PlanBuilder<'_>>,
 ) -> Vec<Query> {
     let rare = content.objects() - content.catalogue();
-    let mut now = SimTime::ZERO;
-    (0..spec.queries)
-        .map(|_| {
-            now = now + SimDuration::from_secs_f64(rng.exponential(1.0 / spec.rate_per_s));
-            let source = rng.index(nodes);
-            let object = if rare > 0 && rng.chance(spec.rare_fraction) {
-                content.catalogue() + rng.index(rare)
-            } else {
-                content.popularity.sample(rng)
-            };
-            Query {
-                issued: now,
-                source,
-                object,
-            }
-        })
-        .collect()
+    let mut now = start;
+    let mut queries = Vec::with_capacity(spec.queries as usize);
+    for _ in 0..spec.queries {
+        now = now + SimDuration::from_secs_f64(rng.exponential(1.0 / spec.rate_per_s));
+        let live = churn.as_deref_mut().map(|plan| {
+            plan.advance_to(now);
+            plan.state()
+        });
+        let source = match live {
+            None => rng.index(nodes),
+            Some(state) => match state.online_nodes() {
+                [] => continue,
+                online => online[rng.index(online.len() as u32) as usize],
+            },
+        };
+        let object = if rare > 0 && rng.chance(spec.rare_fraction) {
+            content.catalogue() + rng.index(rare)
+        } else {
+            content.popularity.sample(rng)
+        };
+        let replicas_online = content
+            .holders(object)
+            .iter()
+            .filter(|&&h| h != source && live.is_none_or(|s| s.is_online(h)))
+            .count() as u32;
+        queries.push(Query {
+            issued: now,
+            source,
+            object,
+            replicas_online,
+        });
+    }
+    queries
 }

@@ -1,9 +1,12 @@
-//! One replica's world: overlay, content and query stream, each from its own random stream.
+//! One replica's world: overlay, content, churn plan and query stream, each from its own
+//! random stream.
 
+use crate::churn::{ChurnPlan, PlanBuilder};
 use crate::content::Content;
 use crate::error::{Error, InputError};
 use crate::rng::{StreamKind, stream};
 use crate::scenario::{Topology, Validated};
+use crate::time::{SimDuration, SimTime};
 use crate::topology::{self, Overlay};
 use crate::workload::{self, Query};
 
@@ -18,6 +21,8 @@ pub struct World {
     pub content: Content,
     /// The queries, in issue order.
     pub queries: Vec<Query>,
+    /// Who is online when, and how links change; `None` without churn.
+    pub churn: Option<ChurnPlan>,
 }
 
 impl World {
@@ -37,13 +42,26 @@ impl World {
             .into());
         }
         let content = Content::place(&s.content, nodes, &mut rng(StreamKind::Content));
-        let queries =
-            workload::generate(&s.workload, nodes, &content, &mut rng(StreamKind::Workload));
+        let window = SimDuration::from_secs_f64(s.output.timeseries_window_s);
+        let mut plan = PlanBuilder::new(v, &overlay, replica, window)?;
+        let queries = workload::generate(
+            &s.workload,
+            SimTime::ZERO + SimDuration::from_secs_f64(s.churn.warmup_s()),
+            nodes,
+            &content,
+            &mut rng(StreamKind::Workload),
+            plan.as_mut(),
+        );
+        // The network keeps changing until the last query's hits stop counting.
+        let horizon = queries.last().map_or(SimTime::ZERO, |q| q.issued)
+            + SimDuration::from_secs_f64(s.workload.timeout_s);
+        let churn = plan.map(|p| p.finish(horizon));
         Ok(World {
             replica,
             overlay,
             content,
             queries,
+            churn,
         })
     }
 }

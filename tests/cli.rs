@@ -327,7 +327,7 @@ fn run_writes_every_file_with_the_contract_columns() {
     let mut lines = queries.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "variant,replica,query,issued_ms,source,object,replicas_online,success,hits,first_hit_hops,first_hit_ms,messages,response_messages,duplicates,nodes_reached"
+        "variant,replica,query,issued_ms,source,object,replicas_online,success,hits,first_hit_hops,first_hit_ms,messages,response_messages,duplicates,nodes_reached,hits_lost"
     );
     assert_eq!(
         lines.count(),
@@ -336,7 +336,7 @@ fn run_writes_every_file_with_the_contract_columns() {
     );
     let series = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
     assert!(series.starts_with(
-        "variant,replica,window_start_s,online_nodes,mean_degree,queries,success_rate,messages\n"
+        "variant,replica,window_start_s,online_nodes,mean_degree,queries,success_rate,messages,maintenance_messages,hits_lost\n"
     ));
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();

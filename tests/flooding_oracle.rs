@@ -34,15 +34,18 @@ fn world(overlay: Overlay, copies: u32, queries: u32, seed: u64) -> World {
     };
     let queries = floodsim::workload::generate(
         &w,
+        SimTime::ZERO,
         n,
         &content,
         &mut stream(seed, 0, StreamKind::Workload, 0),
+        None,
     );
     World {
         replica: 0,
         overlay,
         content,
         queries,
+        churn: None,
     }
 }
 
@@ -160,6 +163,7 @@ fn a_tree_floods_without_duplicates() {
             issued: SimTime(u64::from(i) * 1_000_000_000),
             source: i,
             object: 0,
+            replicas_online: 0,
         })
         .collect();
     for rec in flood(&w, 20) {
@@ -178,6 +182,7 @@ fn hits_after_the_timeout_do_not_count() {
         issued: SimTime(1_000),
         source,
         object: 0,
+        replicas_online: 0,
     }];
     let run = |timeout_us| {
         let setup = Setup {
@@ -217,6 +222,7 @@ fn grid_floods_from_interior_nodes_are_diamonds() {
                 issued: SimTime(i as u64 * 1_000_000_000),
                 source: y * 100 + x,
                 object: 0,
+                replicas_online: 0,
             })
             .collect();
         let tt = u64::from(t);

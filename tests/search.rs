@@ -33,9 +33,11 @@ fn random_queries(n: u32, content: &Content, queries: u32, seed: u64) -> Vec<Que
     };
     workload::generate(
         &w,
+        SimTime::ZERO,
         n,
         content,
         &mut stream(seed, 0, StreamKind::Workload, 0),
+        None,
     )
 }
 
@@ -66,11 +68,13 @@ fn path_world(n: u32, holder: NodeId, queries: u32) -> World {
         replica: 0,
         overlay: Overlay::from_edges(n, &edges),
         content: c,
+        churn: None,
         queries: (0..queries)
             .map(|i| Query {
                 issued: SimTime(u64::from(i) * 1_000_000_000),
                 source: 0,
                 object: 0,
+                replicas_online: 0,
             })
             .collect(),
     }
@@ -91,6 +95,7 @@ fn one_walker_on_a_complete_graph_takes_the_expected_steps() {
         overlay: Overlay::from_edges(n, &edges),
         content: c,
         queries,
+        churn: None,
     };
     let records = run(&world, walk(1, 1_000_000, 1_000_000, StepRule::Uniform));
     let (mut expected, mut observed) = (0.0, 0.0);
@@ -145,6 +150,7 @@ fn walkers_stop_at_their_next_check_once_the_source_has_a_hit() {
         issued: SimTime(0),
         source: 0,
         object: 0,
+        replicas_online: 0,
     }];
     let rec = &run(&world, walk(3, 1_000, 2, StepRule::Uniform))[0];
     assert_eq!(
@@ -212,6 +218,7 @@ fn ultrapeer_flooding_matches_a_mesh_bfs_oracle() {
         overlay: g,
         content: c,
         queries,
+        churn: None,
     };
     for ttl in [1u8, 2, 3] {
         let config = FloodConfig {
@@ -311,6 +318,7 @@ fn lv_relations_hold_on_a_random_graph() {
         overlay: g,
         content: c,
         queries,
+        churn: None,
     };
     let (flood_success, flood_cost) = success_and_cost(&run(&world, Flooding::gnutella(8, n)));
     let (walk_success, walk_cost) =

@@ -11,6 +11,7 @@ mod queue;
 pub use latency::LatencyModel;
 pub use queue::{EventClass, EventQueue};
 
+use crate::churn::{Change, OverlayState};
 use crate::content::{Content, ObjectId};
 use crate::metrics::QueryRecord;
 use crate::rng::SimRng;
@@ -46,8 +47,26 @@ pub trait Protocol {
         msg: Self::Message,
     );
 
-    /// A timer set with [`Context::set_timer`] fires at `node`.
+    /// A timer set with [`Context::set_timer`] fires at `node`. Timers fire whether or not
+    /// the node is online; check [`Context::is_online`] where it matters.
     fn on_timer(&mut self, _ctx: &mut Context<'_, Self>, _node: NodeId, _timer: Self::Timer) {}
+
+    /// `msg` from `from` was lost because `to` is offline when it arrives (churn). A protocol
+    /// that counts messages in flight must count this one as landed.
+    fn on_lost(
+        &mut self,
+        _ctx: &mut Context<'_, Self>,
+        _to: NodeId,
+        _from: NodeId,
+        _msg: Self::Message,
+    ) {
+    }
+
+    /// `node` came online (its links follow as separate changes at the same instant).
+    fn on_join(&mut self, _ctx: &mut Context<'_, Self>, _node: NodeId) {}
+
+    /// `node` went offline; its own links are gone, its neighbours notice later.
+    fn on_leave(&mut self, _ctx: &mut Context<'_, Self>, _node: NodeId) {}
 
     /// A hint that `msg` will soon arrive at `to`: a protocol may prefetch its state for it.
     fn prefetch(&self, _to: NodeId, _msg: &Self::Message) {}
@@ -83,6 +102,7 @@ enum Event<M, T> {
 pub struct Context<'a, P: Protocol + ?Sized> {
     now: SimTime,
     world: &'a World,
+    live: Option<&'a OverlayState>,
     timeout: SimDuration,
     queue: &'a mut EventQueue<Event<P::Message, P::Timer>>,
     latency: LatencyModel,
@@ -104,10 +124,43 @@ impl<'a, P: Protocol + ?Sized> Context<'a, P> {
         &self.world.overlay
     }
 
-    /// The sorted neighbours of `node`.
+    /// The sorted nodes `node` is linked to now (under churn, possibly including a departed
+    /// neighbour it has not noticed yet; messages sent there are lost).
     #[inline]
     pub fn neighbours(&self, node: NodeId) -> &'a [NodeId] {
-        self.world.overlay.neighbours(node)
+        match self.live {
+            None => self.world.overlay.neighbours(node),
+            Some(live) => live.neighbours(node),
+        }
+    }
+
+    /// How many links `node` has now.
+    #[inline]
+    pub fn degree(&self, node: NodeId) -> u32 {
+        match self.live {
+            None => self.world.overlay.degree(node),
+            Some(live) => live.degree(node),
+        }
+    }
+
+    /// Whether `node` is online now (always, without churn).
+    #[inline]
+    pub fn is_online(&self, node: NodeId) -> bool {
+        self.live.is_none_or(|live| live.is_online(node))
+    }
+
+    /// When `node`'s current session began (time zero without churn).
+    #[inline]
+    pub fn online_since(&self, node: NodeId) -> SimTime {
+        self.live
+            .map_or(SimTime::ZERO, |live| live.online_since(node))
+    }
+
+    /// Whether `query`'s source is still in the session it issued the query from; a source
+    /// that went offline meanwhile has abandoned the query.
+    pub fn source_active(&self, query: QueryId) -> bool {
+        let q = &self.world.queries[query as usize];
+        self.is_online(q.source) && self.online_since(q.source) <= q.issued
     }
 
     /// Where objects live.
@@ -150,9 +203,19 @@ impl<'a, P: Protocol + ?Sized> Context<'a, P> {
         &mut self.records[query as usize]
     }
 
+    /// Counts a QueryHit of `query` lost to churn.
+    pub fn hit_lost(&mut self, query: QueryId) {
+        self.records[query as usize].hits_lost += 1;
+    }
+
     /// A hit for `query` reached its source now, found `hops` overlay hops away. It counts
-    /// only if it arrives within the workload's timeout.
+    /// only if it arrives within the workload's timeout, and is lost if the source abandoned
+    /// the query.
     pub fn deliver_hit(&mut self, query: QueryId, hops: u32) {
+        if !self.source_active(query) {
+            self.hit_lost(query);
+            return;
+        }
         let issued = self.world.queries[query as usize].issued;
         let elapsed = self.now.since(issued);
         if elapsed <= self.timeout {
@@ -208,9 +271,53 @@ pub fn simulate<P: Protocol>(
     if let Some(first) = world.queries.first() {
         queue.push(first.issued, EventClass::QueryStart, Event::QueryStart(0));
     }
+    let mut live = world
+        .churn
+        .as_ref()
+        .map(|plan| plan.initial_state(&world.overlay));
+    let changes = world
+        .churn
+        .as_ref()
+        .map_or(&[][..], |plan| &plan.changes[..]);
+    let mut next_change = 0;
     let mut now = SimTime::ZERO;
     let mut events = 0u64;
-    while let Some((time, event)) = queue.pop() {
+    macro_rules! context {
+        () => {
+            Context {
+                now,
+                world,
+                live: live.as_ref(),
+                timeout,
+                queue: &mut queue,
+                latency,
+                latency_rng: &mut latency_rng,
+                rng: &mut protocol_rng,
+                records: &mut records,
+            }
+        };
+    }
+    loop {
+        // Churn first: a change applies before any event at the same instant.
+        if let Some(c) = changes.get(next_change)
+            && queue.peek_time().is_some_and(|t| c.time <= t)
+        {
+            next_change += 1;
+            now = c.time;
+            events += 1;
+            live.as_mut()
+                .expect("a plan has a state")
+                .apply(now, c.change);
+            match c.change {
+                Change::Join(v) => protocol.on_join(&mut context!(), v),
+                Change::Leave(v) => protocol.on_leave(&mut context!(), v),
+                Change::Link(..) | Change::Unlink(..) => {}
+            }
+            continue;
+        }
+        let Some((time, event)) = queue.pop() else {
+            break;
+        };
         assert!(
             time >= now,
             "simulated time ran backwards: {time} after {now}"
@@ -225,20 +332,15 @@ pub fn simulate<P: Protocol>(
         if let Some(Event::Deliver { to, .. }) = queue.peek_in_order(PREFETCH_AHEAD / 2) {
             world.overlay.prefetch_neighbours(*to);
         }
-        let mut ctx = Context {
-            now,
-            world,
-            timeout,
-            queue: &mut queue,
-            latency,
-            latency_rng: &mut latency_rng,
-            rng: &mut protocol_rng,
-            records: &mut records,
-        };
+        let mut ctx = context!();
         match event {
             Event::Deliver { to, from, msg } => {
-                node_load[to as usize] = node_load[to as usize].saturating_add(1);
-                protocol.on_message(&mut ctx, to, from, msg);
+                if ctx.is_online(to) {
+                    node_load[to as usize] = node_load[to as usize].saturating_add(1);
+                    protocol.on_message(&mut ctx, to, from, msg);
+                } else {
+                    protocol.on_lost(&mut ctx, to, from, msg);
+                }
             }
             Event::Timer { node, timer } => protocol.on_timer(&mut ctx, node, timer),
             Event::QueryStart(q) => {

@@ -116,6 +116,18 @@ impl<E> EventQueue<E> {
         entry.map(|e| (SimTime((e.key >> 64) as u64), e.event))
     }
 
+    /// The time of the next event, if any.
+    #[inline]
+    pub fn peek_time(&self) -> Option<SimTime> {
+        let key = match (self.fifo.front(), self.heap.peek()) {
+            (Some(f), Some(Reverse(h))) => f.key.min(h.key),
+            (Some(f), None) => f.key,
+            (None, Some(Reverse(h))) => h.key,
+            (None, None) => return None,
+        };
+        Some(SimTime((key >> 64) as u64))
+    }
+
     /// The in-order delivery `ahead` places after the next one, if queued (for prefetching).
     #[inline]
     pub fn peek_in_order(&self, ahead: usize) -> Option<&E> {

@@ -60,6 +60,8 @@ pub struct VariantSummary {
     pub duplicate_ratio: f64,
     /// Mean bytes (requests and responses) per query.
     pub bytes_per_query: f64,
+    /// Mean QueryHits lost to churn per query.
+    pub hits_lost_per_query: f64,
     /// Messages received by the busiest node, per query issued; mean over replicas.
     pub peak_node_load: f64,
     /// Messages received by the average node, per query issued; mean over replicas.
@@ -153,6 +155,10 @@ fn summarize_variant(name: &str, v: usize, replicas: &[ReplicaResult]) -> Varian
         nodes_reached_per_query: dist(&|r| f64::from(r.nodes_reached)),
         duplicate_ratio: mean(duplicates as f64, messages),
         bytes_per_query: mean(bytes as f64, queries),
+        hits_lost_per_query: mean(
+            records().map(|r| f64::from(r.hits_lost)).sum::<f64>(),
+            queries,
+        ),
         peak_node_load: peak,
         mean_node_load: mean_load,
         by_replicas: by_replicas(pairs()),
@@ -196,7 +202,7 @@ fn by_replicas<'a>(
         .collect()
 }
 
-/// One `timeseries.csv` row: the queries issued in one window of one replica.
+/// One `timeseries.csv` row: one window of one replica, for one variant.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TimeseriesRow {
     /// Index of the variant.
@@ -205,9 +211,9 @@ pub struct TimeseriesRow {
     pub replica: u32,
     /// Window start, seconds (a multiple of the window width).
     pub window_start_s: f64,
-    /// Nodes online during the window.
-    pub online_nodes: u32,
-    /// Mean degree of the overlay.
+    /// Nodes online, averaged over the window.
+    pub online_nodes: f64,
+    /// Links per online node, averaged over the window.
     pub mean_degree: f64,
     /// Queries issued in the window.
     pub queries: u64,
@@ -215,37 +221,55 @@ pub struct TimeseriesRow {
     pub success_rate: Option<f64>,
     /// Request messages caused by the queries issued in the window.
     pub messages: u64,
+    /// Maintenance messages sent in the window (overlay repair).
+    pub maintenance_messages: u64,
+    /// QueryHits of the queries issued in the window that churn lost.
+    pub hits_lost: u64,
 }
 
 /// Windows of `window_us` from time zero up to the last query, per variant and replica.
-/// Messages are attributed to the window in which their query was issued.
+/// Messages and lost hits are attributed to the window in which their query was issued;
+/// the overlay columns describe the window itself.
 pub fn timeseries(
     replicas: &[ReplicaResult],
     variants: usize,
     window_us: u64,
 ) -> Vec<TimeseriesRow> {
+    #[derive(Clone, Copy, Default)]
+    struct Acc {
+        queries: u64,
+        successes: u64,
+        messages: u64,
+        hits_lost: u64,
+    }
     let window_us = window_us.max(1);
     let mut rows = Vec::new();
     for v in 0..variants {
         for r in replicas {
             let last = r.queries.last().map_or(0, |q| q.issued_us);
             let windows = (last / window_us + 1) as usize;
-            let mut per = vec![(0u64, 0u64, 0u64); windows];
+            let mut per = vec![Acc::default(); windows];
             for (info, rec) in r.queries.iter().zip(&r.runs[v].records) {
                 let w = &mut per[(info.issued_us / window_us) as usize];
-                w.0 += 1;
-                w.1 += u64::from(rec.success());
-                w.2 += rec.messages;
+                w.queries += 1;
+                w.successes += u64::from(rec.success());
+                w.messages += rec.messages;
+                w.hits_lost += u64::from(rec.hits_lost);
             }
-            rows.extend(per.iter().enumerate().map(|(i, &(q, s, m))| TimeseriesRow {
-                variant: v,
-                replica: r.replica,
-                window_start_s: (i as u64 * window_us) as f64 / 1e6,
-                online_nodes: r.network.nodes,
-                mean_degree: r.network.mean_degree,
-                queries: q,
-                success_rate: (q > 0).then(|| s as f64 / q as f64),
-                messages: m,
+            rows.extend(per.iter().enumerate().map(|(i, a)| {
+                let overlay = r.overlay.as_ref().and_then(|o| o.get(i));
+                TimeseriesRow {
+                    variant: v,
+                    replica: r.replica,
+                    window_start_s: (i as u64 * window_us) as f64 / 1e6,
+                    online_nodes: overlay.map_or(f64::from(r.network.nodes), |o| o.online_nodes),
+                    mean_degree: overlay.map_or(r.network.mean_degree, |o| o.mean_degree),
+                    queries: a.queries,
+                    success_rate: (a.queries > 0).then(|| a.successes as f64 / a.queries as f64),
+                    messages: a.messages,
+                    maintenance_messages: overlay.map_or(0, |o| o.maintenance_messages),
+                    hits_lost: a.hits_lost,
+                }
             }));
         }
     }

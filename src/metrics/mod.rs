@@ -26,6 +26,8 @@ pub struct QueryRecord {
     pub nodes_reached: u32,
     /// Hits that reached the source within the timeout.
     pub hits: u32,
+    /// QueryHits lost to churn: a node on the way back (or the source) was gone.
+    pub hits_lost: u32,
     /// Overlay hops between the source and the first hit's responder.
     pub first_hit_hops: Option<u32>,
     /// Time from issue until the first hit reached the source.
@@ -117,4 +119,6 @@ pub struct ReplicaResult {
     pub queries: Vec<QueryInfo>,
     /// One run per variant, in scenario order.
     pub runs: Vec<VariantRun>,
+    /// The overlay per `timeseries.csv` window under churn (shared by every variant).
+    pub overlay: Option<Vec<crate::churn::OverlayWindow>>,
 }

@@ -388,6 +388,7 @@ fn metric_label(m: &str) -> &'static str {
         "duplicate_ratio" => "duplicates / request messages",
         "bytes_per_query" => "bytes per query",
         "peak_node_load" => "busiest node's messages per query",
+        "hits_lost_per_query" => "QueryHits lost to churn per query",
         _ => "average node's messages per query",
     }
 }

@@ -15,6 +15,8 @@ pub struct Validated {
     pub topology_file: Option<PathBuf>,
     /// Nodes of a generated topology (derived from width × height for grids); `None` for files.
     pub nodes: Option<u32>,
+    /// The churn trace of a `trace` churn, resolved against the scenario's folder.
+    pub trace_file: Option<PathBuf>,
 }
 
 /// Largest node count floodsim accepts (node ids are `u32`, one value is reserved).
@@ -140,6 +142,21 @@ impl Scenario {
         let two_tier = matches!(s.network.topology, Topology::TwoTier { .. });
         check_variants(&mut c, &s.variants, two_tier);
         check_window(&mut c, s);
+        check_churn(&mut c, &s.churn, nodes, two_tier);
+        let trace_file = match &s.churn {
+            Churn::Trace { path, .. } => {
+                let resolved = file.parent().unwrap_or(Path::new(".")).join(path);
+                if !resolved.is_file() {
+                    c.fail(
+                        "churn.path",
+                        format!("no such file: {}", resolved.display()),
+                        "give the trace's path relative to the scenario file's folder",
+                    );
+                }
+                Some(resolved)
+            }
+            _ => None,
+        };
         if let Some(sweep) = &s.sweep {
             for (i, p) in sweep.params.iter().enumerate() {
                 if let Err(e) = crate::sweep::parse_param(p) {
@@ -154,6 +171,7 @@ impl Scenario {
                 file: file.to_path_buf(),
                 topology_file,
                 nodes,
+                trace_file,
             })
         } else {
             Err(Error::Input(c.problems))
@@ -509,6 +527,97 @@ fn check_window(c: &mut Checker, s: &Scenario) {
             ),
             format!("use windows of at least {:.3} s", duration / MAX_WINDOWS),
         );
+    }
+}
+
+fn check_churn(c: &mut Checker, churn: &Churn, nodes: Option<u32>, two_tier: bool) {
+    let warmup = churn.warmup_s();
+    if !(warmup.is_finite() && (0.0..=MAX_WORKLOAD_S).contains(&warmup)) {
+        c.fail(
+            "churn.warmup_s",
+            format!("must be between 0 and {MAX_WORKLOAD_S:.1e} s, got {warmup}"),
+            "e.g. warmup_s = 3600 lets repair settle for an hour before the first query",
+        );
+    }
+    if let Churn::Sessions {
+        session, offline, ..
+    } = churn
+    {
+        check_lifetime(c, "churn.session", session);
+        check_lifetime(c, "churn.offline", offline);
+    }
+    let Some(r) = churn.repair() else { return };
+    c.at_least_one("churn.repair.min_degree", r.min_degree);
+    if r.max_degree < r.min_degree {
+        c.fail(
+            "churn.repair.max_degree",
+            format!("{} is below min_degree = {}", r.max_degree, r.min_degree),
+            "make max_degree >= min_degree, e.g. min_degree = 3, max_degree = 8",
+        );
+    }
+    if let Some(n) = nodes.filter(|&n| r.min_degree >= n) {
+        c.fail(
+            "churn.repair.min_degree",
+            format!(
+                "{} links per node need more than the {n} nodes",
+                r.min_degree
+            ),
+            "lower min_degree below network.nodes",
+        );
+    }
+    c.latency("churn.repair.delay_ms", r.delay_ms);
+    if two_tier {
+        c.fail(
+            "churn.repair",
+            "repair connects random peers, which would break the two-tier roles".into(),
+            "drop churn.repair: a two-tier overlay's links then return with their nodes",
+        );
+    }
+}
+
+/// Shapes below this make Γ(1 + 1/k) overflow long before they mean anything.
+const MIN_WEIBULL_SHAPE: f64 = 0.05;
+
+fn check_lifetime(c: &mut Checker, path: &str, law: &Lifetime) {
+    match *law {
+        Lifetime::Exponential { mean_s } => c.positive(&format!("{path}.mean_s"), mean_s),
+        Lifetime::Pareto { shape, scale_s } => {
+            if !(shape.is_finite() && shape > 1.0) {
+                c.fail(
+                    &format!("{path}.shape"),
+                    format!("must be above 1, got {shape}: with shape <= 1 the mean is infinite and no stationary state exists"),
+                    "use e.g. shape = 1.5 (Pareto fits of P2P sessions give 1.1-2)",
+                );
+            }
+            c.positive(&format!("{path}.scale_s"), scale_s);
+        }
+        Lifetime::Weibull { shape, scale_s } => {
+            if !(shape.is_finite() && (MIN_WEIBULL_SHAPE..=100.0).contains(&shape)) {
+                c.fail(
+                    &format!("{path}.shape"),
+                    format!("must be between {MIN_WEIBULL_SHAPE} and 100, got {shape}"),
+                    "Stutzbach & Rejaie fit Gnutella sessions with shapes 0.34-0.59",
+                );
+            }
+            c.positive(&format!("{path}.scale_s"), scale_s);
+        }
+        Lifetime::Lognormal { mu, sigma } => {
+            if !(mu.is_finite() && mu.abs() <= 40.0) {
+                c.fail(
+                    &format!("{path}.mu"),
+                    format!("must be a finite log-seconds value in [-40, 40], got {mu}"),
+                    "mu = ln(median seconds), e.g. 8.2 for a median of an hour",
+                );
+            }
+            if !(sigma.is_finite() && (0.0..=5.0).contains(&sigma)) {
+                c.fail(
+                    &format!("{path}.sigma"),
+                    format!("must be between 0 and 5, got {sigma}"),
+                    "e.g. sigma = 1.5",
+                );
+            }
+        }
+        Lifetime::Constant { s } => c.positive(&format!("{path}.s"), s),
     }
 }
 

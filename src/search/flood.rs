@@ -16,7 +16,7 @@ use super::IdMap;
 use super::gnutella::{QUERY_BYTES, QUERY_HIT_BYTES};
 use crate::content::ObjectId;
 use crate::engine::{Context, Protocol, QueryId};
-use crate::time::SimDuration;
+use crate::time::{SimDuration, SimTime};
 use crate::topology::NodeId;
 
 /// Which links a node forwards a query over.
@@ -71,6 +71,7 @@ struct Mark {
 
 struct Slot {
     launch: u32,
+    launched: SimTime,
     query: QueryId,
     object: ObjectId,
     source: NodeId,
@@ -156,6 +157,7 @@ impl Flooding {
         let index = self.free_slots.pop().unwrap_or_else(|| {
             self.slots.push(Slot {
                 launch: 0,
+                launched: SimTime::ZERO,
                 query: 0,
                 object: 0,
                 source: 0,
@@ -166,6 +168,7 @@ impl Flooding {
         });
         let slot = &mut self.slots[index as usize];
         slot.launch = launch;
+        slot.launched = ctx.now();
         slot.query = query;
         slot.object = object;
         slot.source = source;
@@ -195,7 +198,7 @@ impl Flooding {
         let routing = self.config.routing;
         let ultrapeer = overlay.is_ultrapeer(node);
         let mut sent = 0u32;
-        for &next in overlay.neighbours(node) {
+        for &next in ctx.neighbours(node) {
             if Some(next) == except {
                 continue;
             }
@@ -337,6 +340,10 @@ impl Protocol for Flooding {
                 s.in_flight -= 1;
                 if to == s.source {
                     ctx.deliver_hit(s.query, u32::from(hops));
+                } else if ctx.online_since(to) > s.launched {
+                    // The node left and came back since the query passed: it lost the
+                    // reverse path.
+                    ctx.hit_lost(s.query);
                 } else {
                     let parent = s.marks[to as usize].parent;
                     ctx.send(to, parent, FloodMessage::Hit { slot, hops });
@@ -355,10 +362,29 @@ impl Protocol for Flooding {
         crate::engine::prefetch(&self.slots[slot as usize].marks[to as usize]);
     }
 
+    fn on_lost(
+        &mut self,
+        ctx: &mut Context<'_, Self>,
+        _to: NodeId,
+        _from: NodeId,
+        msg: FloodMessage,
+    ) {
+        let slot = match msg {
+            FloodMessage::Query { slot, .. } => slot,
+            FloodMessage::Hit { slot, .. } => {
+                ctx.hit_lost(self.slots[slot as usize].query);
+                slot
+            }
+        };
+        self.slots[slot as usize].in_flight -= 1;
+        self.release_if_done(slot);
+    }
+
     fn on_timer(&mut self, ctx: &mut Context<'_, Self>, source: NodeId, query: QueryId) {
         let state = self.queries.get_mut(&query).expect("active query");
         state.timer_pending = false;
-        if ctx.record(query).hits == 0 {
+        // A source that left meanwhile has abandoned the query.
+        if ctx.record(query).hits == 0 && ctx.source_active(query) {
             let object = ctx.query_object(query);
             self.launch(ctx, query, source, object);
         } else {

@@ -95,8 +95,7 @@ impl Walk {
         prev: Option<NodeId>,
         steps: u32,
     ) {
-        let overlay = ctx.overlay();
-        let neighbours = overlay.neighbours(node);
+        let neighbours = ctx.neighbours(node);
         if neighbours.is_empty() {
             return;
         }
@@ -115,10 +114,10 @@ impl Walk {
             let top = self
                 .candidates
                 .iter()
-                .map(|&w| overlay.degree(w))
+                .map(|&w| ctx.degree(w))
                 .max()
                 .unwrap_or(0);
-            self.candidates.retain(|&w| overlay.degree(w) == top);
+            self.candidates.retain(|&w| ctx.degree(w) == top);
         }
         let next = self.candidates[ctx.rng().index(self.candidates.len() as u32) as usize];
         ctx.send(
@@ -190,9 +189,10 @@ impl Protocol for Walk {
                     ctx.record(query).response(QUERY_HIT_BYTES);
                     state.in_flight += 1;
                 } else {
+                    // A walker stops at a check-in once the source has a hit or has left.
                     let checked_out = steps.is_multiple_of(self.config.check_every) && {
                         ctx.record(query).response(CHECK_BYTES);
-                        state.satisfied
+                        state.satisfied || !ctx.source_active(query)
                     };
                     if !checked_out && steps < self.config.ttl {
                         self.step(ctx, query, to, Some(from), steps);
@@ -208,5 +208,23 @@ impl Protocol for Walk {
                 self.finish_if_done(query);
             }
         }
+    }
+
+    fn on_lost(
+        &mut self,
+        ctx: &mut Context<'_, Self>,
+        _to: NodeId,
+        _from: NodeId,
+        msg: WalkMessage,
+    ) {
+        let (WalkMessage::Step { query, .. } | WalkMessage::Hit { query, .. }) = msg;
+        if let WalkMessage::Hit { .. } = msg {
+            ctx.hit_lost(query);
+        }
+        self.queries
+            .get_mut(&query)
+            .expect("active query")
+            .in_flight -= 1;
+        self.finish_if_done(query);
     }
 }
