@@ -168,6 +168,12 @@ pub fn estimate(v: &Validated, threads: usize) -> Estimate {
     let simulate =
         graph + content + workload + running + churn.plan + threads.max(1) as u64 * churn.live;
     let world = build.max(simulate + churn.builder);
+    if std::env::var_os("FLOODSIM_DEBUG_ESTIMATE").is_some() {
+        eprintln!(
+            "graph {graph} build {build} content {content} workload {workload} running {running} churn plan {} live {} builder {}",
+            churn.plan, churn.live, churn.builder
+        );
+    }
     let results = record * queries * s.variants.len() as u64 * u64::from(s.replications);
     let parallel = threads.clamp(1, s.replications.max(1) as usize) as u64;
     let parts = vec![
@@ -197,15 +203,19 @@ struct ChurnBytes {
 /// Bytes of one recorded change (time plus a two-node change).
 const CHANGE_BYTES: u64 = 24;
 
-/// Every leave and join costs a change plus its links: about `d` unlinks on leaving and
-/// `2d` links on joining (the repair target `min_degree` replaces `d` when repairing).
+/// A node's leave-and-join cycle costs two changes plus its links: on joining, `2·min_degree`
+/// link changes with repair (both ends of each new link), else both ends of its edges to
+/// online neighbours (`2·p·d` for availability `p`, mean degree `d`); on leaving, one unlink
+/// per live link, about `max(min_degree, p·d)` with repair, else `p·d`. At time zero, repair
+/// tops every online node up from `p·d` to `min_degree`.
 fn churn_bytes(v: &Validated, nodes: u64, mean_degree: f64) -> ChurnBytes {
     use crate::scenario::Churn;
     let s = &v.scenario;
     let horizon = s.churn.warmup_s()
         + f64::from(s.workload.queries) / s.workload.rate_per_s
         + s.workload.timeout_s;
-    let transitions = match &s.churn {
+    let n = nodes as f64;
+    let (cycles, p) = match &s.churn {
         Churn::None => {
             return ChurnBytes {
                 plan: 0,
@@ -215,26 +225,37 @@ fn churn_bytes(v: &Validated, nodes: u64, mean_degree: f64) -> ChurnBytes {
         }
         Churn::Sessions {
             session, offline, ..
-        } => {
-            let cycle = session.mean() + offline.mean();
-            2.0 * nodes as f64 * (horizon / cycle + 1.0)
-        }
-        // A trace row is about 20 bytes and gives two transitions.
+        } => (
+            n * horizon / (session.mean() + offline.mean()),
+            crate::churn::availability(session, offline),
+        ),
+        // A trace row is about 20 bytes and is one cycle.
         Churn::Trace { .. } => {
             let len = v
                 .trace_file
                 .as_deref()
                 .and_then(|p| std::fs::metadata(p).ok())
                 .map_or(0, |m| m.len());
-            len as f64 / 10.0
+            (len as f64 / 20.0, 1.0)
         }
     };
     let repair = s.churn.repair();
-    let links = repair.map_or(mean_degree, |r| f64::from(r.min_degree).max(mean_degree));
-    let changes = transitions * (1.0 + 1.5 * links);
+    let linked = p * mean_degree;
+    let (join, live, initial) = match repair {
+        Some(r) => {
+            let min = f64::from(r.min_degree);
+            (
+                2.0 * min,
+                min.max(linked),
+                2.0 * n * p * (min - linked).max(0.0),
+            )
+        }
+        None => (2.0 * linked, linked, 0.0),
+    };
+    let changes = cycles * (2.0 + join + live) + initial;
     let plan = (changes * CHANGE_BYTES as f64 * QUEUE_SLACK) as u64;
     let capacity = repair.map_or(mean_degree, |r| f64::from(r.max_degree).max(mean_degree));
-    let live = (nodes as f64 * (4.0 * capacity + 30.0)) as u64;
+    let live = (n * (4.0 * capacity + 30.0)) as u64;
     // The builder's heap of pending transitions, stale lists and counters.
     let builder = live + nodes * (32 + 24 + 8);
     ChurnBytes {

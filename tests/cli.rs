@@ -469,3 +469,61 @@ fn validate_accepts_every_shipped_scenario() {
     }
     assert!(seen >= 3, "only {seen} scenarios found");
 }
+
+#[test]
+fn bad_churn_values_name_their_fields() {
+    let churn = "[[variant]]\nname = \"flood\"";
+    let sessions = |body: &str| with(churn, &format!("[churn]\n{body}\n\n{churn}"));
+    assert_input_error(
+        &sessions(
+            "kind = \"sessions\"\nsession = { kind = \"pareto\", shape = 1.0, scale_s = 60 }\noffline = { kind = \"exponential\", mean_s = -5 }\nrepair = { min_degree = 5, max_degree = 3 }",
+        ),
+        &[],
+        &[
+            "churn.session.shape",
+            "mean is infinite",
+            "churn.offline.mean_s",
+            "churn.repair.max_degree",
+            "fix:",
+        ],
+    );
+    assert_input_error(
+        &sessions(
+            "kind = \"sessions\"\nsession = { kind = \"weibull\", shape = 0.5, scale = 60 }\noffline = { kind = \"constant\", s = 5 }",
+        ),
+        &[],
+        &["churn.session", "unknown field `scale`"],
+    );
+    assert_input_error(
+        &sessions("kind = \"trace\"\npath = \"missing.csv\""),
+        &[],
+        &["churn.path", "missing.csv"],
+    );
+    assert_input_error(
+        &sessions("kind = \"sometimes\""),
+        &[],
+        &["churn", "sometimes"],
+    );
+}
+
+#[test]
+fn a_bad_trace_names_its_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "t.csv",
+        "node,online_s,offline_s\n1,0,10\n1,5,20\n",
+    );
+    let text = with(
+        "[[variant]]\nname = \"flood\"",
+        "[churn]\nkind = \"trace\"\npath = \"t.csv\"\n\n[[variant]]\nname = \"flood\"",
+    );
+    write(dir.path(), "s.toml", &text);
+    let o = floodsim(dir.path(), &["run", "s.toml", "--out", "out"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    for needle in ["t.csv", "line 3", "overlapping", "fix:"] {
+        assert!(err.contains(needle), "stderr lacks {needle:?}:\n{err}");
+    }
+    assert!(!dir.path().join("out").exists());
+}

@@ -303,35 +303,66 @@ fn run_charts(dir: &Path) -> Result<Vec<(String, Chart)>> {
     // Time series, averaged over replicas per window.
     let tpath = dir.join("timeseries.csv");
     let (header, rows) = csv(&tpath)?;
-    let (tv, tw, tq, ts, tm) = (
-        column(&header, "variant", &tpath)?,
-        column(&header, "window_start_s", &tpath)?,
-        column(&header, "queries", &tpath)?,
-        column(&header, "success_rate", &tpath)?,
-        column(&header, "messages", &tpath)?,
+    let col = |name| column(&header, name, &tpath);
+    let (tv, tw, tq) = (col("variant")?, col("window_start_s")?, col("queries")?);
+    let (ts, tm, to, th) = (
+        col("success_rate")?,
+        col("messages")?,
+        col("online_nodes")?,
+        col("hits_lost")?,
     );
-    for (name, col, ylabel) in [
-        ("timeseries_success", ts, "success rate of queries issued"),
+    let churn = rows.iter().any(|r| r[to] != rows[0][to]);
+    /// A time-series chart: file name, column, y label, title word, whether it describes the
+    /// overlay (one series, every window) rather than each variant's queries.
+    type Spec<'a> = (&'a str, usize, &'a str, &'a str, bool);
+    let mut specs: Vec<Spec> = vec![
+        (
+            "timeseries_success",
+            ts,
+            "success rate of queries issued",
+            "success",
+            false,
+        ),
         (
             "timeseries_messages",
             tm,
             "request messages of queries issued",
+            "traffic",
+            false,
         ),
-    ] {
+    ];
+    if churn {
+        specs.push((
+            "timeseries_online",
+            to,
+            "online nodes",
+            "online nodes",
+            true,
+        ));
+        specs.push((
+            "timeseries_hits_lost",
+            th,
+            "QueryHits lost to churn, queries issued",
+            "hits lost to churn",
+            false,
+        ));
+    }
+    for (name, col, ylabel, what, overlay) in specs {
         let mut chart = Chart {
-            title: format!(
-                "{title}: {} over time (mean over replicas)",
-                if col == ts { "success" } else { "traffic" }
-            ),
+            title: format!("{title}: {what} over time (mean over replicas)"),
             x_label: "simulated time, window start (s)".into(),
             y_label: ylabel.into(),
             y_range: (col == ts).then_some((0.0, 1.05)),
             legend_lower_right: col == ts,
             ..Chart::default()
         };
-        for n in &names {
+        let shown: &[String] = if overlay { &names[..1] } else { &names };
+        for n in shown {
             let mut windows: BTreeMap<u64, (f64, u32)> = BTreeMap::new();
-            for r in rows.iter().filter(|r| &r[tv] == n && r[tq] != "0") {
+            for r in rows
+                .iter()
+                .filter(|r| &r[tv] == n && (overlay || r[tq] != "0"))
+            {
                 if let (Ok(t), Ok(y)) = (r[tw].parse::<f64>(), r[col].parse::<f64>()) {
                     let e = windows.entry((t * 1e6) as u64).or_insert((0.0, 0));
                     e.0 += y;
@@ -339,7 +370,7 @@ fn run_charts(dir: &Path) -> Result<Vec<(String, Chart)>> {
                 }
             }
             chart.series.push(Series {
-                name: n.clone(),
+                name: if overlay { "overlay".into() } else { n.clone() },
                 points: windows
                     .iter()
                     .map(|(&t, &(sum, k))| (t as f64 / 1e6, sum / f64::from(k)))

@@ -69,8 +69,14 @@ pub fn load(path: &Path, overrides: &[Override]) -> Result<Scenario, Error> {
     }
     let names = variant_names(&tree);
     serde_path_to_error::deserialize::<_, Scenario>(tree.clone()).map_err(|e| {
-        let location = pretty_path(&e.path().to_string(), &names);
-        let inner = e.into_inner().to_string();
+        let in_churn = e.path().to_string().starts_with("churn");
+        let detail = if in_churn { churn_detail(&tree) } else { None };
+        let (location, inner) = detail.unwrap_or_else(|| {
+            (
+                pretty_path(&e.path().to_string(), &names),
+                e.into_inner().to_string(),
+            )
+        });
         let fix = fix_hint(&inner);
         let mut err = InputError::new(inner).in_file(path).at(location);
         if let Some(fix) = fix {
@@ -92,6 +98,30 @@ fn variant_names(tree: &Value) -> Vec<Option<String>> {
 }
 
 /// Turns serde's `variant[1].search.ttl` into `variant.ring.search.ttl`, the form `--set` uses.
+/// An internally tagged enum hides the path inside it, so a problem within `[churn]` would be
+/// reported at `churn`. Its nested tables are checked on their own to name the exact field.
+fn churn_detail(tree: &Value) -> Option<(String, String)> {
+    fn check<T: serde::de::DeserializeOwned>(value: &Value, at: &str) -> Option<(String, String)> {
+        serde_path_to_error::deserialize::<_, T>(value.clone())
+            .err()
+            .map(|e| {
+                let inner = e.path().to_string();
+                let path = if inner == "." {
+                    at.to_string()
+                } else {
+                    format!("{at}.{inner}")
+                };
+                (path, e.into_inner().to_string())
+            })
+    }
+    let churn = tree.get("churn")?;
+    ["session", "offline"]
+        .iter()
+        .filter_map(|k| churn.get(k).map(|v| (k, v)))
+        .find_map(|(k, v)| check::<super::Lifetime>(v, &format!("churn.{k}")))
+        .or_else(|| check::<super::Repair>(churn.get("repair")?, "churn.repair"))
+}
+
 fn pretty_path(path: &str, names: &[Option<String>]) -> String {
     if path == "." || path.is_empty() {
         return "(top level)".to_string();
