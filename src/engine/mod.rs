@@ -4,6 +4,11 @@
 //! The engine owns the event queue, the clock, link latencies, the workload's query starts
 //! and the per-query records. Events are small generic enums (no boxing); each protocol is
 //! monomorphised into its own loop.
+//!
+//! Under churn the engine replays the world's [`crate::churn::ChurnPlan`] alongside the queue
+//! (a change applies before any event at the same instant), keeps the live overlay that
+//! [`Context::neighbours`] reads, drops messages that arrive at offline nodes (telling the
+//! protocol through [`Protocol::on_lost`]) and reports joins and leaves to the protocol.
 
 mod latency;
 mod queue;
