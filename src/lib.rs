@@ -34,6 +34,7 @@
 pub mod check;
 pub mod churn;
 pub mod content;
+pub mod dht;
 pub mod engine;
 pub mod error;
 pub mod metrics;

@@ -157,6 +157,14 @@ pub fn estimate(v: &Validated, threads: usize) -> Estimate {
                             + s.workload.rate_per_s * steps * mean_latency_s(&s.network.latency);
                         (concurrent * w * (steps * 32.0 + EVENT_BYTES as f64)) as u64
                     }
+                    // The sorted ring and its index, plus the ids.
+                    Search::Chord { .. } => 24 * nodes,
+                    // Each node's buckets: k contacts per distance range that holds k nodes
+                    // (about log2(N/k) of them) plus the partly filled closer ones.
+                    Search::Kademlia { k, .. } => {
+                        let ranges = (nodes as f64 / f64::from(*k)).max(1.0).log2() + 2.0;
+                        nodes * 32 + (nodes as f64 * f64::from(*k) * ranges * 4.0) as u64
+                    }
                 }
         })
         .collect();
@@ -292,6 +300,7 @@ pub fn expected_work(v: &Validated) -> f64 {
             | Search::DegreeBiasedWalk { walkers, ttl, .. } => {
                 f64::from(*walkers) * f64::from(*ttl).min(nodes / copies.max(1.0))
             }
+            Search::Chord { .. } | Search::Kademlia { .. } => 2.0 * nodes.log2() + 4.0,
         })
         .sum();
     nodes + edges + f64::from(s.workload.queries) * per_query

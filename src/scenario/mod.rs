@@ -445,6 +445,18 @@ pub enum Search {
         /// Steps between check-ins.
         check_every: u32,
     },
+    /// Chord: iterative lookups over exact finger tables.
+    Chord {
+        /// Nodes holding each key's provider records: its successor and the next ones.
+        successors: u32,
+    },
+    /// Kademlia: iterative XOR lookups, `alpha` requests per round.
+    Kademlia {
+        /// Bucket size, and the number of nodes holding each key's provider records.
+        k: u32,
+        /// Parallel requests per round.
+        alpha: u32,
+    },
 }
 
 /// `[output]`

@@ -143,6 +143,17 @@ impl Scenario {
         check_variants(&mut c, &s.variants, two_tier);
         check_window(&mut c, s);
         check_churn(&mut c, &s.churn, nodes, two_tier);
+        if !s.churn.is_none() {
+            for v in &s.variants {
+                if matches!(v.search, Search::Chord { .. } | Search::Kademlia { .. }) {
+                    c.fail(
+                        &format!("variant.{}.search", v.name),
+                        "Chord and Kademlia do not model churn yet (no stabilization, bucket refresh or record expiry)".into(),
+                        "run the DHT variants in a scenario without [churn]",
+                    );
+                }
+            }
+        }
         let trace_file = match &s.churn {
             Churn::Trace { path, .. } => {
                 let resolved = file.parent().unwrap_or(Path::new(".")).join(path);
@@ -713,6 +724,31 @@ fn check_search(c: &mut Checker, path: &str, search: &Search, two_tier: bool) {
                 );
             }
             c.at_least_one(&format!("{path}.check_every"), *check_every);
+        }
+        Search::Chord { successors } => {
+            if !(1..=64).contains(successors) {
+                c.fail(
+                    &format!("{path}.successors"),
+                    format!("must be between 1 and 64, got {successors}"),
+                    "Stoica et al. suggest about log2(N) successors, e.g. successors = 8",
+                );
+            }
+        }
+        Search::Kademlia { k, alpha } => {
+            if !(1..=64).contains(k) {
+                c.fail(
+                    &format!("{path}.k"),
+                    format!("must be between 1 and 64, got {k}"),
+                    "Maymounkov & Mazières use k = 20",
+                );
+            }
+            if *alpha == 0 || alpha > k {
+                c.fail(
+                    &format!("{path}.alpha"),
+                    format!("must be between 1 and k = {k}, got {alpha}"),
+                    "Maymounkov & Mazières use alpha = 3",
+                );
+            }
         }
     }
 }

@@ -8,6 +8,7 @@ mod walk;
 pub use flood::{FloodConfig, FloodMessage, Flooding, Routing};
 pub use walk::{StepRule, Walk, WalkConfig, WalkMessage};
 
+use crate::dht::{Chord, Identifiers, Kademlia};
 use crate::engine::{self, LatencyModel, Outcome, Protocol, Setup};
 use crate::metrics::VariantRun;
 use crate::rng::{StreamKind, name_key, stream};
@@ -20,8 +21,9 @@ use std::hash::{BuildHasherDefault, Hasher};
 /// The protocol a `search` table describes, ready to run on a world of `nodes` nodes.
 fn run_search(
     search: &Search,
+    seed: u64,
     world: &World,
-    setup: Setup,
+    mut setup: Setup,
     progress: &mut dyn FnMut(u64),
 ) -> Outcome {
     let nodes = world.overlay.node_count();
@@ -89,6 +91,15 @@ fn run_search(
             setup,
             progress,
         ),
+        Search::Chord { .. } => {
+            let ids = Identifiers::draw(seed, world.replica, nodes, world.content.objects());
+            simulate_with(world, Chord::new(&ids), setup, progress)
+        }
+        Search::Kademlia { k, alpha } => {
+            let ids = Identifiers::draw(seed, world.replica, nodes, world.content.objects());
+            let kademlia = Kademlia::new(&ids, *k, *alpha, &mut setup.protocol_rng);
+            simulate_with(world, kademlia, setup, progress)
+        }
     }
 }
 
@@ -139,7 +150,7 @@ pub fn run_variant(
         protocol_rng: stream(scenario.seed, world.replica, StreamKind::Protocol, key),
         timeout: SimDuration::from_secs_f64(scenario.workload.timeout_s),
     };
-    let outcome = run_search(&variant.search, world, setup, progress);
+    let outcome = run_search(&variant.search, scenario.seed, world, setup, progress);
     let received: u64 = outcome.node_load.iter().map(|&l| u64::from(l)).sum();
     VariantRun {
         peak_node_load: outcome.node_load.iter().copied().max().unwrap_or(0),
