@@ -1,8 +1,9 @@
-//! Engine and protocol hot paths: the event queue, flooding, walkers.
+//! Engine and protocol hot paths: the event queue, flooding, walkers, DHT lookups.
 //! `cargo bench --bench engine`
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use floodsim::content::Content;
+use floodsim::dht::{Chord, Identifiers, Kademlia};
 use floodsim::engine::{self, EventClass, EventQueue, LatencyModel, Protocol, Setup};
 use floodsim::rng::{Sample, StreamKind, stream};
 use floodsim::scenario::{self, Popularity, Replication};
@@ -108,6 +109,19 @@ fn protocols(c: &mut Criterion) {
     let w = world(100_000, 200);
     group.throughput(Throughput::Elements(simulate(&w, walk())));
     group.bench_function("walk32_100k_d8_200q", |b| b.iter(|| simulate(&w, walk())));
+    // DHT lookups include building the routing tables, as a run does.
+    let w = world(100_000, 2000);
+    let ids = Identifiers::draw(1, 0, 100_000, w.content.objects());
+    group.throughput(Throughput::Elements(2000));
+    group.bench_function("chord_100k_2000_lookups", |b| {
+        b.iter(|| simulate(&w, Chord::new(&ids)))
+    });
+    group.bench_function("kademlia_k20_a3_100k_2000_lookups", |b| {
+        b.iter(|| {
+            let mut rng = stream(1, 0, StreamKind::Protocol, 1);
+            simulate(&w, Kademlia::new(&ids, 20, 3, &mut rng))
+        })
+    });
     group.finish();
 }
 
