@@ -18,6 +18,8 @@ pub struct OverlayState {
     slots: Vec<NodeId>,
     online: Vec<bool>,
     since: Vec<SimTime>,
+    /// Each offline node's link count when it left: what its neighbours last heard.
+    last_degree: Vec<u32>,
     /// Online nodes in an order that only depends on the history (swap-remove).
     online_list: Vec<NodeId>,
     position: Vec<u32>,
@@ -43,6 +45,7 @@ impl OverlayState {
             slots: vec![0; total],
             online: vec![false; n],
             since: vec![SimTime::ZERO; n],
+            last_degree: vec![0; n],
             online_list: Vec::new(),
             position: vec![u32::MAX; n],
             total_links: 0,
@@ -71,6 +74,17 @@ impl OverlayState {
     #[inline]
     pub fn degree(&self, node: NodeId) -> u32 {
         self.len[node as usize]
+    }
+
+    /// The link count `node`'s neighbours believe it has: its current count while online,
+    /// the count it had when it left while offline (a departure is not visible in it).
+    #[inline]
+    pub fn advertised_degree(&self, node: NodeId) -> u32 {
+        if self.online[node as usize] {
+            self.len[node as usize]
+        } else {
+            self.last_degree[node as usize]
+        }
     }
 
     /// Most links `node` can hold.
@@ -122,6 +136,7 @@ impl OverlayState {
                     self.position[last as usize] = at;
                 }
                 self.total_links -= u64::from(self.len[v as usize]);
+                self.last_degree[v as usize] = self.len[v as usize];
                 self.len[v as usize] = 0;
             }
             Change::Link(a, b) => self.insert(a, b),
@@ -177,8 +192,11 @@ mod tests {
         s.apply(SimTime(5), Change::Link(0, 2));
         assert_eq!(s.neighbours(2), &[0, 1]);
         assert_eq!(s.neighbours(0), &[1, 2]);
+        assert_eq!(s.advertised_degree(1), 2);
         s.apply(SimTime(7), Change::Leave(1));
         assert!(!s.is_online(1));
+        // Its neighbours still see the degree it had.
+        assert_eq!((s.degree(1), s.advertised_degree(1)), (0, 2));
         assert_eq!(s.neighbours(1), &[] as &[NodeId]);
         // Neighbours list the departed node until they notice.
         assert_eq!(s.neighbours(0), &[1, 2]);

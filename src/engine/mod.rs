@@ -139,12 +139,13 @@ impl<'a, P: Protocol + ?Sized> Context<'a, P> {
         }
     }
 
-    /// How many links `node` has now.
+    /// How many links `node` has, as its neighbours know it: under churn, a departed node
+    /// still shows the count it had when it left (its departure is not visible in it).
     #[inline]
     pub fn degree(&self, node: NodeId) -> u32 {
         match self.live {
             None => self.world.overlay.degree(node),
-            Some(live) => live.degree(node),
+            Some(live) => live.advertised_degree(node),
         }
     }
 
