@@ -8,7 +8,7 @@
 //! `first_hit_hops` counts the nodes asked while routing (the source's own table is free),
 //! Stoica et al.'s path length, about ½·log2 N.
 
-use super::{DHT_MESSAGE_BYTES, DhtMessage, Identifiers, provider};
+use super::{DhtMessage, Identifiers, check_provider, request};
 use crate::content::ObjectId;
 use crate::engine::{Context, Protocol, QueryId};
 use crate::search::IdMap;
@@ -129,12 +129,6 @@ impl Chord {
         }
     }
 
-    fn request(ctx: &mut Context<'_, Self>, query: QueryId, from: NodeId, to: NodeId) {
-        let check = false;
-        ctx.send(from, to, DhtMessage::Request { query, check });
-        ctx.record(query).request(DHT_MESSAGE_BYTES);
-    }
-
     /// The source learned that `node` (or itself) is the next step: route on, or fetch the
     /// records from the responsible node.
     fn advance(&mut self, ctx: &mut Context<'_, Self>, query: QueryId, node: NodeId) {
@@ -151,18 +145,16 @@ impl Chord {
             self.records_arrived(ctx, query);
         } else {
             let (source, at) = (l.source, l.at);
-            Self::request(ctx, query, source, at);
+            request(ctx, query, source, at, false);
         }
     }
 
     fn records_arrived(&mut self, ctx: &mut Context<'_, Self>, query: QueryId) {
         let l = self.lookups.get_mut(&query).expect("active lookup");
-        match provider(ctx.content(), l.object, l.source) {
+        match check_provider(ctx, query, l.source, l.object) {
             Some(p) => {
                 l.phase = Phase::Checking;
                 l.at = p;
-                ctx.send(l.source, p, DhtMessage::Request { query, check: true });
-                ctx.record(query).request(DHT_MESSAGE_BYTES);
             }
             None => {
                 self.lookups.remove(&query);

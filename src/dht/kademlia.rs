@@ -10,7 +10,7 @@
 //! been asked without a record. `first_hit_hops` is the number of rounds until the records
 //! arrived (0 when the source holds them).
 
-use super::{DHT_MESSAGE_BYTES, DhtMessage, Identifiers, provider};
+use super::{DhtMessage, Identifiers, check_provider, request};
 use crate::content::ObjectId;
 use crate::engine::{Context, Protocol, QueryId};
 use crate::rng::{Sample, SimRng};
@@ -159,15 +159,7 @@ impl Kademlia {
         let mut asked = 0;
         for e in l.shortlist.iter_mut().filter(|e| !e.2).take(self.alpha) {
             e.2 = true;
-            ctx.send(
-                l.source,
-                e.1,
-                DhtMessage::Request {
-                    query,
-                    check: false,
-                },
-            );
-            ctx.record(query).request(DHT_MESSAGE_BYTES);
+            request(ctx, query, l.source, e.1, false);
             asked += 1;
         }
         if asked == 0 {
@@ -181,14 +173,8 @@ impl Kademlia {
     fn found(&mut self, ctx: &mut Context<'_, Self>, query: QueryId) {
         let l = self.lookups.get_mut(&query).expect("active lookup");
         l.found = true;
-        match provider(ctx.content(), l.object, l.source) {
-            Some(p) => {
-                ctx.send(l.source, p, DhtMessage::Request { query, check: true });
-                ctx.record(query).request(DHT_MESSAGE_BYTES);
-            }
-            None => {
-                self.lookups.remove(&query);
-            }
+        if check_provider(ctx, query, l.source, l.object).is_none() {
+            self.lookups.remove(&query);
         }
     }
 }

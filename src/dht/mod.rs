@@ -59,12 +59,37 @@ impl Identifiers {
 }
 
 /// The provider a source contacts for `object`: the first holder other than itself, if any.
-pub(crate) fn provider(content: &Content, object: u32, source: NodeId) -> Option<NodeId> {
+fn provider(content: &Content, object: u32, source: NodeId) -> Option<NodeId> {
     content
         .holders(object)
         .iter()
         .copied()
         .find(|&h| h != source)
+}
+
+/// The source sends a request of `query` to `to`: one request message.
+pub(crate) fn request<P: crate::engine::Protocol<Message = DhtMessage>>(
+    ctx: &mut crate::engine::Context<'_, P>,
+    query: u32,
+    source: NodeId,
+    to: NodeId,
+    check: bool,
+) {
+    ctx.send(source, to, DhtMessage::Request { query, check });
+    ctx.record(query).request(DHT_MESSAGE_BYTES);
+}
+
+/// With the records in hand, the source checks a provider of `object` other than itself;
+/// returns the provider asked, or `None` when there is none (the lookup fails).
+pub(crate) fn check_provider<P: crate::engine::Protocol<Message = DhtMessage>>(
+    ctx: &mut crate::engine::Context<'_, P>,
+    query: u32,
+    source: NodeId,
+    object: u32,
+) -> Option<NodeId> {
+    let p = provider(ctx.content(), object, source)?;
+    request(ctx, query, source, p, true);
+    Some(p)
 }
 
 /// A message of either DHT: a request to a node or its response to the source.
