@@ -3,7 +3,7 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use floodsim::content::Content;
-use floodsim::dht::{Chord, Identifiers, Kademlia};
+use floodsim::dht::{Chord, Identifiers, Kademlia, Upkeep};
 use floodsim::engine::{self, EventClass, EventQueue, LatencyModel, Protocol, Setup};
 use floodsim::rng::{Sample, StreamKind, stream};
 use floodsim::scenario::{self, Popularity, Replication};
@@ -85,6 +85,7 @@ fn simulate<P: Protocol>(world: &World, mut p: P) -> u64 {
         latency_rng: stream(1, 0, StreamKind::Latency, 0),
         protocol_rng: stream(1, 0, StreamKind::Protocol, 0),
         timeout: SimDuration::from_secs(30),
+        window: SimDuration::from_secs(60),
     };
     engine::simulate(world, &mut p, setup, &mut |_| {}).events
 }
@@ -113,13 +114,19 @@ fn protocols(c: &mut Criterion) {
     let w = world(100_000, 2000);
     let ids = Identifiers::draw(1, 0, 100_000, w.content.objects());
     group.throughput(Throughput::Elements(2000));
+    let upkeep = Upkeep {
+        churn: false,
+        rpc_timeout: SimDuration::from_millis(500),
+        republish: SimDuration::from_secs(600),
+    };
+    let minute = SimDuration::from_secs(60);
     group.bench_function("chord_100k_2000_lookups", |b| {
-        b.iter(|| simulate(&w, Chord::new(&ids)))
+        b.iter(|| simulate(&w, Chord::new(&ids, 8, minute, minute, upkeep)))
     });
     group.bench_function("kademlia_k20_a3_100k_2000_lookups", |b| {
         b.iter(|| {
-            let mut rng = stream(1, 0, StreamKind::Protocol, 1);
-            simulate(&w, Kademlia::new(&ids, 20, 3, &mut rng))
+            let rng = stream(1, 0, StreamKind::Protocol, 1);
+            simulate(&w, Kademlia::new(&ids, 20, 3, minute, upkeep, rng))
         })
     });
     group.finish();

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Default relative tolerance per metric (absolute tolerances are computed, see the module).
-pub const DEFAULT_RELATIVE: [(&str, f64); 11] = [
+pub const DEFAULT_RELATIVE: [(&str, f64); 13] = [
     ("success_rate", 0.0),
     ("messages_per_query", 0.05),
     ("response_messages_per_query", 0.05),
@@ -26,6 +26,8 @@ pub const DEFAULT_RELATIVE: [(&str, f64); 11] = [
     ("peak_node_load", 0.10),
     ("mean_node_load", 0.05),
     ("hits_lost_per_query", 0.10),
+    ("rpc_timeouts_per_query", 0.10),
+    ("maintenance_per_node_per_s", 0.05),
 ];
 
 /// One checked figure.
@@ -185,7 +187,7 @@ fn tolerance(f: &Figure) -> (f64, f64) {
             (1.96 * (2.0 * f.value * (1.0 - f.value) / n).sqrt()).max(0.005)
         }
         "duplicate_ratio" => 0.01,
-        "hits_lost_per_query" => 0.01,
+        "hits_lost_per_query" | "rpc_timeouts_per_query" => 0.01,
         _ => 1e-9,
     };
     (relative, absolute)

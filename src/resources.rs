@@ -157,8 +157,11 @@ pub fn estimate(v: &Validated, threads: usize) -> Estimate {
                             + s.workload.rate_per_s * steps * mean_latency_s(&s.network.latency);
                         (concurrent * w * (steps * 32.0 + EVENT_BYTES as f64)) as u64
                     }
-                    // The sorted ring and its index, plus the ids.
-                    Search::Chord { .. } => 24 * nodes,
+                    // The sorted ring, its index, the ids, and per node a successor list and
+                    // 64 fingers.
+                    Search::Chord { successors, .. } => {
+                        24 * nodes + 4 * nodes * (64 + u64::from(*successors))
+                    }
                     // Each node's buckets: k contacts per distance range that holds k nodes
                     // (about log2(N/k) of them) plus the partly filled closer ones.
                     Search::Kademlia { k, .. } => {

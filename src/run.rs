@@ -166,6 +166,8 @@ pub fn simulate_replica(
         replica,
         network,
         queries: query_infos(&world),
+        horizon_us: world.queries.last().map_or(0, |q| q.issued.micros())
+            + crate::time::SimDuration::from_secs_f64(s.workload.timeout_s).micros(),
         runs,
         overlay: world.churn.map(|plan| plan.windows),
     })

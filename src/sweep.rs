@@ -169,7 +169,7 @@ pub struct PointResult {
 }
 
 /// The per-run metrics of `sweep.csv`, in column order.
-pub const METRICS: [&str; 11] = [
+pub const METRICS: [&str; 13] = [
     "success_rate",
     "messages_per_query",
     "response_messages_per_query",
@@ -181,6 +181,8 @@ pub const METRICS: [&str; 11] = [
     "peak_node_load",
     "mean_node_load",
     "hits_lost_per_query",
+    "rpc_timeouts_per_query",
+    "maintenance_per_node_per_s",
 ];
 
 fn metric_values(v: &VariantSummary) -> Vec<Option<f64>> {
@@ -196,6 +198,8 @@ fn metric_values(v: &VariantSummary) -> Vec<Option<f64>> {
         Some(v.peak_node_load),
         Some(v.mean_node_load),
         Some(v.hits_lost_per_query),
+        Some(v.rpc_timeouts_per_query),
+        Some(v.maintenance_per_node_per_s),
     ]
 }
 

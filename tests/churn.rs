@@ -317,6 +317,7 @@ fn setup(timeout: SimDuration) -> Setup {
         latency_rng: stream(1, 0, StreamKind::Latency, 0),
         protocol_rng: stream(1, 0, StreamKind::Protocol, 0),
         timeout,
+        window: SimDuration::from_secs(60),
     }
 }
 

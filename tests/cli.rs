@@ -327,7 +327,7 @@ fn run_writes_every_file_with_the_contract_columns() {
     let mut lines = queries.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "variant,replica,query,issued_ms,source,object,replicas_online,success,hits,first_hit_hops,first_hit_ms,messages,response_messages,duplicates,nodes_reached,hits_lost"
+        "variant,replica,query,issued_ms,source,object,replicas_online,success,hits,first_hit_hops,first_hit_ms,messages,response_messages,duplicates,nodes_reached,hits_lost,rpc_timeouts"
     );
     assert_eq!(
         lines.count(),

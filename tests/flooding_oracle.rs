@@ -55,6 +55,7 @@ fn flood(world: &World, ttl: u8) -> Vec<QueryRecord> {
         latency_rng: stream(1, 0, StreamKind::Latency, 0),
         protocol_rng: stream(1, 0, StreamKind::Protocol, 0),
         timeout: SimDuration::from_secs(1_000_000),
+        window: SimDuration::from_secs(60),
     };
     let mut p = Flooding::gnutella(ttl, world.overlay.node_count());
     engine::simulate(world, &mut p, setup, &mut |_| {}).records
@@ -190,6 +191,7 @@ fn hits_after_the_timeout_do_not_count() {
             latency_rng: stream(1, 0, StreamKind::Latency, 0),
             protocol_rng: stream(1, 0, StreamKind::Protocol, 0),
             timeout: SimDuration(timeout_us),
+            window: SimDuration::from_secs(60),
         };
         engine::simulate(&w, &mut Flooding::gnutella(20, 10), setup, &mut |_| {}).records[0]
     };

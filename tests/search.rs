@@ -47,6 +47,7 @@ fn run<P: Protocol>(world: &World, mut protocol: P) -> Vec<QueryRecord> {
         latency_rng: stream(1, 0, StreamKind::Latency, 0),
         protocol_rng: stream(1, 0, StreamKind::Protocol, 0),
         timeout: SimDuration::from_secs(10_000_000),
+        window: SimDuration::from_secs(60),
     };
     engine::simulate(world, &mut protocol, setup, &mut |_| {}).records
 }

@@ -1,17 +1,29 @@
-//! Chord (Stoica et al., SIGCOMM 2001) with exact finger tables.
+//! Chord (Stoica et al., SIGCOMM 2001).
 //!
-//! Node and key ids live on a 2^64 ring. Node n's i-th finger is the successor of n + 2^i.
-//! A lookup for key k starts at the source s: while k is not in (cur, successor(cur)], the
-//! source asks cur for its closest finger preceding k and moves there (one request and one
-//! response per node asked). The node responsible for k is successor(cur); the source fetches
-//! the provider records from it (one request and response), then checks a provider.
-//! `first_hit_hops` counts the nodes asked while routing (the source's own table is free),
+//! Node and key ids live on a 2^64 ring. Each node keeps a successor list of `successors`
+//! nodes and 64 fingers (finger i: the first node at or after n + 2^i). A lookup for key k
+//! starts at the source s: while k is not in (cur, first successor of cur], the source asks
+//! cur for its closest finger preceding k and moves there (one
+//! request and one response per node asked). The node responsible for k is then cur's first
+//! live successor; the source fetches the provider records from it, then checks a provider.
+//! `first_hit_hops` counts the nodes asked while routing (the source's own table is free):
 //! Stoica et al.'s path length, about ½·log2 N.
+//!
+//! Under churn a departed entry costs the lookup an RPC timeout, after which the source routes
+//! from the previous node's next-best entry (its successor list is the fallback). Each node
+//! refreshes its successor list every `stabilize_s` (2 maintenance messages: asking its
+//! successor) and its fingers every `fix_fingers_s` (2 messages per distinct finger), from the
+//! live membership; a joining node builds both at once (a lookup of its own id: 2·⌈½·log2 N⌉
+//! messages, plus its stabilization).
 
-use super::{DhtMessage, Identifiers, check_provider, request};
+use super::{
+    DhtMessage, DhtTimer, Identifiers, Records, Upkeep, again, publication_cost, publish_all,
+    random_phase, request,
+};
 use crate::content::ObjectId;
 use crate::engine::{Context, Protocol, QueryId};
 use crate::search::IdMap;
+use crate::time::SimDuration;
 use crate::topology::NodeId;
 
 /// The ring of node ids, sorted.
@@ -56,42 +68,28 @@ impl ChordRing {
         if i == self.ring.len() { 0 } else { i }
     }
 
-    /// The node responsible for `key`: the first node at or after it on the ring.
-    pub fn successor(&self, key: u64) -> NodeId {
-        self.ring[self.successor_index(key)].1
-    }
-
-    /// The `count` nodes from the key's successor on, clockwise (at most every node).
-    pub fn responsible(&self, key: u64, count: u32) -> Vec<NodeId> {
-        let start = self.successor_index(key);
-        let n = self.ring.len();
-        (0..(count as usize).min(n))
-            .map(|j| self.ring[(start + j) % n].1)
+    /// The first `count` nodes at or after `key` clockwise that pass `online` (at most all).
+    pub fn responsible(
+        &self,
+        key: u64,
+        count: u32,
+        online: impl Fn(NodeId) -> bool,
+    ) -> Vec<NodeId> {
+        self.clockwise(self.successor_index(key), online)
+            .take(count as usize)
             .collect()
     }
 
-    /// `node`'s immediate successor.
-    fn next(&self, node: NodeId) -> NodeId {
-        let i = self.position[node as usize] as usize;
-        self.ring[(i + 1) % self.ring.len()].1
-    }
-
-    /// Whether `node`'s successor is responsible for `key`.
-    fn resolves(&self, node: NodeId, key: u64) -> bool {
-        in_half_open(key, self.id(node), self.id(self.next(node)))
-    }
-
-    /// `node`'s finger closest to `key` while strictly preceding it.
-    fn closest_preceding_finger(&self, node: NodeId, key: u64) -> NodeId {
-        let n = self.id(node);
-        for i in (0..64).rev() {
-            let f = self.successor(n.wrapping_add(1 << i));
-            let id = self.id(f);
-            if id != n && in_half_open(id, n, key) && id != key {
-                return f;
-            }
-        }
-        self.next(node)
+    /// The nodes from ring index `start` on, clockwise, once round, that pass `online`.
+    fn clockwise<'a>(
+        &'a self,
+        start: usize,
+        online: impl Fn(NodeId) -> bool + 'a,
+    ) -> impl Iterator<Item = NodeId> + 'a {
+        let n = self.ring.len();
+        (0..n)
+            .map(move |j| self.ring[(start + j) % n].1)
+            .filter(move |&v| online(v))
     }
 }
 
@@ -106,66 +104,228 @@ struct Lookup {
     source: NodeId,
     object: ObjectId,
     key: u64,
+    /// The node asked now, and the node whose table named it.
     at: NodeId,
+    prev: NodeId,
     hops: u32,
     phase: Phase,
+    /// Nodes that timed out in this lookup.
+    dead: Vec<NodeId>,
+    /// Providers still to check, in order.
+    providers: Vec<NodeId>,
 }
+
+/// Most routing steps before a lookup gives up (it cannot loop on a consistent ring; stale
+/// tables under churn could make it wander).
+const MAX_STEPS: u32 = 256;
 
 /// The Chord protocol.
 pub struct Chord {
     ring: ChordRing,
     keys: Vec<u64>,
+    successors: usize,
+    /// Per node: `successors` successor-list entries, then 64 fingers.
+    tables: Vec<NodeId>,
+    stabilize: SimDuration,
+    fix_fingers: SimDuration,
+    upkeep: Upkeep,
+    session: Vec<u32>,
+    records: Records,
     /// Active lookups only; looked up by id, never iterated.
     lookups: IdMap<QueryId, Lookup>,
 }
 
 impl Chord {
-    /// Chord over the given identifiers.
-    pub fn new(ids: &Identifiers) -> Self {
+    /// Chord over the given identifiers with successor lists of `successors` nodes.
+    pub fn new(
+        ids: &Identifiers,
+        successors: u32,
+        stabilize: SimDuration,
+        fix_fingers: SimDuration,
+        upkeep: Upkeep,
+    ) -> Self {
+        let n = ids.node.len();
+        let successors = successors as usize;
         Chord {
             ring: ChordRing::new(&ids.node),
             keys: ids.key.clone(),
+            successors,
+            tables: vec![0; n * (successors + 64)],
+            stabilize,
+            fix_fingers,
+            upkeep,
+            session: vec![0; n],
+            records: Records::new(
+                ids.key.len() as u32,
+                upkeep
+                    .churn
+                    .then(|| SimDuration(2 * upkeep.republish.micros())),
+            ),
             lookups: IdMap::default(),
         }
     }
 
-    /// The source learned that `node` (or itself) is the next step: route on, or fetch the
-    /// records from the responsible node.
-    fn advance(&mut self, ctx: &mut Context<'_, Self>, query: QueryId, node: NodeId) {
-        let l = self.lookups.get_mut(&query).expect("active lookup");
-        if self.ring.resolves(node, l.key) {
-            l.phase = Phase::Fetching;
-            l.at = self.ring.next(node);
-        } else {
-            l.at = self.ring.closest_preceding_finger(node, l.key);
-            l.hops += 1;
-        }
-        if l.at == l.source && l.phase == Phase::Fetching {
-            // The source is responsible itself: its own records answer.
-            self.records_arrived(ctx, query);
-        } else {
-            let (source, at) = (l.source, l.at);
-            request(ctx, query, source, at, false);
+    fn width(&self) -> usize {
+        self.successors + 64
+    }
+
+    fn successor_list(&self, node: NodeId) -> &[NodeId] {
+        let start = node as usize * self.width();
+        &self.tables[start..start + self.successors]
+    }
+
+    fn table(&self, node: NodeId) -> &[NodeId] {
+        let start = node as usize * self.width();
+        &self.tables[start..start + self.width()]
+    }
+
+    /// Refreshes `node`'s successor list from who is online now.
+    fn stabilize_node(&mut self, ctx: &Context<'_, Self>, node: NodeId) {
+        let start = self.ring.position[node as usize] as usize + 1;
+        let list: Vec<NodeId> = self
+            .ring
+            .clockwise(start, |v| v != node && ctx.is_online(v))
+            .take(self.successors)
+            .collect();
+        let at = node as usize * self.width();
+        for j in 0..self.successors {
+            // A lone node is its own successor.
+            self.tables[at + j] = list.get(j).or(list.last()).copied().unwrap_or(node);
         }
     }
 
-    fn records_arrived(&mut self, ctx: &mut Context<'_, Self>, query: QueryId) {
+    /// Refreshes `node`'s fingers; returns how many distinct fingers it has.
+    fn fix_node_fingers(&mut self, ctx: &Context<'_, Self>, node: NodeId) -> u64 {
+        let id = self.ring.id(node);
+        let at = node as usize * self.width() + self.successors;
+        let mut distinct = 0;
+        for i in 0..64 {
+            let start = self.ring.successor_index(id.wrapping_add(1 << i));
+            let f = self
+                .ring
+                .clockwise(start, |v| ctx.is_online(v) || v == node)
+                .next()
+                .unwrap_or(node);
+            if i == 0 || self.tables[at + i - 1] != f {
+                distinct += 1;
+            }
+            self.tables[at + i] = f;
+        }
+        distinct
+    }
+
+    fn targets(&self, ctx: &Context<'_, Self>, object: ObjectId) -> Vec<NodeId> {
+        let key = self.keys[object as usize];
+        self.ring
+            .responsible(key, self.successors as u32, |v| ctx.is_online(v))
+    }
+
+    /// Where a lookup at `node`'s table goes next: fetch from the key's successor, or route
+    /// to the closest finger preceding the key; when every such finger timed out, to the first
+    /// live successor (the successor-list fallback).
+    fn step(&self, l: &Lookup, node: NodeId) -> Option<(Phase, NodeId)> {
+        let usable = |v: &NodeId| *v != node && !l.dead.contains(v);
+        let me = self.ring.id(node);
+        let first = self.successor_list(node).iter().copied().find(usable)?;
+        if in_half_open(l.key, me, self.ring.id(first)) {
+            return Some((Phase::Fetching, first));
+        }
+        let best = self.table(node)[self.successors..]
+            .iter()
+            .copied()
+            .filter(usable)
+            .map(|v| (self.ring.id(v), v))
+            .filter(|&(id, _)| in_half_open(id, me, l.key) && id != l.key)
+            .max_by_key(|&(id, _)| id.wrapping_sub(me))
+            .map_or(first, |(_, v)| v);
+        Some((Phase::Routing, best))
+    }
+
+    /// The source learned `node`'s table: route on from it.
+    fn advance(&mut self, ctx: &mut Context<'_, Self>, query: QueryId, node: NodeId) {
+        let l = &self.lookups[&query];
+        let step = self.step(l, node).filter(|_| l.hops < MAX_STEPS);
+        let Some((phase, next)) = step else {
+            self.lookups.remove(&query);
+            return;
+        };
         let l = self.lookups.get_mut(&query).expect("active lookup");
-        match check_provider(ctx, query, l.source, l.object) {
+        l.phase = phase;
+        l.prev = node;
+        l.at = next;
+        if next == l.source {
+            // The source itself is the next step: its own table and records are free.
+            match phase {
+                Phase::Routing => self.advance(ctx, query, next),
+                _ => self.records_arrived(ctx, query, next),
+            }
+            return;
+        }
+        if phase == Phase::Routing {
+            l.hops += 1;
+        }
+        request(ctx, query, l.source, next, false);
+    }
+
+    fn records_arrived(&mut self, ctx: &mut Context<'_, Self>, query: QueryId, at: NodeId) {
+        let l = self.lookups.get_mut(&query).expect("active lookup");
+        l.providers = self.records.providers_at(ctx, l.object, at, l.source);
+        l.providers.reverse();
+        l.phase = Phase::Checking;
+        self.check_next_provider(ctx, query);
+    }
+
+    fn check_next_provider(&mut self, ctx: &mut Context<'_, Self>, query: QueryId) {
+        let l = self.lookups.get_mut(&query).expect("active lookup");
+        match l.providers.pop() {
             Some(p) => {
-                l.phase = Phase::Checking;
                 l.at = p;
+                request(ctx, query, l.source, p, true);
             }
             None => {
                 self.lookups.remove(&query);
             }
         }
     }
+
+    /// `node` (re)joins: fresh tables and timers.
+    fn start_node(&mut self, ctx: &mut Context<'_, Self>, node: NodeId) {
+        self.stabilize_node(ctx, node);
+        self.fix_node_fingers(ctx, node);
+        if !self.upkeep.churn {
+            return;
+        }
+        let session = self.session[node as usize];
+        for (table, period) in [(0, self.stabilize), (1, self.fix_fingers)] {
+            let phase = random_phase(ctx, period);
+            ctx.set_timer(node, phase, DhtTimer::Refresh { table, session });
+        }
+    }
 }
 
 impl Protocol for Chord {
     type Message = DhtMessage;
-    type Timer = ();
+    type Timer = DhtTimer;
+
+    fn on_start(&mut self, ctx: &mut Context<'_, Self>) {
+        for v in 0..self.session.len() as NodeId {
+            if ctx.is_online(v) {
+                self.start_node(ctx, v);
+            }
+        }
+        let mut records = std::mem::take(&mut self.records);
+        publish_all(ctx, &mut records, self.upkeep, |ctx, o| {
+            self.targets(ctx, o)
+        });
+        self.records = records;
+    }
+
+    fn on_join(&mut self, ctx: &mut Context<'_, Self>, node: NodeId) {
+        self.session[node as usize] += 1;
+        let n = self.session.len() as u32;
+        ctx.maintenance(publication_cost(n, 0));
+        self.start_node(ctx, node);
+    }
 
     fn start_query(
         &mut self,
@@ -182,8 +342,11 @@ impl Protocol for Chord {
                 object,
                 key,
                 at: source,
+                prev: source,
                 hops: 0,
                 phase: Phase::Routing,
+                dead: Vec::new(),
+                providers: Vec::new(),
             },
         );
         self.advance(ctx, query, source);
@@ -199,16 +362,82 @@ impl Protocol for Chord {
         match msg {
             DhtMessage::Request { query, check } => super::answer(ctx, query, to, from, check),
             DhtMessage::Response { query, .. } => {
-                let l = &self.lookups[&query];
-                match l.phase {
+                let Some(&Lookup { phase, hops, .. }) = self.lookups.get(&query) else {
+                    return;
+                };
+                if !ctx.source_active(query) {
+                    self.lookups.remove(&query);
+                    return;
+                }
+                match phase {
                     Phase::Routing => self.advance(ctx, query, from),
-                    Phase::Fetching => self.records_arrived(ctx, query),
+                    Phase::Fetching => self.records_arrived(ctx, query, from),
                     Phase::Checking => {
-                        let hops = l.hops;
                         self.lookups.remove(&query);
                         ctx.deliver_hit(query, hops);
                     }
                 }
+            }
+        }
+    }
+
+    fn on_lost(&mut self, ctx: &mut Context<'_, Self>, to: NodeId, from: NodeId, msg: DhtMessage) {
+        match msg {
+            // The source waits in vain for an answer.
+            DhtMessage::Request { query, .. } => {
+                let timeout = self.upkeep.rpc_timeout;
+                ctx.set_timer(from, timeout, DhtTimer::Timeout { query, node: to });
+            }
+            // The source left: its lookup is abandoned.
+            DhtMessage::Response { query, .. } => {
+                self.lookups.remove(&query);
+            }
+        }
+    }
+
+    fn on_timer(&mut self, ctx: &mut Context<'_, Self>, node: NodeId, timer: DhtTimer) {
+        match timer {
+            DhtTimer::Timeout { query, node: gone } => {
+                let Some(l) = self.lookups.get_mut(&query) else {
+                    return;
+                };
+                ctx.rpc_timeout(query);
+                if !ctx.source_active(query) {
+                    self.lookups.remove(&query);
+                    return;
+                }
+                l.dead.push(gone);
+                match l.phase {
+                    Phase::Checking => self.check_next_provider(ctx, query),
+                    _ => {
+                        let prev = l.prev;
+                        self.advance(ctx, query, prev);
+                    }
+                }
+            }
+            DhtTimer::Refresh { table, session } => {
+                if !ctx.is_online(node) || self.session[node as usize] != session {
+                    return;
+                }
+                let period = if table == 0 {
+                    self.stabilize_node(ctx, node);
+                    ctx.maintenance(2);
+                    self.stabilize
+                } else {
+                    let fingers = self.fix_node_fingers(ctx, node);
+                    ctx.maintenance(2 * fingers);
+                    self.fix_fingers
+                };
+                again(ctx, node, period, timer);
+            }
+            DhtTimer::Republish { object } => {
+                if ctx.is_online(node) {
+                    let at = self.targets(ctx, object);
+                    self.records.publish(object, node, &at, ctx.now());
+                    let n = self.session.len() as u32;
+                    ctx.maintenance(publication_cost(n, self.successors as u32));
+                }
+                again(ctx, node, self.upkeep.republish, timer);
             }
         }
     }
@@ -232,8 +461,15 @@ mod tests {
                 .collect();
             by_distance.sort_unstable();
             let expected: Vec<NodeId> = by_distance.iter().take(4).map(|p| p.1).collect();
-            assert_eq!(ring.responsible(key, 4), expected);
-            assert_eq!(ring.successor(key), expected[0]);
+            assert_eq!(ring.responsible(key, 4, |_| true), expected);
+            // Skipping offline nodes takes the next ones clockwise.
+            let odd: Vec<NodeId> = by_distance
+                .iter()
+                .map(|p| p.1)
+                .filter(|v| v % 2 == 1)
+                .take(4)
+                .collect();
+            assert_eq!(ring.responsible(key, 4, |v| v % 2 == 1), odd);
         }
     }
 

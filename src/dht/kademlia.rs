@@ -1,85 +1,139 @@
 //! Kademlia (Maymounkov & Mazières, IPTPS 2002) over 64-bit ids with the XOR metric.
 //!
 //! Node n's bucket i holds up to `k` nodes whose ids differ from n's first at bit i (distance
-//! in [2^i, 2^(i+1))), drawn at random among all such nodes: the table of a long-running
-//! network without churn. A lookup for key x keeps a shortlist of the `k` closest nodes it
-//! knows (seeded from the source's own buckets) and proceeds in rounds: it asks the `alpha`
-//! closest nodes not yet asked, in parallel, and waits for all their answers; each answer adds
-//! the k closest nodes that node knows. A node among the k closest to x holds the records and
-//! answers with them instead. The lookup fails when the k closest in the shortlist have all
-//! been asked without a record. `first_hit_hops` is the number of rounds until the records
-//! arrived (0 when the source holds them).
+//! in [2^i, 2^(i+1))), drawn at random among the online ones. A lookup for key x keeps a
+//! shortlist of the `k` closest nodes it knows (seeded from the source's own buckets) and
+//! proceeds in rounds: it asks the `alpha` closest nodes not yet asked, in parallel, and waits
+//! for all their answers (or their RPC timeouts); each answer adds the k closest nodes that
+//! node knows. A node holding a live record for the object answers with the records instead.
+//! The lookup fails when the k closest in the shortlist have all been asked without a record.
+//! `first_hit_hops` is the number of rounds until the records arrived (0 when the source
+//! holds them).
+//!
+//! Under churn each node refreshes its buckets every `refresh_s`: it pings its contacts
+//! (2 messages each) and keeps those still online, least-recently-seen eviction's preference
+//! for long-lived contacts, then fills each bucket up with random online nodes of its range
+//! (2 messages per contact learned). A joining node fills its buckets the same way (a lookup of
+//! its own id through a bootstrap node).
 
-use super::{DhtMessage, Identifiers, check_provider, request};
+use super::{
+    DhtMessage, DhtTimer, Identifiers, Records, Upkeep, again, publication_cost, publish_all,
+    random_phase, request,
+};
 use crate::content::ObjectId;
 use crate::engine::{Context, Protocol, QueryId};
 use crate::rng::{Sample, SimRng};
 use crate::search::IdMap;
 use crate::topology::NodeId;
 
-/// Every node's k-buckets, flattened.
+/// Node ids in XOR order and every node's k-buckets.
 #[derive(Clone, Debug)]
 pub struct KademliaTables {
     ids: Vec<u64>,
     sorted: Vec<(u64, NodeId)>,
-    offsets: Vec<usize>,
-    contacts: Vec<NodeId>,
+    k: u32,
+    contacts: Vec<Vec<NodeId>>,
 }
 
 impl KademliaTables {
-    /// Fills every node's buckets with up to `k` random nodes of each distance range.
-    pub fn new(ids: &[u64], k: u32, rng: &mut SimRng) -> Self {
+    /// Empty buckets for the given ids, `k` contacts per bucket.
+    pub fn new(ids: &[u64], k: u32) -> Self {
         let mut sorted: Vec<(u64, NodeId)> = ids
             .iter()
             .enumerate()
             .map(|(v, &id)| (id, v as NodeId))
             .collect();
         sorted.sort_unstable();
-        let mut offsets = Vec::with_capacity(ids.len() + 1);
-        let mut contacts = Vec::new();
-        for &x in ids {
-            offsets.push(contacts.len());
-            for bit in (0..64).rev() {
-                let low_mask = (1u64 << bit) - 1;
-                let lo = (x ^ (1u64 << bit)) & !low_mask;
-                let hi = lo | low_mask;
-                let start = sorted.partition_point(|&(id, _)| id < lo);
-                let end = sorted.partition_point(|&(id, _)| id <= hi);
-                let count = (end - start) as u32;
-                for j in rng.distinct(count.min(k), count) {
-                    contacts.push(sorted[start + j as usize].1);
-                }
-            }
-        }
-        offsets.push(contacts.len());
         KademliaTables {
             ids: ids.to_vec(),
             sorted,
-            offsets,
-            contacts,
+            k,
+            contacts: vec![Vec::new(); ids.len()],
         }
+    }
+
+    /// Refills `node`'s buckets: keeps its contacts that pass `online` (in order), then adds
+    /// random online nodes of each bucket's range up to `k`. Returns (contacts kept, added).
+    pub fn refill(
+        &mut self,
+        node: NodeId,
+        online: impl Fn(NodeId) -> bool,
+        rng: &mut SimRng,
+    ) -> (u64, u64) {
+        let x = self.ids[node as usize];
+        let old = std::mem::take(&mut self.contacts[node as usize]);
+        let kept: Vec<NodeId> = old.into_iter().filter(|&c| online(c)).collect();
+        let mut fresh = Vec::with_capacity(kept.len() + self.k as usize);
+        let mut added = 0;
+        for bit in (0..64).rev() {
+            let low_mask = (1u64 << bit) - 1;
+            let lo = (x ^ (1u64 << bit)) & !low_mask;
+            let hi = lo | low_mask;
+            let start = self.sorted.partition_point(|&(id, _)| id < lo);
+            let end = self.sorted.partition_point(|&(id, _)| id <= hi);
+            if start == end {
+                continue;
+            }
+            let bucket_start = fresh.len();
+            fresh.extend(
+                kept.iter()
+                    .copied()
+                    .filter(|&c| (lo..=hi).contains(&self.ids[c as usize])),
+            );
+            let count = (end - start) as u32;
+            // Twice the room in random draws, then keep the online ones not already known.
+            let room = self.k as usize - (fresh.len() - bucket_start).min(self.k as usize);
+            if room == 0 {
+                continue;
+            }
+            for j in rng.distinct((2 * room as u32).min(count), count) {
+                let c = self.sorted[start + j as usize].1;
+                if fresh.len() - bucket_start >= self.k as usize {
+                    break;
+                }
+                if online(c) && !fresh[bucket_start..].contains(&c) {
+                    fresh.push(c);
+                    added += 1;
+                }
+            }
+        }
+        let kept = (fresh.len() as u64) - added;
+        self.contacts[node as usize] = fresh;
+        (kept, added)
     }
 
     /// The nodes `node` knows.
     pub fn contacts(&self, node: NodeId) -> &[NodeId] {
-        &self.contacts[self.offsets[node as usize]..self.offsets[node as usize + 1]]
+        &self.contacts[node as usize]
     }
 
-    /// The `k` nodes whose ids are closest to `key` by XOR, closest first.
-    pub fn closest(&self, key: u64, k: usize) -> Vec<NodeId> {
+    /// The `k` nodes passing `online` whose ids are closest to `key` by XOR, closest first.
+    pub fn closest(&self, key: u64, k: usize, online: &dyn Fn(NodeId) -> bool) -> Vec<NodeId> {
         let mut out = Vec::with_capacity(k);
-        self.collect(key, 0, self.sorted.len(), 63, k, &mut out);
+        self.collect(key, 0, self.sorted.len(), 63, k, online, &mut out);
         out
     }
 
     /// Appends the nodes of sorted[lo..hi] (all sharing the bits above `bit`) in XOR order
     /// from `key` until `out` holds `k`.
-    fn collect(&self, key: u64, lo: usize, hi: usize, bit: i32, k: usize, out: &mut Vec<NodeId>) {
+    #[allow(clippy::too_many_arguments)]
+    fn collect(
+        &self,
+        key: u64,
+        lo: usize,
+        hi: usize,
+        bit: i32,
+        k: usize,
+        online: &dyn Fn(NodeId) -> bool,
+        out: &mut Vec<NodeId>,
+    ) {
         if lo >= hi || out.len() >= k {
             return;
         }
         if bit < 0 {
-            out.push(self.sorted[lo].1);
+            if online(self.sorted[lo].1) {
+                out.push(self.sorted[lo].1);
+            }
             return;
         }
         let mid = lo + self.sorted[lo..hi].partition_point(|&(id, _)| id >> bit & 1 == 0);
@@ -88,8 +142,8 @@ impl KademliaTables {
         } else {
             ((mid, hi), (lo, mid))
         };
-        self.collect(key, near.0, near.1, bit - 1, k, out);
-        self.collect(key, far.0, far.1, bit - 1, k, out);
+        self.collect(key, near.0, near.1, bit - 1, k, online, out);
+        self.collect(key, far.0, far.1, bit - 1, k, online, out);
     }
 }
 
@@ -102,6 +156,9 @@ struct Lookup {
     pending: u32,
     rounds: u32,
     found: bool,
+    /// Providers still to check, in reverse order, and the one being checked.
+    providers: Vec<NodeId>,
+    checking: NodeId,
 }
 
 /// The Kademlia protocol.
@@ -110,31 +167,42 @@ pub struct Kademlia {
     keys: Vec<u64>,
     k: usize,
     alpha: usize,
-    /// Record holders per object asked so far; looked up by id, never iterated.
-    responsible: IdMap<ObjectId, Vec<NodeId>>,
+    refresh: crate::time::SimDuration,
+    upkeep: Upkeep,
+    bucket_rng: SimRng,
+    session: Vec<u32>,
+    records: Records,
     /// Active lookups only; looked up by id, never iterated.
     lookups: IdMap<QueryId, Lookup>,
 }
 
 impl Kademlia {
-    /// Kademlia over the given identifiers, buckets filled from `rng`.
-    pub fn new(ids: &Identifiers, k: u32, alpha: u32, rng: &mut SimRng) -> Self {
+    /// Kademlia over the given identifiers; buckets are filled from `bucket_rng`.
+    pub fn new(
+        ids: &Identifiers,
+        k: u32,
+        alpha: u32,
+        refresh: crate::time::SimDuration,
+        upkeep: Upkeep,
+        bucket_rng: SimRng,
+    ) -> Self {
         Kademlia {
-            tables: KademliaTables::new(&ids.node, k, rng),
+            tables: KademliaTables::new(&ids.node, k),
             keys: ids.key.clone(),
             k: k as usize,
             alpha: alpha as usize,
-            responsible: IdMap::default(),
+            refresh,
+            upkeep,
+            bucket_rng,
+            session: vec![0; ids.node.len()],
+            records: Records::new(
+                ids.key.len() as u32,
+                upkeep
+                    .churn
+                    .then(|| crate::time::SimDuration(2 * upkeep.republish.micros())),
+            ),
             lookups: IdMap::default(),
         }
-    }
-
-    fn holds_records(&mut self, object: ObjectId, node: NodeId) -> bool {
-        let (tables, key, k) = (&self.tables, self.keys[object as usize], self.k);
-        self.responsible
-            .entry(object)
-            .or_insert_with(|| tables.closest(key, k))
-            .contains(&node)
     }
 
     /// Adds what `node` knows about the key to the shortlist.
@@ -170,18 +238,92 @@ impl Kademlia {
         }
     }
 
-    fn found(&mut self, ctx: &mut Context<'_, Self>, query: QueryId) {
+    /// One routing answer (or timeout) is in; `from` holds records if `records` is set.
+    fn answered(&mut self, ctx: &mut Context<'_, Self>, query: QueryId, from: Option<NodeId>) {
+        let Some(l) = self.lookups.get_mut(&query) else {
+            return;
+        };
+        if l.found {
+            // Late answers of a lookup that already has its records are ignored.
+            return;
+        }
+        l.pending -= 1;
+        if let Some(node) = from {
+            let (object, source) = (l.object, l.source);
+            if self.records.holds(ctx, object, node) {
+                let l = self.lookups.get_mut(&query).expect("active lookup");
+                l.found = true;
+                l.providers = self.records.providers_at(ctx, object, node, source);
+                l.providers.reverse();
+                self.check_next_provider(ctx, query);
+                return;
+            }
+            self.learn(query, node);
+        }
+        if self.lookups[&query].pending == 0 {
+            self.round(ctx, query);
+        }
+    }
+
+    fn check_next_provider(&mut self, ctx: &mut Context<'_, Self>, query: QueryId) {
         let l = self.lookups.get_mut(&query).expect("active lookup");
-        l.found = true;
-        if check_provider(ctx, query, l.source, l.object).is_none() {
-            self.lookups.remove(&query);
+        match l.providers.pop() {
+            Some(p) => {
+                l.checking = p;
+                request(ctx, query, l.source, p, true);
+            }
+            None => {
+                self.lookups.remove(&query);
+            }
+        }
+    }
+
+    /// Refills `node`'s buckets and counts the messages it costs.
+    fn refill(&mut self, ctx: &mut Context<'_, Self>, node: NodeId) {
+        let online = |v: NodeId| v != node && ctx.is_online(v);
+        let (kept, added) = self.tables.refill(node, online, &mut self.bucket_rng);
+        if self.upkeep.churn {
+            ctx.maintenance(2 * (kept + added));
+        }
+    }
+
+    fn targets(&self, ctx: &Context<'_, Self>, object: ObjectId) -> Vec<NodeId> {
+        let key = self.keys[object as usize];
+        self.tables.closest(key, self.k, &|v| ctx.is_online(v))
+    }
+
+    fn start_timers(&mut self, ctx: &mut Context<'_, Self>, node: NodeId) {
+        if self.upkeep.churn {
+            let session = self.session[node as usize];
+            let phase = random_phase(ctx, self.refresh);
+            ctx.set_timer(node, phase, DhtTimer::Refresh { table: 0, session });
         }
     }
 }
 
 impl Protocol for Kademlia {
     type Message = DhtMessage;
-    type Timer = ();
+    type Timer = DhtTimer;
+
+    fn on_start(&mut self, ctx: &mut Context<'_, Self>) {
+        for v in 0..self.session.len() as NodeId {
+            if ctx.is_online(v) {
+                self.refill(ctx, v);
+                self.start_timers(ctx, v);
+            }
+        }
+        let mut records = std::mem::take(&mut self.records);
+        publish_all(ctx, &mut records, self.upkeep, |ctx, o| {
+            self.targets(ctx, o)
+        });
+        self.records = records;
+    }
+
+    fn on_join(&mut self, ctx: &mut Context<'_, Self>, node: NodeId) {
+        self.session[node as usize] += 1;
+        self.refill(ctx, node);
+        self.start_timers(ctx, node);
+    }
 
     fn start_query(
         &mut self,
@@ -200,10 +342,16 @@ impl Protocol for Kademlia {
                 pending: 0,
                 rounds: 0,
                 found: false,
+                providers: Vec::new(),
+                checking: source,
             },
         );
-        if self.holds_records(object, source) {
-            self.found(ctx, query);
+        if self.records.holds(ctx, object, source) {
+            let l = self.lookups.get_mut(&query).expect("active lookup");
+            l.found = true;
+            l.providers = self.records.providers_at(ctx, object, source, source);
+            l.providers.reverse();
+            self.check_next_provider(ctx, query);
         } else {
             self.learn(query, source);
             self.round(ctx, query);
@@ -219,32 +367,61 @@ impl Protocol for Kademlia {
     ) {
         match msg {
             DhtMessage::Request { query, check } => super::answer(ctx, query, to, from, check),
-            DhtMessage::Response { query, check: true } => {
-                let rounds = self.lookups[&query].rounds;
-                self.lookups.remove(&query);
-                ctx.deliver_hit(query, rounds);
+            DhtMessage::Response { query, check } => {
+                if !ctx.source_active(query) {
+                    self.lookups.remove(&query);
+                } else if check {
+                    if let Some(l) = self.lookups.remove(&query) {
+                        ctx.deliver_hit(query, l.rounds);
+                    }
+                } else {
+                    self.answered(ctx, query, Some(from));
+                }
             }
-            DhtMessage::Response {
-                query,
-                check: false,
-            } => {
-                // Late answers of a lookup that already has its records are ignored.
-                let Some(l) = self.lookups.get_mut(&query) else {
+        }
+    }
+
+    fn on_lost(&mut self, ctx: &mut Context<'_, Self>, to: NodeId, from: NodeId, msg: DhtMessage) {
+        match msg {
+            DhtMessage::Request { query, .. } => {
+                let timeout = self.upkeep.rpc_timeout;
+                ctx.set_timer(from, timeout, DhtTimer::Timeout { query, node: to });
+            }
+            DhtMessage::Response { query, .. } => {
+                self.lookups.remove(&query);
+            }
+        }
+    }
+
+    fn on_timer(&mut self, ctx: &mut Context<'_, Self>, node: NodeId, timer: DhtTimer) {
+        match timer {
+            DhtTimer::Timeout { query, node: gone } => {
+                let Some(l) = self.lookups.get(&query) else {
                     return;
                 };
-                if l.found {
-                    return;
+                ctx.rpc_timeout(query);
+                if !ctx.source_active(query) {
+                    self.lookups.remove(&query);
+                } else if !l.found {
+                    self.answered(ctx, query, None);
+                } else if l.checking == gone {
+                    self.check_next_provider(ctx, query);
                 }
-                l.pending -= 1;
-                let object = l.object;
-                if self.holds_records(object, from) {
-                    self.found(ctx, query);
-                    return;
+            }
+            DhtTimer::Refresh { session, .. } => {
+                if ctx.is_online(node) && self.session[node as usize] == session {
+                    self.refill(ctx, node);
+                    again(ctx, node, self.refresh, timer);
                 }
-                self.learn(query, from);
-                if self.lookups[&query].pending == 0 {
-                    self.round(ctx, query);
+            }
+            DhtTimer::Republish { object } => {
+                if ctx.is_online(node) {
+                    let at = self.targets(ctx, object);
+                    self.records.publish(object, node, &at, ctx.now());
+                    let n = self.session.len() as u32;
+                    ctx.maintenance(publication_cost(n, self.k as u32));
                 }
+                again(ctx, node, self.upkeep.republish, timer);
             }
         }
     }
@@ -258,7 +435,7 @@ mod tests {
     #[test]
     fn closest_nodes_match_a_brute_force_sort() {
         let ids = Identifiers::draw(2, 0, 700, 100);
-        let t = KademliaTables::new(&ids.node, 8, &mut stream(1, 0, StreamKind::Protocol, 9));
+        let t = KademliaTables::new(&ids.node, 8);
         for &key in &ids.key {
             let mut all: Vec<(u64, NodeId)> = ids
                 .node
@@ -268,7 +445,14 @@ mod tests {
                 .collect();
             all.sort_unstable();
             let expected: Vec<NodeId> = all.iter().take(20).map(|p| p.1).collect();
-            assert_eq!(t.closest(key, 20), expected);
+            assert_eq!(t.closest(key, 20, &|_| true), expected);
+            let odd: Vec<NodeId> = all
+                .iter()
+                .map(|p| p.1)
+                .filter(|v| v % 2 == 1)
+                .take(20)
+                .collect();
+            assert_eq!(t.closest(key, 20, &|v| v % 2 == 1), odd);
         }
     }
 
@@ -276,7 +460,11 @@ mod tests {
     fn buckets_hold_k_nodes_of_the_right_distance() {
         let ids = Identifiers::draw(3, 0, 2000, 0);
         let k = 5;
-        let t = KademliaTables::new(&ids.node, k, &mut stream(1, 0, StreamKind::Protocol, 9));
+        let mut t = KademliaTables::new(&ids.node, k);
+        let mut rng = stream(1, 0, StreamKind::Protocol, 9);
+        for v in 0..2000u32 {
+            t.refill(v, |c| c != v, &mut rng);
+        }
         for v in 0..2000u32 {
             let x = ids.node[v as usize];
             let mut per_bucket = [0u32; 64];

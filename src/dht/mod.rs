@@ -1,21 +1,30 @@
 //! Structured lookup on the same world: Chord and Kademlia.
 //!
-//! Both DHTs run on the world's nodes, content and query stream; the overlay graph is not used.
-//! Every node and every object gets a 64-bit identifier drawn once per replica from the
-//! protocol stream's sub-stream `name_key("dht-ids")` ([`Identifiers`]), so Chord and Kademlia
-//! variants of one scenario share the same ids. Node ids are distinct.
+//! Both DHTs run on the world's nodes, content, query stream and churn; the overlay graph is
+//! not used. Every node and every object gets a 64-bit identifier drawn once per replica from
+//! the protocol stream's sub-stream `name_key("dht-ids")` ([`Identifiers`]), so Chord and
+//! Kademlia variants of one scenario share the same ids. Node ids are distinct.
 //!
 //! **Provider records.** Each holder of an object publishes a provider record for the object's
-//! key at the nodes responsible for it (Chord: the key's successor and the next
-//! `successors − 1` nodes; Kademlia: the `k` nodes closest to the key by XOR). Routing tables
-//! are those of a converged network without churn (Chord's fingers are exact successors of
-//! n + 2^i; Kademlia's k-buckets hold up to k random nodes of each distance range), and the
-//! records are in place before the first query (publishing is not counted).
+//! key at the nodes responsible for it (Chord: the first `successors` online nodes from the key
+//! clockwise; Kademlia: the `k` online nodes closest to the key by XOR). At time zero every
+//! online holder publishes (not counted). Under churn, holders republish every `republish_s`
+//! (each publication costs 2·(⌈½·log2 N⌉ + replicas) maintenance messages: a lookup and the
+//! stores), a record lives `2·republish_s` unless refreshed (so records of departed providers
+//! expire), and a node that leaves loses the records it stored.
 //!
-//! **A lookup** is iterative: every node contacted costs one request and one response message.
-//! Once the lookup has a provider record, the source contacts one provider other than itself
-//! (one more request and response) and succeeds when that reply arrives within the timeout.
-//! Churn is not supported yet (the scenario validation says so).
+//! **A lookup** is iterative: every node asked costs one request and one response message. A
+//! request to a node that has left is lost; the source gives up on it after `rpc_timeout_ms`
+//! (counted in `rpc_timeouts`; the wait adds to the lookup's latency) and routes around it.
+//! Once the lookup reaches a node with provider records, the source checks the providers in
+//! order (one request and response each; a departed provider times out) and succeeds when one
+//! answers within the query timeout. A source that leaves abandons its lookup.
+//!
+//! **Routing state under churn** is refreshed periodically from the live membership (the state
+//! a converged stabilization would reach), so between refreshes tables point at departed nodes
+//! and miss new ones; the costs are counted as maintenance messages (see each protocol). A
+//! node that joins builds fresh tables at once (a lookup of its own id through a bootstrap
+//! node). Each node's periodic timers start at a random phase.
 
 mod chord;
 mod kademlia;
@@ -23,8 +32,10 @@ mod kademlia;
 pub use chord::{Chord, ChordRing};
 pub use kademlia::{Kademlia, KademliaTables};
 
-use crate::content::Content;
+use crate::content::ObjectId;
+use crate::engine::{Context, Protocol};
 use crate::rng::{StreamKind, name_key, stream};
+use crate::time::{SimDuration, SimTime};
 use crate::topology::NodeId;
 use rand_core::Rng;
 
@@ -58,15 +69,6 @@ impl Identifiers {
     }
 }
 
-/// The provider a source contacts for `object`: the first holder other than itself, if any.
-fn provider(content: &Content, object: u32, source: NodeId) -> Option<NodeId> {
-    content
-        .holders(object)
-        .iter()
-        .copied()
-        .find(|&h| h != source)
-}
-
 /// The source sends a request of `query` to `to`: one request message.
 pub(crate) fn request<P: crate::engine::Protocol<Message = DhtMessage>>(
     ctx: &mut crate::engine::Context<'_, P>,
@@ -77,19 +79,6 @@ pub(crate) fn request<P: crate::engine::Protocol<Message = DhtMessage>>(
 ) {
     ctx.send(source, to, DhtMessage::Request { query, check });
     ctx.record(query).request(DHT_MESSAGE_BYTES);
-}
-
-/// With the records in hand, the source checks a provider of `object` other than itself;
-/// returns the provider asked, or `None` when there is none (the lookup fails).
-pub(crate) fn check_provider<P: crate::engine::Protocol<Message = DhtMessage>>(
-    ctx: &mut crate::engine::Context<'_, P>,
-    query: u32,
-    source: NodeId,
-    object: u32,
-) -> Option<NodeId> {
-    let p = provider(ctx.content(), object, source)?;
-    request(ctx, query, source, p, true);
-    Some(p)
 }
 
 /// A message of either DHT: a request to a node or its response to the source.
@@ -125,4 +114,167 @@ pub(crate) fn answer<P: crate::engine::Protocol<Message = DhtMessage>>(
     }
     ctx.send(node, source, DhtMessage::Response { query, check });
     ctx.record(query).response(DHT_MESSAGE_BYTES);
+}
+
+/// Timers of either DHT.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum DhtTimer {
+    /// The source gives up waiting for `node`'s answer to `query`.
+    Timeout {
+        /// The query.
+        query: u32,
+        /// The node that did not answer.
+        node: NodeId,
+    },
+    /// A periodic refresh of the node's routing state (in its session `session`).
+    Refresh {
+        /// Which table: 0 successors / buckets, 1 fingers.
+        table: u8,
+        /// The node's session when the timer was set.
+        session: u32,
+    },
+    /// The holder republishes its record for `object`.
+    Republish {
+        /// The object.
+        object: ObjectId,
+    },
+}
+
+/// Settings both DHTs share.
+#[derive(Copy, Clone, Debug)]
+pub struct Upkeep {
+    /// Whether the world churns (periodic upkeep runs only then).
+    pub churn: bool,
+    /// How long a source waits for an answer.
+    pub rpc_timeout: SimDuration,
+    /// Time between republications.
+    pub republish: SimDuration,
+}
+
+#[derive(Copy, Clone, Debug)]
+struct Record {
+    at: NodeId,
+    provider: NodeId,
+    stored: SimTime,
+}
+
+/// Provider records, per object.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Records {
+    by_object: Vec<Vec<Record>>,
+    lifetime: Option<SimDuration>,
+}
+
+impl Records {
+    /// No records yet; records live `lifetime` unless refreshed (forever when `None`).
+    pub(crate) fn new(objects: u32, lifetime: Option<SimDuration>) -> Self {
+        Records {
+            by_object: vec![Vec::new(); objects as usize],
+            lifetime,
+        }
+    }
+
+    /// `provider` (re)publishes its record for `object` on `targets` at `now`.
+    pub(crate) fn publish(
+        &mut self,
+        object: ObjectId,
+        provider: NodeId,
+        targets: &[NodeId],
+        now: SimTime,
+    ) {
+        let lifetime = self.lifetime;
+        let list = &mut self.by_object[object as usize];
+        list.retain(|r| r.provider != provider && lifetime.is_none_or(|l| now < r.stored + l));
+        list.extend(targets.iter().map(|&at| Record {
+            at,
+            provider,
+            stored: now,
+        }));
+    }
+
+    /// The providers other than `source` whose records for `object` node `at` holds now
+    /// (stored during its current session and not expired), in publication order.
+    pub(crate) fn providers_at<P: Protocol>(
+        &self,
+        ctx: &Context<'_, P>,
+        object: ObjectId,
+        at: NodeId,
+        source: NodeId,
+    ) -> Vec<NodeId> {
+        let (now, since) = (ctx.now(), ctx.online_since(at));
+        self.by_object[object as usize]
+            .iter()
+            .filter(|r| {
+                r.at == at
+                    && r.provider != source
+                    && r.stored >= since
+                    && self.lifetime.is_none_or(|l| now < r.stored + l)
+            })
+            .map(|r| r.provider)
+            .collect()
+    }
+
+    /// Whether node `at` holds any live record for `object`.
+    pub(crate) fn holds<P: Protocol>(
+        &self,
+        ctx: &Context<'_, P>,
+        object: ObjectId,
+        at: NodeId,
+    ) -> bool {
+        let (now, since) = (ctx.now(), ctx.online_since(at));
+        self.by_object[object as usize].iter().any(|r| {
+            r.at == at && r.stored >= since && self.lifetime.is_none_or(|l| now < r.stored + l)
+        })
+    }
+}
+
+/// Maintenance messages of one publication in a network of `nodes`: a lookup of about
+/// ⌈½·log2 N⌉ nodes and `replicas` stores, a request and a response each.
+pub(crate) fn publication_cost(nodes: u32, replicas: u32) -> u64 {
+    2 * ((f64::from(nodes.max(2)).log2() / 2.0).ceil() as u64 + u64::from(replicas))
+}
+
+/// Publishes every online holder's records at time zero (`targets` names the responsible
+/// nodes of an object) and, under churn, starts each holder's republication timer at a random
+/// phase.
+pub(crate) fn publish_all<P: Protocol<Timer = DhtTimer>>(
+    ctx: &mut Context<'_, P>,
+    records: &mut Records,
+    upkeep: Upkeep,
+    mut targets: impl FnMut(&Context<'_, P>, ObjectId) -> Vec<NodeId>,
+) {
+    for object in 0..ctx.content().objects() {
+        let holders = ctx.content().holders(object);
+        let at = targets(ctx, object);
+        for &h in holders {
+            if ctx.is_online(h) {
+                records.publish(object, h, &at, ctx.now());
+            }
+            if upkeep.churn {
+                let phase = random_phase(ctx, upkeep.republish);
+                ctx.set_timer(h, phase, DhtTimer::Republish { object });
+            }
+        }
+    }
+}
+
+/// A uniform delay in [0, period), for spreading periodic timers.
+pub(crate) fn random_phase<P: Protocol>(
+    ctx: &mut Context<'_, P>,
+    period: SimDuration,
+) -> SimDuration {
+    use crate::rng::Sample;
+    SimDuration(ctx.rng().below(period.micros().max(1)))
+}
+
+/// Re-arms a periodic timer unless the run is over.
+pub(crate) fn again<P: Protocol<Timer = DhtTimer>>(
+    ctx: &mut Context<'_, P>,
+    node: NodeId,
+    period: SimDuration,
+    timer: DhtTimer,
+) {
+    if ctx.now() + period <= ctx.horizon() {
+        ctx.set_timer(node, period, timer);
+    }
 }

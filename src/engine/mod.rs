@@ -34,6 +34,9 @@ pub trait Protocol {
     /// A timer payload; small and `Copy`.
     type Timer: Copy;
 
+    /// Called once before the first event, to set up state and periodic timers.
+    fn on_start(&mut self, _ctx: &mut Context<'_, Self>) {}
+
     /// The workload asks `source` to look for `object`.
     fn start_query(
         &mut self,
@@ -114,6 +117,8 @@ pub struct Context<'a, P: Protocol + ?Sized> {
     latency_rng: &'a mut SimRng,
     rng: &'a mut SimRng,
     records: &'a mut [QueryRecord],
+    maintenance: &'a mut Vec<u64>,
+    window: u64,
 }
 
 impl<'a, P: Protocol + ?Sized> Context<'a, P> {
@@ -209,6 +214,30 @@ impl<'a, P: Protocol + ?Sized> Context<'a, P> {
         &mut self.records[query as usize]
     }
 
+    /// The end of the run: the last query's issue time plus the timeout. Periodic protocol
+    /// timers stop here.
+    pub fn horizon(&self) -> SimTime {
+        self.world
+            .queries
+            .last()
+            .map_or(SimTime::ZERO, |q| q.issued)
+            + self.timeout
+    }
+
+    /// Counts `messages` maintenance messages (routing upkeep, not query traffic) sent now.
+    pub fn maintenance(&mut self, messages: u64) {
+        let w = (self.now.micros() / self.window) as usize;
+        if self.maintenance.len() <= w {
+            self.maintenance.resize(w + 1, 0);
+        }
+        self.maintenance[w] += messages;
+    }
+
+    /// Counts an RPC of `query` that timed out.
+    pub fn rpc_timeout(&mut self, query: QueryId) {
+        self.records[query as usize].rpc_timeouts += 1;
+    }
+
     /// Counts a QueryHit of `query` lost to churn.
     pub fn hit_lost(&mut self, query: QueryId) {
         self.records[query as usize].hits_lost += 1;
@@ -243,6 +272,8 @@ pub struct Outcome {
     pub node_load: Vec<u32>,
     /// Events processed.
     pub events: u64,
+    /// Maintenance messages the protocol sent, per `timeseries.csv` window.
+    pub maintenance: Vec<u64>,
 }
 
 /// Streams and settings of one simulation.
@@ -255,6 +286,8 @@ pub struct Setup {
     pub protocol_rng: SimRng,
     /// Hits later than this after issue do not count.
     pub timeout: SimDuration,
+    /// Width of the windows maintenance messages are counted in.
+    pub window: SimDuration,
 }
 
 /// Runs every query of `world` through `protocol` until no event is left. `progress` is called
@@ -270,7 +303,10 @@ pub fn simulate<P: Protocol>(
         mut latency_rng,
         mut protocol_rng,
         timeout,
+        window,
     } = setup;
+    let window = window.micros().max(1);
+    let mut maintenance = Vec::new();
     let mut records = vec![QueryRecord::default(); world.queries.len()];
     let mut node_load = vec![0u32; world.overlay.node_count() as usize];
     let mut queue: EventQueue<Event<P::Message, P::Timer>> = EventQueue::new();
@@ -300,9 +336,12 @@ pub fn simulate<P: Protocol>(
                 latency_rng: &mut latency_rng,
                 rng: &mut protocol_rng,
                 records: &mut records,
+                maintenance: &mut maintenance,
+                window,
             }
         };
     }
+    protocol.on_start(&mut context!());
     loop {
         // Churn first: a change applies before any event at the same instant.
         if let Some(c) = changes.get(next_change)
@@ -371,5 +410,6 @@ pub fn simulate<P: Protocol>(
         records,
         node_load,
         events,
+        maintenance,
     }
 }

@@ -62,6 +62,11 @@ pub struct VariantSummary {
     pub bytes_per_query: f64,
     /// Mean QueryHits lost to churn per query.
     pub hits_lost_per_query: f64,
+    /// Mean RPC timeouts per query (DHT lookups under churn).
+    pub rpc_timeouts_per_query: f64,
+    /// Maintenance messages (overlay repair and the protocol's own upkeep) per online node
+    /// per second, from time zero to the last query's timeout; mean over replicas.
+    pub maintenance_per_node_per_s: f64,
     /// Messages received by the busiest node, per query issued; mean over replicas.
     pub peak_node_load: f64,
     /// Messages received by the average node, per query issued; mean over replicas.
@@ -159,9 +164,34 @@ fn summarize_variant(name: &str, v: usize, replicas: &[ReplicaResult]) -> Varian
             records().map(|r| f64::from(r.hits_lost)).sum::<f64>(),
             queries,
         ),
+        rpc_timeouts_per_query: mean(
+            records().map(|r| f64::from(r.rpc_timeouts)).sum::<f64>(),
+            queries,
+        ),
+        maintenance_per_node_per_s: replicas.iter().map(|r| maintenance_rate(r, v)).sum::<f64>()
+            / replicas.len() as f64,
         peak_node_load: peak,
         mean_node_load: mean_load,
         by_replicas: by_replicas(pairs()),
+    }
+}
+
+/// One replica's maintenance messages per online node per second over the whole run.
+fn maintenance_rate(r: &ReplicaResult, v: usize) -> f64 {
+    let end_s = r.horizon_us as f64 / 1e6;
+    let run = &r.runs[v];
+    let (overlay, online) = match &r.overlay {
+        Some(windows) => (
+            windows.iter().map(|w| w.maintenance_messages).sum::<u64>(),
+            windows.iter().map(|w| w.online_nodes).sum::<f64>() / windows.len().max(1) as f64,
+        ),
+        None => (0, f64::from(r.network.nodes)),
+    };
+    let total = overlay + run.maintenance.iter().sum::<u64>();
+    if end_s > 0.0 && online > 0.0 {
+        total as f64 / online / end_s
+    } else {
+        0.0
     }
 }
 
@@ -267,7 +297,8 @@ pub fn timeseries(
                     queries: a.queries,
                     success_rate: (a.queries > 0).then(|| a.successes as f64 / a.queries as f64),
                     messages: a.messages,
-                    maintenance_messages: overlay.map_or(0, |o| o.maintenance_messages),
+                    maintenance_messages: overlay.map_or(0, |o| o.maintenance_messages)
+                        + r.runs[v].maintenance.get(i).copied().unwrap_or(0),
                     hits_lost: a.hits_lost,
                 }
             }));

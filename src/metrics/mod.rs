@@ -28,6 +28,8 @@ pub struct QueryRecord {
     pub hits: u32,
     /// QueryHits lost to churn: a node on the way back (or the source) was gone.
     pub hits_lost: u32,
+    /// Requests to departed nodes that the source gave up on after its RPC timeout (DHTs).
+    pub rpc_timeouts: u32,
     /// Overlay hops between the source and the first hit's responder.
     pub first_hit_hops: Option<u32>,
     /// Time from issue until the first hit reached the source.
@@ -106,6 +108,8 @@ pub struct VariantRun {
     pub mean_node_load: f64,
     /// Events the engine processed.
     pub events: u64,
+    /// Maintenance messages of the protocol itself, per `timeseries.csv` window.
+    pub maintenance: Vec<u64>,
 }
 
 /// Everything one replica produced.
@@ -119,6 +123,8 @@ pub struct ReplicaResult {
     pub queries: Vec<QueryInfo>,
     /// One run per variant, in scenario order.
     pub runs: Vec<VariantRun>,
+    /// End of the run, µs: the last query's issue time plus the timeout.
+    pub horizon_us: u64,
     /// The overlay per `timeseries.csv` window under churn (shared by every variant).
     pub overlay: Option<Vec<crate::churn::OverlayWindow>>,
 }

@@ -5,7 +5,7 @@ use crate::time::format_micros_as_ms;
 use std::io::{Result, Write};
 
 /// The header, in contract order.
-pub const HEADER: &str = "variant,replica,query,issued_ms,source,object,replicas_online,success,hits,first_hit_hops,first_hit_ms,messages,response_messages,duplicates,nodes_reached,hits_lost";
+pub const HEADER: &str = "variant,replica,query,issued_ms,source,object,replicas_online,success,hits,first_hit_hops,first_hit_ms,messages,response_messages,duplicates,nodes_reached,hits_lost,rpc_timeouts";
 
 /// Writes every query of every variant and replica; variants in scenario order, then replicas,
 /// then queries in issue order. `success` is 1 or 0; cells of an absent hit are empty.
@@ -16,7 +16,7 @@ pub fn write(w: &mut dyn Write, names: &[String], replicas: &[ReplicaResult]) ->
             for (q, (info, rec)) in r.queries.iter().zip(&r.runs[v].records).enumerate() {
                 writeln!(
                     w,
-                    "{name},{},{q},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+                    "{name},{},{q},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
                     r.replica,
                     format_micros_as_ms(info.issued_us),
                     info.source,
@@ -32,6 +32,7 @@ pub fn write(w: &mut dyn Write, names: &[String], replicas: &[ReplicaResult]) ->
                     rec.duplicates,
                     rec.nodes_reached,
                     rec.hits_lost,
+                    rec.rpc_timeouts,
                 )?;
             }
         }

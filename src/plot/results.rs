@@ -420,6 +420,8 @@ fn metric_label(m: &str) -> &'static str {
         "bytes_per_query" => "bytes per query",
         "peak_node_load" => "busiest node's messages per query",
         "hits_lost_per_query" => "QueryHits lost to churn per query",
+        "rpc_timeouts_per_query" => "RPC timeouts per query",
+        "maintenance_per_node_per_s" => "maintenance messages per node per second",
         _ => "average node's messages per query",
     }
 }

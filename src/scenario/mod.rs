@@ -445,10 +445,22 @@ pub enum Search {
         /// Steps between check-ins.
         check_every: u32,
     },
-    /// Chord: iterative lookups over exact finger tables.
+    /// Chord: iterative lookups over finger tables and successor lists.
     Chord {
-        /// Nodes holding each key's provider records: its successor and the next ones.
+        /// Successor-list length, and the nodes holding each key's provider records.
         successors: u32,
+        /// Seconds between a node's stabilizations (successor list refresh) under churn.
+        #[serde(default = "default_stabilize")]
+        stabilize_s: f64,
+        /// Seconds between a node's finger-table refreshes under churn.
+        #[serde(default = "default_fix_fingers")]
+        fix_fingers_s: f64,
+        /// How long a source waits for an answer before giving up on a node, ms.
+        #[serde(default = "default_rpc_timeout")]
+        rpc_timeout_ms: f64,
+        /// Seconds between a provider's republications under churn (records live twice that).
+        #[serde(default = "default_republish")]
+        republish_s: f64,
     },
     /// Kademlia: iterative XOR lookups, `alpha` requests per round.
     Kademlia {
@@ -456,7 +468,32 @@ pub enum Search {
         k: u32,
         /// Parallel requests per round.
         alpha: u32,
+        /// Seconds between a node's bucket refreshes under churn.
+        #[serde(default = "default_refresh")]
+        refresh_s: f64,
+        /// How long a source waits for an answer before giving up on a node, ms.
+        #[serde(default = "default_rpc_timeout")]
+        rpc_timeout_ms: f64,
+        /// Seconds between a provider's republications under churn (records live twice that).
+        #[serde(default = "default_republish")]
+        republish_s: f64,
     },
+}
+
+fn default_stabilize() -> f64 {
+    30.0
+}
+fn default_fix_fingers() -> f64 {
+    60.0
+}
+fn default_rpc_timeout() -> f64 {
+    500.0
+}
+fn default_republish() -> f64 {
+    600.0
+}
+fn default_refresh() -> f64 {
+    600.0
 }
 
 /// `[output]`

@@ -143,17 +143,6 @@ impl Scenario {
         check_variants(&mut c, &s.variants, two_tier);
         check_window(&mut c, s);
         check_churn(&mut c, &s.churn, nodes, two_tier);
-        if !s.churn.is_none() {
-            for v in &s.variants {
-                if matches!(v.search, Search::Chord { .. } | Search::Kademlia { .. }) {
-                    c.fail(
-                        &format!("variant.{}.search", v.name),
-                        "Chord and Kademlia do not model churn yet (no stabilization, bucket refresh or record expiry)".into(),
-                        "run the DHT variants in a scenario without [churn]",
-                    );
-                }
-            }
-        }
         let trace_file = match &s.churn {
             Churn::Trace { path, .. } => {
                 let resolved = file.parent().unwrap_or(Path::new(".")).join(path);
@@ -725,7 +714,22 @@ fn check_search(c: &mut Checker, path: &str, search: &Search, two_tier: bool) {
             }
             c.at_least_one(&format!("{path}.check_every"), *check_every);
         }
-        Search::Chord { successors } => {
+        Search::Chord {
+            successors,
+            stabilize_s,
+            fix_fingers_s,
+            rpc_timeout_ms,
+            republish_s,
+        } => {
+            for (field, v) in [
+                ("stabilize_s", stabilize_s),
+                ("fix_fingers_s", fix_fingers_s),
+                ("republish_s", republish_s),
+            ] {
+                c.positive(&format!("{path}.{field}"), *v);
+            }
+            c.positive(&format!("{path}.rpc_timeout_ms"), *rpc_timeout_ms);
+            c.latency(&format!("{path}.rpc_timeout_ms"), *rpc_timeout_ms);
             if !(1..=64).contains(successors) {
                 c.fail(
                     &format!("{path}.successors"),
@@ -734,7 +738,17 @@ fn check_search(c: &mut Checker, path: &str, search: &Search, two_tier: bool) {
                 );
             }
         }
-        Search::Kademlia { k, alpha } => {
+        Search::Kademlia {
+            k,
+            alpha,
+            refresh_s,
+            rpc_timeout_ms,
+            republish_s,
+        } => {
+            c.positive(&format!("{path}.refresh_s"), *refresh_s);
+            c.positive(&format!("{path}.republish_s"), *republish_s);
+            c.positive(&format!("{path}.rpc_timeout_ms"), *rpc_timeout_ms);
+            c.latency(&format!("{path}.rpc_timeout_ms"), *rpc_timeout_ms);
             if !(1..=64).contains(k) {
                 c.fail(
                     &format!("{path}.k"),

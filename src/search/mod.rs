@@ -8,7 +8,7 @@ mod walk;
 pub use flood::{FloodConfig, FloodMessage, Flooding, Routing};
 pub use walk::{StepRule, Walk, WalkConfig, WalkMessage};
 
-use crate::dht::{Chord, Identifiers, Kademlia};
+use crate::dht::{Chord, Identifiers, Kademlia, Upkeep};
 use crate::engine::{self, LatencyModel, Outcome, Protocol, Setup};
 use crate::metrics::VariantRun;
 use crate::rng::{StreamKind, name_key, stream};
@@ -23,10 +23,15 @@ fn run_search(
     search: &Search,
     seed: u64,
     world: &World,
-    mut setup: Setup,
+    setup: Setup,
     progress: &mut dyn FnMut(u64),
 ) -> Outcome {
     let nodes = world.overlay.node_count();
+    let upkeep = |rpc_timeout_ms: f64, republish_s: f64| Upkeep {
+        churn: world.churn.is_some(),
+        rpc_timeout: SimDuration::from_millis_f64(rpc_timeout_ms),
+        republish: SimDuration::from_secs_f64(republish_s),
+    };
     let ring = |rings: Vec<u8>, wait: SimDuration, routing| {
         Flooding::new(
             FloodConfig {
@@ -91,13 +96,46 @@ fn run_search(
             setup,
             progress,
         ),
-        Search::Chord { .. } => {
+        Search::Chord {
+            successors,
+            stabilize_s,
+            fix_fingers_s,
+            rpc_timeout_ms,
+            republish_s,
+        } => {
             let ids = Identifiers::draw(seed, world.replica, nodes, world.content.objects());
-            simulate_with(world, Chord::new(&ids), setup, progress)
+            let upkeep = upkeep(*rpc_timeout_ms, *republish_s);
+            let chord = Chord::new(
+                &ids,
+                *successors,
+                SimDuration::from_secs_f64(*stabilize_s),
+                SimDuration::from_secs_f64(*fix_fingers_s),
+                upkeep,
+            );
+            simulate_with(world, chord, setup, progress)
         }
-        Search::Kademlia { k, alpha } => {
+        Search::Kademlia {
+            k,
+            alpha,
+            refresh_s,
+            rpc_timeout_ms,
+            republish_s,
+        } => {
             let ids = Identifiers::draw(seed, world.replica, nodes, world.content.objects());
-            let kademlia = Kademlia::new(&ids, *k, *alpha, &mut setup.protocol_rng);
+            let buckets = stream(
+                seed,
+                world.replica,
+                StreamKind::Protocol,
+                name_key("kademlia-buckets"),
+            );
+            let kademlia = Kademlia::new(
+                &ids,
+                *k,
+                *alpha,
+                SimDuration::from_secs_f64(*refresh_s),
+                upkeep(*rpc_timeout_ms, *republish_s),
+                buckets,
+            );
             simulate_with(world, kademlia, setup, progress)
         }
     }
@@ -149,6 +187,7 @@ pub fn run_variant(
         latency_rng: stream(scenario.seed, world.replica, StreamKind::Latency, key),
         protocol_rng: stream(scenario.seed, world.replica, StreamKind::Protocol, key),
         timeout: SimDuration::from_secs_f64(scenario.workload.timeout_s),
+        window: SimDuration::from_secs_f64(scenario.output.timeseries_window_s),
     };
     let outcome = run_search(&variant.search, scenario.seed, world, setup, progress);
     let received: u64 = outcome.node_load.iter().map(|&l| u64::from(l)).sum();
@@ -157,5 +196,6 @@ pub fn run_variant(
         mean_node_load: received as f64 / f64::from(world.overlay.node_count().max(1)),
         records: outcome.records,
         events: outcome.events,
+        maintenance: outcome.maintenance,
     }
 }
