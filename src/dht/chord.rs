@@ -199,17 +199,27 @@ impl Chord {
         let id = self.ring.id(node);
         let at = node as usize * self.width() + self.successors;
         let mut distinct = 0;
+        let mut finger: Option<NodeId> = None;
         for i in 0..64 {
-            let start = self.ring.successor_index(id.wrapping_add(1 << i));
-            let f = self
-                .ring
-                .clockwise(start, |v| ctx.is_online(v) || v == node)
-                .next()
-                .unwrap_or(node);
-            if i == 0 || self.tables[at + i - 1] != f {
-                distinct += 1;
+            // The previous finger is still the first online node at or after id + 2^i when it
+            // lies at least 2^i clockwise: no search needed (most of the small i).
+            let reaches = finger.is_some_and(|f| {
+                let d = self.ring.id(f).wrapping_sub(id);
+                f == node || d >= 1 << i
+            });
+            if !reaches {
+                let start = self.ring.successor_index(id.wrapping_add(1 << i));
+                let f = self
+                    .ring
+                    .clockwise(start, |v| ctx.is_online(v) || v == node)
+                    .next()
+                    .unwrap_or(node);
+                if finger != Some(f) {
+                    distinct += 1;
+                }
+                finger = Some(f);
             }
-            self.tables[at + i] = f;
+            self.tables[at + i] = finger.expect("set above");
         }
         distinct
     }
