@@ -176,15 +176,12 @@ pub fn estimate(v: &Validated, threads: usize) -> Estimate {
     sorted.sort_unstable_by(|a, b| b.cmp(a));
     let running: u64 = sorted.iter().take(threads.max(1)).sum();
     let churn = churn_bytes(v, nodes, mean_degree);
-    let simulate =
-        graph + content + workload + running + churn.plan + threads.max(1) as u64 * churn.live;
-    let world = build.max(simulate + churn.builder);
-    if std::env::var_os("FLOODSIM_DEBUG_ESTIMATE").is_some() {
-        eprintln!(
-            "graph {graph} build {build} content {content} workload {workload} running {running} churn plan {} live {} builder {}",
-            churn.plan, churn.live, churn.builder
-        );
-    }
+    // While the plan is drawn its builder exists, the variants' state does not yet; while
+    // they run, each holds a live overlay.
+    let live = threads.clamp(1, s.variants.len()) as u64 * churn.live;
+    let simulate = graph + content + workload + churn.plan + running + live;
+    let planning = graph + content + workload + churn.plan + churn.builder;
+    let world = build.max(planning).max(simulate);
     let results = record * queries * s.variants.len() as u64 * u64::from(s.replications);
     let parallel = threads.clamp(1, s.replications.max(1) as usize) as u64;
     let parts = vec![
