@@ -17,8 +17,8 @@
 //! messages, plus its stabilization).
 
 use super::{
-    DhtMessage, DhtTimer, Identifiers, Records, Upkeep, again, publication_cost, publish_all,
-    random_phase, request,
+    DhtMessage, DhtTimer, Identifiers, Records, Upkeep, again, check_next, lost, publication_cost,
+    publish_all, random_phase, republish, request,
 };
 use crate::content::ObjectId;
 use crate::engine::{Context, Protocol, QueryId};
@@ -155,12 +155,7 @@ impl Chord {
             fix_fingers,
             upkeep,
             session: vec![0; n],
-            records: Records::new(
-                ids.key.len() as u32,
-                upkeep
-                    .churn
-                    .then(|| SimDuration(2 * upkeep.republish.micros())),
-            ),
+            records: Records::new(ids.key.len() as u32, upkeep),
             lookups: IdMap::default(),
         }
     }
@@ -279,19 +274,15 @@ impl Chord {
 
     fn records_arrived(&mut self, ctx: &mut Context<'_, Self>, query: QueryId, at: NodeId) {
         let l = self.lookups.get_mut(&query).expect("active lookup");
-        l.providers = self.records.providers_at(ctx, l.object, at, l.source);
-        l.providers.reverse();
+        l.providers = self.records.provider_stack(ctx, l.object, at, l.source);
         l.phase = Phase::Checking;
         self.check_next_provider(ctx, query);
     }
 
     fn check_next_provider(&mut self, ctx: &mut Context<'_, Self>, query: QueryId) {
         let l = self.lookups.get_mut(&query).expect("active lookup");
-        match l.providers.pop() {
-            Some(p) => {
-                l.at = p;
-                request(ctx, query, l.source, p, true);
-            }
+        match check_next(ctx, query, l.source, &mut l.providers) {
+            Some(p) => l.at = p,
             None => {
                 self.lookups.remove(&query);
             }
@@ -392,16 +383,8 @@ impl Protocol for Chord {
     }
 
     fn on_lost(&mut self, ctx: &mut Context<'_, Self>, to: NodeId, from: NodeId, msg: DhtMessage) {
-        match msg {
-            // The source waits in vain for an answer.
-            DhtMessage::Request { query, .. } => {
-                let timeout = self.upkeep.rpc_timeout;
-                ctx.set_timer(from, timeout, DhtTimer::Timeout { query, node: to });
-            }
-            // The source left: its lookup is abandoned.
-            DhtMessage::Response { query, .. } => {
-                self.lookups.remove(&query);
-            }
+        if let Some(query) = lost(ctx, self.upkeep, to, from, msg) {
+            self.lookups.remove(&query);
         }
     }
 
@@ -441,13 +424,17 @@ impl Protocol for Chord {
                 again(ctx, node, period, timer);
             }
             DhtTimer::Republish { object } => {
-                if ctx.is_online(node) {
-                    let at = self.targets(ctx, object);
-                    self.records.publish(object, node, &at, ctx.now());
-                    let n = self.session.len() as u32;
-                    ctx.maintenance(publication_cost(n, self.successors as u32));
-                }
-                again(ctx, node, self.upkeep.republish, timer);
+                let targets = ctx.is_online(node).then(|| self.targets(ctx, object));
+                let (records, upkeep) = (&mut self.records, self.upkeep);
+                republish(
+                    ctx,
+                    records,
+                    upkeep,
+                    node,
+                    object,
+                    targets,
+                    self.successors as u32,
+                );
             }
         }
     }

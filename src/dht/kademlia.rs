@@ -17,8 +17,8 @@
 //! its own id through a bootstrap node).
 
 use super::{
-    DhtMessage, DhtTimer, Identifiers, Records, Upkeep, again, publication_cost, publish_all,
-    random_phase, request,
+    DhtMessage, DhtTimer, Identifiers, Records, Upkeep, again, check_next, lost, publish_all,
+    random_phase, republish, request,
 };
 use crate::content::ObjectId;
 use crate::engine::{Context, Protocol, QueryId};
@@ -195,12 +195,7 @@ impl Kademlia {
             upkeep,
             bucket_rng,
             session: vec![0; ids.node.len()],
-            records: Records::new(
-                ids.key.len() as u32,
-                upkeep
-                    .churn
-                    .then(|| crate::time::SimDuration(2 * upkeep.republish.micros())),
-            ),
+            records: Records::new(ids.key.len() as u32, upkeep),
             lookups: IdMap::default(),
         }
     }
@@ -253,8 +248,7 @@ impl Kademlia {
             if self.records.holds(ctx, object, node) {
                 let l = self.lookups.get_mut(&query).expect("active lookup");
                 l.found = true;
-                l.providers = self.records.providers_at(ctx, object, node, source);
-                l.providers.reverse();
+                l.providers = self.records.provider_stack(ctx, object, node, source);
                 self.check_next_provider(ctx, query);
                 return;
             }
@@ -267,11 +261,8 @@ impl Kademlia {
 
     fn check_next_provider(&mut self, ctx: &mut Context<'_, Self>, query: QueryId) {
         let l = self.lookups.get_mut(&query).expect("active lookup");
-        match l.providers.pop() {
-            Some(p) => {
-                l.checking = p;
-                request(ctx, query, l.source, p, true);
-            }
+        match check_next(ctx, query, l.source, &mut l.providers) {
+            Some(p) => l.checking = p,
             None => {
                 self.lookups.remove(&query);
             }
@@ -349,8 +340,7 @@ impl Protocol for Kademlia {
         if self.records.holds(ctx, object, source) {
             let l = self.lookups.get_mut(&query).expect("active lookup");
             l.found = true;
-            l.providers = self.records.providers_at(ctx, object, source, source);
-            l.providers.reverse();
+            l.providers = self.records.provider_stack(ctx, object, source, source);
             self.check_next_provider(ctx, query);
         } else {
             self.learn(query, source);
@@ -382,14 +372,8 @@ impl Protocol for Kademlia {
     }
 
     fn on_lost(&mut self, ctx: &mut Context<'_, Self>, to: NodeId, from: NodeId, msg: DhtMessage) {
-        match msg {
-            DhtMessage::Request { query, .. } => {
-                let timeout = self.upkeep.rpc_timeout;
-                ctx.set_timer(from, timeout, DhtTimer::Timeout { query, node: to });
-            }
-            DhtMessage::Response { query, .. } => {
-                self.lookups.remove(&query);
-            }
+        if let Some(query) = lost(ctx, self.upkeep, to, from, msg) {
+            self.lookups.remove(&query);
         }
     }
 
@@ -415,13 +399,9 @@ impl Protocol for Kademlia {
                 }
             }
             DhtTimer::Republish { object } => {
-                if ctx.is_online(node) {
-                    let at = self.targets(ctx, object);
-                    self.records.publish(object, node, &at, ctx.now());
-                    let n = self.session.len() as u32;
-                    ctx.maintenance(publication_cost(n, self.k as u32));
-                }
-                again(ctx, node, self.upkeep.republish, timer);
+                let targets = ctx.is_online(node).then(|| self.targets(ctx, object));
+                let (records, upkeep) = (&mut self.records, self.upkeep);
+                republish(ctx, records, upkeep, node, object, targets, self.k as u32);
             }
         }
     }

@@ -166,12 +166,21 @@ pub(crate) struct Records {
 }
 
 impl Records {
-    /// No records yet; records live `lifetime` unless refreshed (forever when `None`).
-    pub(crate) fn new(objects: u32, lifetime: Option<SimDuration>) -> Self {
+    /// No records yet. Without churn records live forever; under churn `2·republish` unless
+    /// refreshed, so the records of a provider that left expire.
+    pub(crate) fn new(objects: u32, upkeep: Upkeep) -> Self {
         Records {
             by_object: vec![Vec::new(); objects as usize],
-            lifetime,
+            lifetime: upkeep
+                .churn
+                .then(|| SimDuration(2 * upkeep.republish.micros())),
         }
+    }
+
+    /// Whether `r` is still held: stored during its node's current session (`since`) and not
+    /// expired at `now`.
+    fn live(&self, r: &Record, since: SimTime, now: SimTime) -> bool {
+        r.stored >= since && self.lifetime.is_none_or(|l| now < r.stored + l)
     }
 
     /// `provider` (re)publishes its record for `object` on `targets` at `now`.
@@ -192,9 +201,9 @@ impl Records {
         }));
     }
 
-    /// The providers other than `source` whose records for `object` node `at` holds now
-    /// (stored during its current session and not expired), in publication order.
-    pub(crate) fn providers_at<P: Protocol>(
+    /// The providers other than `source` whose records for `object` node `at` holds now, as a
+    /// stack: `pop()` yields them in publication order.
+    pub(crate) fn provider_stack<P: Protocol>(
         &self,
         ctx: &Context<'_, P>,
         object: ObjectId,
@@ -202,16 +211,13 @@ impl Records {
         source: NodeId,
     ) -> Vec<NodeId> {
         let (now, since) = (ctx.now(), ctx.online_since(at));
-        self.by_object[object as usize]
+        let mut stack: Vec<NodeId> = self.by_object[object as usize]
             .iter()
-            .filter(|r| {
-                r.at == at
-                    && r.provider != source
-                    && r.stored >= since
-                    && self.lifetime.is_none_or(|l| now < r.stored + l)
-            })
+            .filter(|r| r.at == at && r.provider != source && self.live(r, since, now))
             .map(|r| r.provider)
-            .collect()
+            .collect();
+        stack.reverse();
+        stack
     }
 
     /// Whether node `at` holds any live record for `object`.
@@ -222,10 +228,70 @@ impl Records {
         at: NodeId,
     ) -> bool {
         let (now, since) = (ctx.now(), ctx.online_since(at));
-        self.by_object[object as usize].iter().any(|r| {
-            r.at == at && r.stored >= since && self.lifetime.is_none_or(|l| now < r.stored + l)
-        })
+        self.by_object[object as usize]
+            .iter()
+            .any(|r| r.at == at && self.live(r, since, now))
     }
+}
+
+/// The source checks the next provider on `stack` (one request); returns the provider asked,
+/// or `None` when none is left (the lookup fails).
+pub(crate) fn check_next<P: Protocol<Message = DhtMessage>>(
+    ctx: &mut Context<'_, P>,
+    query: u32,
+    source: NodeId,
+    stack: &mut Vec<NodeId>,
+) -> Option<NodeId> {
+    let p = stack.pop()?;
+    request(ctx, query, source, p, true);
+    Some(p)
+}
+
+/// What a lost message means to a lookup: a request to a departed node makes the source wait
+/// `rpc_timeout` in vain (a [`DhtTimer::Timeout`]); a response to a departed source means the
+/// lookup is abandoned, whose query is returned.
+pub(crate) fn lost<P: Protocol<Message = DhtMessage, Timer = DhtTimer>>(
+    ctx: &mut Context<'_, P>,
+    upkeep: Upkeep,
+    to: NodeId,
+    from: NodeId,
+    msg: DhtMessage,
+) -> Option<u32> {
+    match msg {
+        DhtMessage::Request { query, .. } => {
+            ctx.set_timer(
+                from,
+                upkeep.rpc_timeout,
+                DhtTimer::Timeout { query, node: to },
+            );
+            None
+        }
+        DhtMessage::Response { query, .. } => Some(query),
+    }
+}
+
+/// A holder's republication timer fired: if it is online (`targets` given), it publishes its
+/// record for `object` on `targets` at a cost of [`publication_cost`]; the timer is re-armed.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn republish<P: Protocol<Timer = DhtTimer>>(
+    ctx: &mut Context<'_, P>,
+    records: &mut Records,
+    upkeep: Upkeep,
+    holder: NodeId,
+    object: ObjectId,
+    targets: Option<Vec<NodeId>>,
+    replicas: u32,
+) {
+    if let Some(at) = targets {
+        records.publish(object, holder, &at, ctx.now());
+        ctx.maintenance(publication_cost(ctx.overlay().node_count(), replicas));
+    }
+    again(
+        ctx,
+        holder,
+        upkeep.republish,
+        DhtTimer::Republish { object },
+    );
 }
 
 /// Maintenance messages of one publication in a network of `nodes`: a lookup of about
