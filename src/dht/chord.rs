@@ -314,11 +314,10 @@ impl Protocol for Chord {
                 self.start_node(ctx, v);
             }
         }
-        let mut records = std::mem::take(&mut self.records);
-        publish_all(ctx, &mut records, self.upkeep, |ctx, o| {
-            self.targets(ctx, o)
-        });
-        self.records = records;
+        let targets: Vec<Vec<NodeId>> = (0..ctx.content().objects())
+            .map(|o| self.targets(ctx, o))
+            .collect();
+        publish_all(ctx, &mut self.records, self.upkeep, &targets);
     }
 
     fn on_join(&mut self, ctx: &mut Context<'_, Self>, node: NodeId) {

@@ -159,7 +159,7 @@ struct Record {
 }
 
 /// Provider records, per object.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub(crate) struct Records {
     by_object: Vec<Vec<Record>>,
     lifetime: Option<SimDuration>,
@@ -300,21 +300,19 @@ pub(crate) fn publication_cost(nodes: u32, replicas: u32) -> u64 {
     2 * ((f64::from(nodes.max(2)).log2() / 2.0).ceil() as u64 + u64::from(replicas))
 }
 
-/// Publishes every online holder's records at time zero (`targets` names the responsible
-/// nodes of an object) and, under churn, starts each holder's republication timer at a random
+/// Publishes every online holder's records at time zero (`targets[object]` are the nodes
+/// responsible for it) and, under churn, starts each holder's republication timer at a random
 /// phase.
 pub(crate) fn publish_all<P: Protocol<Timer = DhtTimer>>(
     ctx: &mut Context<'_, P>,
     records: &mut Records,
     upkeep: Upkeep,
-    mut targets: impl FnMut(&Context<'_, P>, ObjectId) -> Vec<NodeId>,
+    targets: &[Vec<NodeId>],
 ) {
-    for object in 0..ctx.content().objects() {
-        let holders = ctx.content().holders(object);
-        let at = targets(ctx, object);
-        for &h in holders {
+    for (object, at) in (0..).zip(targets) {
+        for &h in ctx.content().holders(object) {
             if ctx.is_online(h) {
-                records.publish(object, h, &at, ctx.now());
+                records.publish(object, h, at, ctx.now());
             }
             if upkeep.churn {
                 let phase = random_phase(ctx, upkeep.republish);
