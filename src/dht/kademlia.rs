@@ -53,7 +53,8 @@ impl KademliaTables {
     }
 
     /// Refills `node`'s buckets: keeps its contacts that pass `online` (in order), then adds
-    /// random online nodes of each bucket's range up to `k`. Returns (contacts kept, added).
+    /// random online nodes of each bucket's range up to `k`. Returns (old contacts pinged,
+    /// contacts added).
     pub fn refill(
         &mut self,
         node: NodeId,
@@ -62,6 +63,7 @@ impl KademliaTables {
     ) -> (u64, u64) {
         let x = self.ids[node as usize];
         let old = std::mem::take(&mut self.contacts[node as usize]);
+        let pinged = old.len() as u64;
         let kept: Vec<NodeId> = old.into_iter().filter(|&c| online(c)).collect();
         let mut fresh = Vec::with_capacity(kept.len() + self.k as usize);
         let mut added = 0;
@@ -97,9 +99,8 @@ impl KademliaTables {
                 }
             }
         }
-        let kept = (fresh.len() as u64) - added;
         self.contacts[node as usize] = fresh;
-        (kept, added)
+        (pinged, added)
     }
 
     /// The nodes `node` knows.
@@ -272,9 +273,9 @@ impl Kademlia {
     /// Refills `node`'s buckets and counts the messages it costs.
     fn refill(&mut self, ctx: &mut Context<'_, Self>, node: NodeId) {
         let online = |v: NodeId| v != node && ctx.is_online(v);
-        let (kept, added) = self.tables.refill(node, online, &mut self.bucket_rng);
+        let (pinged, added) = self.tables.refill(node, online, &mut self.bucket_rng);
         if self.upkeep.churn {
-            ctx.maintenance(2 * (kept + added));
+            ctx.maintenance(2 * (pinged + added));
         }
     }
 
