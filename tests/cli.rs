@@ -527,3 +527,22 @@ fn a_bad_trace_names_its_file_and_line() {
     }
     assert!(!dir.path().join("out").exists());
 }
+
+#[test]
+fn bad_dht_values_name_their_fields() {
+    assert_input_error(
+        &with(
+            "search = { kind = \"flooding\", ttl = 2 }",
+            "search = { kind = \"chord\", successors = 0, stabilize_s = 0, rpc_timeout_ms = -1 }\n\n[[variant]]\nname = \"kad\"\nsearch = { kind = \"kademlia\", k = 8, alpha = 9, refresh_s = -3 }",
+        ),
+        &[],
+        &[
+            "variant.short.search.successors",
+            "variant.short.search.stabilize_s",
+            "variant.short.search.rpc_timeout_ms",
+            "variant.kad.search.alpha",
+            "variant.kad.search.refresh_s",
+            "fix:",
+        ],
+    );
+}
