@@ -31,6 +31,7 @@
 
 #![warn(missing_docs)]
 
+pub mod alloc;
 pub mod check;
 pub mod churn;
 pub mod content;
