@@ -4,8 +4,12 @@ use crate::error::{Error, InputError};
 use crate::scenario::{Replication, Search, Topology, Validated};
 use std::mem::size_of;
 
-/// Bytes of one queued message event (packed key plus a small event; checked in a test).
+/// Bytes of one queued message event out of order, in the heap (packed key plus a small
+/// event; checked in a test).
 pub const EVENT_BYTES: u64 = 32;
+/// Bytes of one queued message event in order, in the FIFO (the bare event; its key is shared
+/// by its run; checked in a test).
+pub const IN_ORDER_EVENT_BYTES: u64 = 16;
 /// Queue buffers grow by doubling, so on average they hold 1.5 × what is queued.
 const QUEUE_SLACK: f64 = 1.5;
 /// Resident memory of the program itself before any world is built.
@@ -114,12 +118,17 @@ pub fn estimate(v: &Validated, threads: usize) -> Estimate {
     } else {
         2.0 * edges as f64 / nodes as f64
     };
+    // Constant latency keeps every message in order, in the FIFO.
+    let queued_bytes = match s.network.latency {
+        crate::scenario::Latency::Constant { .. } => IN_ORDER_EVENT_BYTES,
+        _ => EVENT_BYTES,
+    };
     let in_flight = |ttl: u32| -> u64 {
         let level = mean_degree
             * (mean_degree - 1.0)
                 .max(1.0)
                 .powi(ttl.saturating_sub(1) as i32);
-        (level.min(2.0 * edges as f64) * EVENT_BYTES as f64 * QUEUE_SLACK) as u64
+        (level.min(2.0 * edges as f64) * queued_bytes as f64 * QUEUE_SLACK) as u64
     };
     let record =
         (size_of::<crate::metrics::QueryRecord>() + size_of::<crate::metrics::QueryInfo>()) as u64;
@@ -390,8 +399,12 @@ mod tests {
 
     #[test]
     fn queued_message_events_are_as_large_as_the_estimate_assumes() {
-        let bytes = crate::engine::queued_event_bytes::<crate::search::Flooding>();
-        assert_eq!(bytes as u64, EVENT_BYTES);
+        let (in_order, out_of_order) =
+            crate::engine::queued_event_bytes::<crate::search::Flooding>();
+        assert_eq!(
+            (in_order as u64, out_of_order as u64),
+            (IN_ORDER_EVENT_BYTES, EVENT_BYTES)
+        );
     }
 
     #[test]

@@ -100,10 +100,24 @@ pub fn prefetch<T>(value: &T) {
 }
 
 /// Something that happens at an instant.
+#[derive(Copy, Clone)]
 enum Event<M, T> {
     QueryStart(QueryId),
     Deliver { to: NodeId, from: NodeId, msg: M },
     Timer { node: NodeId, timer: T },
+}
+
+/// The engine's own mutable state, reached by handlers through a [`Context`].
+struct State<P: Protocol + ?Sized> {
+    queue: EventQueue<Event<P::Message, P::Timer>>,
+    latency: LatencyModel,
+    latency_rng: SimRng,
+    rng: SimRng,
+    records: Vec<QueryRecord>,
+    maintenance: Vec<u64>,
+    /// Width of a maintenance window, µs (at least 1).
+    window: u64,
+    timeout: SimDuration,
 }
 
 /// What a protocol may see and do while handling an event.
@@ -111,14 +125,7 @@ pub struct Context<'a, P: Protocol + ?Sized> {
     now: SimTime,
     world: &'a World,
     live: Option<&'a OverlayState>,
-    timeout: SimDuration,
-    queue: &'a mut EventQueue<Event<P::Message, P::Timer>>,
-    latency: LatencyModel,
-    latency_rng: &'a mut SimRng,
-    rng: &'a mut SimRng,
-    records: &'a mut [QueryRecord],
-    maintenance: &'a mut Vec<u64>,
-    window: u64,
+    state: &'a mut State<P>,
 }
 
 impl<'a, P: Protocol + ?Sized> Context<'a, P> {
@@ -183,14 +190,16 @@ impl<'a, P: Protocol + ?Sized> Context<'a, P> {
     /// Sends `msg` from `from` to `to`; it arrives after one link latency.
     #[inline]
     pub fn send(&mut self, from: NodeId, to: NodeId, msg: P::Message) {
-        let at = self.now + self.latency.sample(self.latency_rng);
-        self.queue
+        let state = &mut *self.state;
+        let at = self.now + state.latency.sample(&mut state.latency_rng);
+        state
+            .queue
             .push(at, EventClass::Delivery, Event::Deliver { to, from, msg });
     }
 
     /// Fires `timer` at `node` after `delay`.
     pub fn set_timer(&mut self, node: NodeId, delay: SimDuration, timer: P::Timer) {
-        self.queue.push(
+        self.state.queue.push(
             self.now + delay,
             EventClass::Timer,
             Event::Timer { node, timer },
@@ -200,7 +209,7 @@ impl<'a, P: Protocol + ?Sized> Context<'a, P> {
     /// The protocol's own random stream.
     #[inline]
     pub fn rng(&mut self) -> &mut SimRng {
-        self.rng
+        &mut self.state.rng
     }
 
     /// The object `query` asks for.
@@ -211,7 +220,7 @@ impl<'a, P: Protocol + ?Sized> Context<'a, P> {
     /// The metrics record of `query`, for counting messages.
     #[inline]
     pub fn record(&mut self, query: QueryId) -> &mut QueryRecord {
-        &mut self.records[query as usize]
+        &mut self.state.records[query as usize]
     }
 
     /// The end of the run: the last query's issue time plus the timeout. Periodic protocol
@@ -221,26 +230,27 @@ impl<'a, P: Protocol + ?Sized> Context<'a, P> {
             .queries
             .last()
             .map_or(SimTime::ZERO, |q| q.issued)
-            + self.timeout
+            + self.state.timeout
     }
 
     /// Counts `messages` maintenance messages (routing upkeep, not query traffic) sent now.
     pub fn maintenance(&mut self, messages: u64) {
-        let w = (self.now.micros() / self.window) as usize;
-        if self.maintenance.len() <= w {
-            self.maintenance.resize(w + 1, 0);
+        let state = &mut *self.state;
+        let w = (self.now.micros() / state.window) as usize;
+        if state.maintenance.len() <= w {
+            state.maintenance.resize(w + 1, 0);
         }
-        self.maintenance[w] += messages;
+        state.maintenance[w] += messages;
     }
 
     /// Counts an RPC of `query` that timed out.
     pub fn rpc_timeout(&mut self, query: QueryId) {
-        self.records[query as usize].rpc_timeouts += 1;
+        self.state.records[query as usize].rpc_timeouts += 1;
     }
 
     /// Counts a QueryHit of `query` lost to churn.
     pub fn hit_lost(&mut self, query: QueryId) {
-        self.records[query as usize].hits_lost += 1;
+        self.state.records[query as usize].hits_lost += 1;
     }
 
     /// A hit for `query` reached its source now, found `hops` overlay hops away. It counts
@@ -253,14 +263,15 @@ impl<'a, P: Protocol + ?Sized> Context<'a, P> {
         }
         let issued = self.world.queries[query as usize].issued;
         let elapsed = self.now.since(issued);
-        if elapsed <= self.timeout {
-            self.records[query as usize].hit(hops, elapsed);
+        if elapsed <= self.state.timeout {
+            self.state.records[query as usize].hit(hops, elapsed);
         }
     }
 }
 
-/// Bytes one queued event of protocol `P` takes in the event queue.
-pub fn queued_event_bytes<P: Protocol>() -> usize {
+/// Bytes one queued event of protocol `P` takes in the event queue: (in order, in the FIFO;
+/// out of order, in the heap).
+pub fn queued_event_bytes<P: Protocol>() -> (usize, usize) {
     queue::entry_bytes::<Event<P::Message, P::Timer>>()
 }
 
@@ -300,18 +311,26 @@ pub fn simulate<P: Protocol>(
 ) -> Outcome {
     let Setup {
         latency,
-        mut latency_rng,
-        mut protocol_rng,
+        latency_rng,
+        protocol_rng,
         timeout,
         window,
     } = setup;
-    let window = window.micros().max(1);
-    let mut maintenance = Vec::new();
-    let mut records = vec![QueryRecord::default(); world.queries.len()];
+    let mut state = State::<P> {
+        queue: EventQueue::new(),
+        latency,
+        latency_rng,
+        rng: protocol_rng,
+        records: vec![QueryRecord::default(); world.queries.len()],
+        maintenance: Vec::new(),
+        window: window.micros().max(1),
+        timeout,
+    };
     let mut node_load = vec![0u32; world.overlay.node_count() as usize];
-    let mut queue: EventQueue<Event<P::Message, P::Timer>> = EventQueue::new();
     if let Some(first) = world.queries.first() {
-        queue.push(first.issued, EventClass::QueryStart, Event::QueryStart(0));
+        state
+            .queue
+            .push(first.issued, EventClass::QueryStart, Event::QueryStart(0));
     }
     let mut live = world
         .churn
@@ -330,14 +349,7 @@ pub fn simulate<P: Protocol>(
                 now,
                 world,
                 live: live.as_ref(),
-                timeout,
-                queue: &mut queue,
-                latency,
-                latency_rng: &mut latency_rng,
-                rng: &mut protocol_rng,
-                records: &mut records,
-                maintenance: &mut maintenance,
-                window,
+                state: &mut state,
             }
         };
     }
@@ -345,7 +357,7 @@ pub fn simulate<P: Protocol>(
     loop {
         // Churn first: a change applies before any event at the same instant.
         if let Some(c) = changes.get(next_change)
-            && queue.peek_time().is_some_and(|t| c.time <= t)
+            && state.queue.peek_time().is_some_and(|t| c.time <= t)
         {
             next_change += 1;
             now = c.time;
@@ -360,7 +372,7 @@ pub fn simulate<P: Protocol>(
             }
             continue;
         }
-        let Some((time, event)) = queue.pop() else {
+        let Some((time, event)) = state.queue.pop() else {
             break;
         };
         assert!(
@@ -369,12 +381,12 @@ pub fn simulate<P: Protocol>(
         );
         now = time;
         events += 1;
-        if let Some(Event::Deliver { to, msg, .. }) = queue.peek_in_order(PREFETCH_AHEAD) {
+        if let Some(Event::Deliver { to, msg, .. }) = state.queue.peek_in_order(PREFETCH_AHEAD) {
             prefetch(&node_load[*to as usize]);
             world.overlay.prefetch_offsets(*to);
             protocol.prefetch(*to, msg);
         }
-        if let Some(Event::Deliver { to, .. }) = queue.peek_in_order(PREFETCH_AHEAD / 2) {
+        if let Some(Event::Deliver { to, .. }) = state.queue.peek_in_order(PREFETCH_AHEAD / 2) {
             world.overlay.prefetch_neighbours(*to);
         }
         let mut ctx = context!();
@@ -391,7 +403,7 @@ pub fn simulate<P: Protocol>(
             Event::QueryStart(q) => {
                 let next = q as usize + 1;
                 if let Some(query) = world.queries.get(next) {
-                    ctx.queue.push(
+                    ctx.state.queue.push(
                         query.issued,
                         EventClass::QueryStart,
                         Event::QueryStart(next as QueryId),
@@ -407,9 +419,9 @@ pub fn simulate<P: Protocol>(
     }
     progress(world.queries.len() as u64);
     Outcome {
-        records,
+        records: state.records,
         node_load,
         events,
-        maintenance,
+        maintenance: state.maintenance,
     }
 }

@@ -1,8 +1,8 @@
 //! The event queue: a total order on (time, class, insertion sequence).
 //!
-//! Each entry carries one packed `u128` key: 64 bits of time, 8 bits of [`EventClass`] and a
-//! 56-bit insertion counter. Comparing one integer keeps the hot path short, and the order is
-//! total, so two runs of the same scenario pop events in exactly the same order.
+//! Each heap entry carries one packed `u128` key: 64 bits of time, 8 bits of [`EventClass`]
+//! and a 56-bit insertion counter. Comparing one integer keeps the hot path short, and the
+//! order is total, so two runs of the same scenario pop events in exactly the same order.
 //!
 //! Two structures hold the entries: a FIFO for message deliveries whose key is not below the
 //! FIFO's last key (so the FIFO stays sorted), and a binary heap for everything else; `pop`
@@ -10,10 +10,15 @@
 //! key order, so message events cost O(1) and stay contiguous in memory; random latencies, and
 //! the sparse far-future events (timers, query starts), use the heap. The pop order is the
 //! same total order either way.
+//!
+//! The FIFO is a power-of-two ring of bare events; their keys are kept as *runs*, each a time
+//! and the sequence numbers of consecutive pushes at that time (a flood's pushes at one instant
+//! form one run). That halves the bytes a constant-latency flood streams through memory per
+//! message, and the common push (the next delivery of the last run) is a few instructions.
 
 use crate::time::SimTime;
 use std::cmp::{Ordering, Reverse};
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::BinaryHeap;
 
 /// Which kind of event wins a tie at equal time. Lower classes pop first.
 ///
@@ -56,72 +61,197 @@ impl<E> Ord for Entry<E> {
 
 const SEQ_BITS: u32 = 56;
 
-/// Bytes one queued entry holding an `E` takes.
-pub(crate) fn entry_bytes<E>() -> usize {
-    std::mem::size_of::<Entry<E>>()
+/// Bytes one queued `E` takes: (in the FIFO, in the heap).
+pub(crate) fn entry_bytes<E>() -> (usize, usize) {
+    (std::mem::size_of::<E>(), std::mem::size_of::<Entry<E>>())
+}
+
+/// Keys of consecutive FIFO entries: deliveries at `time` with sequence numbers `seq..end`.
+#[derive(Copy, Clone)]
+struct Run {
+    time: u64,
+    seq: u64,
+    end: u64,
+}
+
+impl Run {
+    /// The packed key of the run's first entry.
+    #[inline]
+    fn key(&self) -> u128 {
+        key(self.time, EventClass::Delivery, self.seq)
+    }
+}
+
+/// The packed key of an event at `time` of `class`, pushed `seq`th.
+#[inline]
+fn key(time: u64, class: EventClass, seq: u64) -> u128 {
+    (u128::from(time) << 64) | (u128::from(class as u8) << SEQ_BITS) | u128::from(seq)
+}
+
+/// A first-in first-out ring of `Copy` values with a power-of-two capacity, so that indexing
+/// is a mask (the standard `VecDeque` pays a compare and branch per access).
+struct Ring<E> {
+    buf: Vec<E>,
+    head: usize,
+    len: usize,
+}
+
+impl<E: Copy> Ring<E> {
+    fn new() -> Self {
+        Ring {
+            buf: Vec::new(),
+            head: 0,
+            len: 0,
+        }
+    }
+
+    #[inline]
+    fn push_back(&mut self, value: E) {
+        if self.len == self.buf.len() {
+            self.grow(value);
+        }
+        let mask = self.buf.len() - 1;
+        self.buf[(self.head + self.len) & mask] = value;
+        self.len += 1;
+    }
+
+    /// Doubles the capacity, keeping the order; `filler` initialises the new free slots.
+    #[cold]
+    fn grow(&mut self, filler: E) {
+        let capacity = (2 * self.buf.len()).max(64);
+        let mut buf = Vec::with_capacity(capacity);
+        buf.extend((0..self.len).map(|i| *self.get(i).expect("within the length")));
+        buf.resize(capacity, filler);
+        *self = Ring {
+            buf,
+            head: 0,
+            len: self.len,
+        };
+    }
+
+    #[inline]
+    fn pop_front(&mut self) -> Option<E> {
+        if self.len == 0 {
+            return None;
+        }
+        let value = self.buf[self.head];
+        self.head = (self.head + 1) & (self.buf.len() - 1);
+        self.len -= 1;
+        Some(value)
+    }
+
+    #[inline]
+    fn get(&self, i: usize) -> Option<&E> {
+        (i < self.len).then(|| &self.buf[(self.head + i) & (self.buf.len() - 1)])
+    }
+
+    #[inline]
+    fn front_mut(&mut self) -> Option<&mut E> {
+        (self.len > 0).then(|| &mut self.buf[self.head])
+    }
+
+    #[inline]
+    fn back_mut(&mut self) -> Option<&mut E> {
+        let mask = self.buf.len().wrapping_sub(1);
+        (self.len > 0).then(|| &mut self.buf[(self.head + self.len - 1) & mask])
+    }
 }
 
 /// A min-queue of events in (time, class, insertion) order.
 pub struct EventQueue<E> {
     heap: BinaryHeap<Reverse<Entry<E>>>,
-    fifo: VecDeque<Entry<E>>,
+    fifo: Ring<E>,
+    runs: Ring<Run>,
     next_seq: u64,
 }
 
-impl<E> Default for EventQueue<E> {
+impl<E: Copy> Default for EventQueue<E> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<E> EventQueue<E> {
+impl<E: Copy> EventQueue<E> {
     /// An empty queue.
     pub fn new() -> Self {
         EventQueue {
             heap: BinaryHeap::new(),
-            fifo: VecDeque::new(),
+            fifo: Ring::new(),
+            runs: Ring::new(),
             next_seq: 0,
         }
     }
 
     /// Schedules `event` at `time`; among events of equal time and class it pops after every
     /// event pushed before it.
+    #[inline]
     pub fn push(&mut self, time: SimTime, class: EventClass, event: E) {
-        assert!(self.next_seq < 1 << SEQ_BITS, "event sequence overflow");
-        let key = (u128::from(time.micros()) << 64)
-            | (u128::from(class as u8) << SEQ_BITS)
-            | u128::from(self.next_seq);
+        // 2^56 events take decades at any speed this engine reaches.
+        debug_assert!(self.next_seq < 1 << SEQ_BITS, "event sequence overflow");
+        let (time, seq) = (time.micros(), self.next_seq);
         self.next_seq += 1;
-        let entry = Entry { key, event };
-        if class == EventClass::Delivery && self.fifo.back().is_none_or(|last| last.key <= key) {
-            self.fifo.push_back(entry);
+        // The fast path: the next delivery of the FIFO's last run.
+        if class == EventClass::Delivery
+            && let Some(run) = self.runs.back_mut()
+            && run.time == time
+            && run.end == seq
+        {
+            run.end += 1;
+            self.fifo.push_back(event);
         } else {
-            self.heap.push(Reverse(entry));
+            self.push_slow(time, class, seq, event);
+        }
+    }
+
+    /// Starts a new FIFO run for an in-order delivery; anything else goes to the heap.
+    #[inline(never)]
+    fn push_slow(&mut self, time: u64, class: EventClass, seq: u64, event: E) {
+        let in_order = self.runs.back_mut().is_none_or(|run| run.time <= time);
+        if class == EventClass::Delivery && in_order {
+            self.runs.push_back(Run {
+                time,
+                seq,
+                end: seq + 1,
+            });
+            self.fifo.push_back(event);
+        } else {
+            self.heap.push(Reverse(Entry {
+                key: key(time, class, seq),
+                event,
+            }));
         }
     }
 
     /// Removes and returns the first event with its time.
     #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        let from_fifo = match (self.fifo.front(), self.heap.peek()) {
-            (Some(f), Some(Reverse(h))) => f.key < h.key,
+        let from_fifo = match (self.runs.get(0), self.heap.peek()) {
+            (Some(run), Some(Reverse(h))) => run.key() < h.key,
             (Some(_), None) => true,
             (None, _) => false,
         };
-        let entry = if from_fifo {
-            self.fifo.pop_front()
-        } else {
-            self.heap.pop().map(|Reverse(e)| e)
-        };
-        entry.map(|e| (SimTime((e.key >> 64) as u64), e.event))
+        if !from_fifo {
+            return self
+                .heap
+                .pop()
+                .map(|Reverse(e)| (SimTime((e.key >> 64) as u64), e.event));
+        }
+        let run = self.runs.front_mut().expect("a run heads the FIFO");
+        let time = SimTime(run.time);
+        run.seq += 1;
+        if run.seq == run.end {
+            self.runs.pop_front();
+        }
+        let event = self.fifo.pop_front().expect("every run has its entries");
+        Some((time, event))
     }
 
     /// The time of the next event, if any.
     #[inline]
     pub fn peek_time(&self) -> Option<SimTime> {
-        let key = match (self.fifo.front(), self.heap.peek()) {
-            (Some(f), Some(Reverse(h))) => f.key.min(h.key),
-            (Some(f), None) => f.key,
+        let key = match (self.runs.get(0), self.heap.peek()) {
+            (Some(run), Some(Reverse(h))) => run.key().min(h.key),
+            (Some(run), None) => run.key(),
             (None, Some(Reverse(h))) => h.key,
             (None, None) => return None,
         };
@@ -131,7 +261,7 @@ impl<E> EventQueue<E> {
     /// The in-order delivery `ahead` places after the next one, if queued (for prefetching).
     #[inline]
     pub fn peek_in_order(&self, ahead: usize) -> Option<&E> {
-        self.fifo.get(ahead).map(|e| &e.event)
+        self.fifo.get(ahead)
     }
 }
 
@@ -215,6 +345,25 @@ mod tests {
             }
         }
         assert!(reference.is_empty() && popped > 20_000);
+    }
+
+    #[test]
+    fn the_ring_keeps_order_across_wraps_and_growth() {
+        let mut ring = Ring::new();
+        let mut expected = std::collections::VecDeque::new();
+        let mut next = 0u32;
+        for round in 0..200 {
+            for _ in 0..(round % 7 + 1) * 3 {
+                ring.push_back(next);
+                expected.push_back(next);
+                next += 1;
+            }
+            for _ in 0..(round % 5 + 1) * 3 {
+                assert_eq!(ring.pop_front(), expected.pop_front());
+            }
+            assert!((0..=expected.len()).all(|i| ring.get(i) == expected.get(i)));
+        }
+        assert!(ring.buf.len() >= 512 && expected.len() > 256);
     }
 
     #[test]

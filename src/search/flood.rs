@@ -225,6 +225,7 @@ impl Flooding {
         ctx.record(s.query).requests(sent, QUERY_BYTES);
     }
 
+    #[inline]
     fn release_if_done(&mut self, slot: u32) {
         let s = &self.slots[slot as usize];
         if s.in_flight > 0 {
@@ -299,6 +300,7 @@ impl Protocol for Flooding {
         self.launch(ctx, query, source, object);
     }
 
+    #[inline]
     fn on_message(
         &mut self,
         ctx: &mut Context<'_, Self>,
