@@ -85,18 +85,20 @@ pub trait Protocol {
 /// offset has arrived.
 const PREFETCH_AHEAD: usize = 16;
 
-/// Asks the CPU to bring `value`'s cache line closer; a hint with no effect on results.
+/// Asks the CPU to bring the cache line of `items[index]` closer; a hint with no effect on
+/// results, and no bounds check (a hint for an address past the end is harmless).
 #[inline(always)]
-pub fn prefetch<T>(value: &T) {
+pub fn prefetch<T>(items: &[T], index: usize) {
+    let address = items.as_ptr().wrapping_add(index);
     #[cfg(target_arch = "x86_64")]
     // SAFETY: a prefetch is a hint that never faults and does not access memory
-    // architecturally; the pointer comes from a live reference.
+    // architecturally, whatever the address.
     unsafe {
         use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-        _mm_prefetch::<_MM_HINT_T0>((value as *const T).cast::<i8>());
+        _mm_prefetch::<_MM_HINT_T0>(address.cast::<i8>());
     }
     #[cfg(not(target_arch = "x86_64"))]
-    let _ = value;
+    let _ = address;
 }
 
 /// Something that happens at an instant.
@@ -382,7 +384,7 @@ pub fn simulate<P: Protocol>(
         now = time;
         events += 1;
         if let Some(Event::Deliver { to, msg, .. }) = state.queue.peek_in_order(PREFETCH_AHEAD) {
-            prefetch(&node_load[*to as usize]);
+            prefetch(&node_load, *to as usize);
             world.overlay.prefetch_offsets(*to);
             protocol.prefetch(*to, msg);
         }

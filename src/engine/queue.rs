@@ -184,7 +184,7 @@ impl<E: Copy> EventQueue<E> {
 
     /// Schedules `event` at `time`; among events of equal time and class it pops after every
     /// event pushed before it.
-    #[inline]
+    #[inline(always)]
     pub fn push(&mut self, time: SimTime, class: EventClass, event: E) {
         // 2^56 events take decades at any speed this engine reaches.
         debug_assert!(self.next_seq < 1 << SEQ_BITS, "event sequence overflow");

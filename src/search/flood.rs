@@ -361,7 +361,9 @@ impl Protocol for Flooding {
     #[inline]
     fn prefetch(&self, to: NodeId, msg: &FloodMessage) {
         let (FloodMessage::Query { slot, .. } | FloodMessage::Hit { slot, .. }) = *msg;
-        crate::engine::prefetch(&self.slots[slot as usize].marks[to as usize]);
+        if let Some(s) = self.slots.get(slot as usize) {
+            crate::engine::prefetch(&s.marks, to as usize);
+        }
     }
 
     fn on_lost(

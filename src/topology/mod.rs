@@ -184,15 +184,13 @@ impl Overlay {
     /// Prefetch hint for `v`'s row offsets.
     #[inline(always)]
     pub fn prefetch_offsets(&self, v: NodeId) {
-        crate::engine::prefetch(&self.offsets[v as usize]);
+        crate::engine::prefetch(&self.offsets, v as usize);
     }
 
     /// Prefetch hint for the start of `v`'s neighbour row (reads its offset).
     #[inline(always)]
     pub fn prefetch_neighbours(&self, v: NodeId) {
-        if let Some(first) = self.neighbours.get(self.offsets[v as usize] as usize) {
-            crate::engine::prefetch(first);
-        }
+        crate::engine::prefetch(&self.neighbours, self.offsets[v as usize] as usize);
     }
 
     /// The degree of `v`.
