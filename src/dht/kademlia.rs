@@ -131,10 +131,28 @@ impl KademliaTables {
         if lo >= hi || out.len() >= k {
             return;
         }
-        if bit < 0 {
-            if online(self.sorted[lo].1) {
-                out.push(self.sorted[lo].1);
+        if hi - lo <= SMALL_RANGE {
+            // Few enough to sort by distance outright instead of descending bit by bit.
+            let mut near = [(0u64, 0 as NodeId); SMALL_RANGE];
+            let near = &mut near[..hi - lo];
+            for (slot, &(id, v)) in near.iter_mut().zip(&self.sorted[lo..hi]) {
+                *slot = (id ^ key, v);
             }
+            near.sort_unstable();
+            let fits = k - out.len();
+            out.extend(
+                near.iter()
+                    .map(|&(_, v)| v)
+                    .filter(|&v| online(v))
+                    .take(fits),
+            );
+            return;
+        }
+        if bit < 0 {
+            // Equal ids (vanishingly rare with 64 bits): node order.
+            let fits = k - out.len();
+            let equal = self.sorted[lo..hi].iter().map(|&(_, v)| v);
+            out.extend(equal.filter(|&v| online(v)).take(fits));
             return;
         }
         let mid = lo + self.sorted[lo..hi].partition_point(|&(id, _)| id >> bit & 1 == 0);
@@ -147,6 +165,9 @@ impl KademliaTables {
         self.collect(key, far.0, far.1, bit - 1, k, online, out);
     }
 }
+
+/// Ranges of the sorted ids at most this long are ordered by a direct sort in `collect`.
+const SMALL_RANGE: usize = 16;
 
 struct Lookup {
     source: NodeId,
