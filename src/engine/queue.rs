@@ -96,6 +96,11 @@ struct Ring<E> {
     len: usize,
 }
 
+/// How many entries ahead of the tail a push claims the cache line for writing.
+const WRITE_AHEAD: usize = 32;
+/// How many entries ahead of the head a pop asks for the cache line.
+const READ_AHEAD: usize = 64;
+
 impl<E: Copy> Ring<E> {
     fn new() -> Self {
         Ring {
@@ -111,8 +116,11 @@ impl<E: Copy> Ring<E> {
             self.grow(value);
         }
         let mask = self.buf.len() - 1;
-        self.buf[(self.head + self.len) & mask] = value;
+        let tail = self.head + self.len;
+        self.buf[tail & mask] = value;
         self.len += 1;
+        // Claim the line a few hundred bytes ahead now, so later pushes do not wait for it.
+        super::prefetch_for_write(&self.buf, (tail + WRITE_AHEAD) & mask);
     }
 
     /// Doubles the capacity, keeping the order; `filler` initialises the new free slots.
@@ -134,8 +142,11 @@ impl<E: Copy> Ring<E> {
         if self.len == 0 {
             return None;
         }
+        let mask = self.buf.len() - 1;
         let value = self.buf[self.head];
-        self.head = (self.head + 1) & (self.buf.len() - 1);
+        // Entries a kilobyte ahead are read soon (and peeked at for prefetching before that).
+        super::prefetch(&self.buf, (self.head + READ_AHEAD) & mask);
+        self.head = (self.head + 1) & mask;
         self.len -= 1;
         Some(value)
     }
