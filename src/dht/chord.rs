@@ -308,6 +308,11 @@ impl Protocol for Chord {
     type Message = DhtMessage;
     type Timer = DhtTimer;
 
+    /// Lookups route by identifier, never over the overlay's links.
+    fn reads_neighbours(&self, _msg: &DhtMessage) -> bool {
+        false
+    }
+
     fn on_start(&mut self, ctx: &mut Context<'_, Self>) {
         for v in 0..self.session.len() as NodeId {
             if ctx.is_online(v) {

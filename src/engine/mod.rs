@@ -78,6 +78,13 @@ pub trait Protocol {
 
     /// A hint that `msg` will soon arrive at `to`: a protocol may prefetch its state for it.
     fn prefetch(&self, _to: NodeId, _msg: &Self::Message) {}
+
+    /// A hint: whether handling `msg` may read the receiver's neighbour row. The engine
+    /// prefetches the row only when it may, so a message that never forwards (a flood's last
+    /// hop, a QueryHit, a DHT RPC) does not spend the memory bandwidth.
+    fn reads_neighbours(&self, _msg: &Self::Message) -> bool {
+        true
+    }
 }
 
 /// How many in-order deliveries ahead the engine prefetches a receiver's load counter, row
@@ -89,16 +96,28 @@ const PREFETCH_AHEAD: usize = 16;
 /// results, and no bounds check (a hint for an address past the end is harmless).
 #[inline(always)]
 pub fn prefetch<T>(items: &[T], index: usize) {
-    let address = items.as_ptr().wrapping_add(index);
     #[cfg(target_arch = "x86_64")]
+    hint::<T, { std::arch::x86_64::_MM_HINT_T0 }>(items, index);
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (items, index);
+}
+
+/// Like [`prefetch`], for a line about to be written (the CPU fetches it in exclusive state).
+#[inline(always)]
+pub fn prefetch_for_write<T>(items: &[T], index: usize) {
+    #[cfg(target_arch = "x86_64")]
+    hint::<T, { std::arch::x86_64::_MM_HINT_ET0 }>(items, index);
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (items, index);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn hint<T, const STRATEGY: i32>(items: &[T], index: usize) {
+    let address = items.as_ptr().wrapping_add(index);
     // SAFETY: a prefetch is a hint that never faults and does not access memory
     // architecturally, whatever the address.
-    unsafe {
-        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-        _mm_prefetch::<_MM_HINT_T0>(address.cast::<i8>());
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = address;
+    unsafe { std::arch::x86_64::_mm_prefetch::<STRATEGY>(address.cast::<i8>()) }
 }
 
 /// Something that happens at an instant.
@@ -385,10 +404,14 @@ pub fn simulate<P: Protocol>(
         events += 1;
         if let Some(Event::Deliver { to, msg, .. }) = state.queue.peek_in_order(PREFETCH_AHEAD) {
             prefetch(&node_load, *to as usize);
-            world.overlay.prefetch_offsets(*to);
             protocol.prefetch(*to, msg);
+            if protocol.reads_neighbours(msg) {
+                world.overlay.prefetch_offsets(*to);
+            }
         }
-        if let Some(Event::Deliver { to, .. }) = state.queue.peek_in_order(PREFETCH_AHEAD / 2) {
+        if let Some(Event::Deliver { to, msg, .. }) = state.queue.peek_in_order(PREFETCH_AHEAD / 2)
+            && protocol.reads_neighbours(msg)
+        {
             world.overlay.prefetch_neighbours(*to);
         }
         let mut ctx = context!();

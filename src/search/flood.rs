@@ -366,6 +366,14 @@ impl Protocol for Flooding {
         }
     }
 
+    #[inline]
+    fn reads_neighbours(&self, msg: &FloodMessage) -> bool {
+        match *msg {
+            FloodMessage::Query { ttl, .. } => ttl > 1 || self.config.routing == Routing::Ultrapeer,
+            FloodMessage::Hit { .. } => false,
+        }
+    }
+
     fn on_lost(
         &mut self,
         ctx: &mut Context<'_, Self>,
