@@ -14,6 +14,10 @@ use floodsim::workload;
 use floodsim::world::World;
 use std::hint::black_box;
 
+/// The allocator the `floodsim` binary uses, so the numbers are the binary's.
+#[global_allocator]
+static ALLOCATOR: floodsim::alloc::HugePages = floodsim::alloc::HugePages;
+
 fn queue(c: &mut Criterion) {
     let mut group = c.benchmark_group("event_queue");
     let n = 1_000_000u64;

@@ -6,6 +6,10 @@ use floodsim::rng::{StreamKind, stream};
 use floodsim::topology::{barabasi_albert, erdos_renyi, power_law, random_regular, watts_strogatz};
 use std::hint::black_box;
 
+/// The allocator the `floodsim` binary uses, so the numbers are the binary's.
+#[global_allocator]
+static ALLOCATOR: floodsim::alloc::HugePages = floodsim::alloc::HugePages;
+
 const N: u32 = 1_000_000;
 
 fn generators(c: &mut Criterion) {
