@@ -185,11 +185,11 @@ pub fn estimate(v: &Validated, threads: usize) -> Estimate {
     sorted.sort_unstable_by(|a, b| b.cmp(a));
     let running: u64 = sorted.iter().take(threads.max(1)).sum();
     let churn = churn_bytes(v, nodes, mean_degree);
-    // While the plan is drawn its builder exists, the variants' state does not yet; while
-    // they run, each holds a live overlay.
-    let live = threads.clamp(1, s.variants.len()) as u64 * churn.live;
-    let simulate = graph + content + workload + churn.plan + running + live;
-    let planning = graph + content + workload + churn.plan + churn.builder;
+    // While the world is built, one builder draws the plan; while the variants run, each
+    // holds a live overlay and a builder drawing the plan again.
+    let replaying = threads.clamp(1, s.variants.len()) as u64 * (churn.live + churn.builder);
+    let simulate = graph + content + workload + churn.trace + running + replaying;
+    let planning = graph + content + workload + churn.trace + churn.builder;
     let world = build.max(planning).max(simulate);
     let results = record * queries * s.variants.len() as u64 * u64::from(s.replications);
     let parallel = threads.clamp(1, s.replications.max(1) as usize) as u64;
@@ -209,76 +209,48 @@ pub fn estimate(v: &Validated, threads: usize) -> Estimate {
     }
 }
 
-/// Memory a churn plan takes: the plan itself (kept for the whole simulation), the builder's
-/// extra state while drawing it, and one live overlay per running variant.
+/// Memory churn takes: a plan builder (one while the world is built, and one per running
+/// variant replaying the plan), a live overlay per running variant, and a loaded trace. The
+/// changes themselves are never stored, so none of it grows with the length of the run.
 struct ChurnBytes {
-    plan: u64,
     builder: u64,
     live: u64,
+    trace: u64,
 }
 
-/// Bytes of one recorded change (time plus a two-node change).
-const CHANGE_BYTES: u64 = 24;
+/// Bytes of one loaded trace transition (time, node, direction).
+const TRACE_ROW_BYTES: u64 = 16;
 
-/// A node's leave-and-join cycle costs two changes plus its links: on joining, `2·min_degree`
-/// link changes with repair (both ends of each new link), else both ends of its edges to
-/// online neighbours (`2·p·d` for availability `p`, mean degree `d`); on leaving, one unlink
-/// per live link, about `max(min_degree, p·d)` with repair, else `p·d`. At time zero, repair
-/// tops every online node up from `p·d` to `min_degree`.
 fn churn_bytes(v: &Validated, nodes: u64, mean_degree: f64) -> ChurnBytes {
     use crate::scenario::Churn;
-    let s = &v.scenario;
-    let horizon = s.churn.warmup_s()
-        + f64::from(s.workload.queries) / s.workload.rate_per_s
-        + s.workload.timeout_s;
-    let n = nodes as f64;
-    let (cycles, p) = match &s.churn {
+    let trace = match &v.scenario.churn {
         Churn::None => {
             return ChurnBytes {
-                plan: 0,
                 builder: 0,
                 live: 0,
+                trace: 0,
             };
         }
-        Churn::Sessions {
-            session, offline, ..
-        } => (
-            n * horizon / (session.mean() + offline.mean()),
-            crate::churn::availability(session, offline),
-        ),
-        // A trace row is about 20 bytes and is one cycle.
-        Churn::Trace { .. } => {
-            let len = v
-                .trace_file
-                .as_deref()
-                .and_then(|p| std::fs::metadata(p).ok())
-                .map_or(0, |m| m.len());
-            (len as f64 / 20.0, 1.0)
-        }
+        Churn::Sessions { .. } => 0,
+        // A trace row is about 20 bytes of text and two transitions.
+        Churn::Trace { .. } => v
+            .trace_file
+            .as_deref()
+            .and_then(|p| std::fs::metadata(p).ok())
+            .map_or(0, |m| m.len() / 20 * 2 * TRACE_ROW_BYTES),
     };
-    let repair = s.churn.repair();
-    let linked = p * mean_degree;
-    let (join, live, initial) = match repair {
-        Some(r) => {
-            let min = f64::from(r.min_degree);
-            (
-                2.0 * min,
-                min.max(linked),
-                2.0 * n * p * (min - linked).max(0.0),
-            )
-        }
-        None => (2.0 * linked, linked, 0.0),
-    };
-    let changes = cycles * (2.0 + join + live) + initial;
-    let plan = (changes * CHANGE_BYTES as f64 * QUEUE_SLACK) as u64;
-    let capacity = repair.map_or(mean_degree, |r| f64::from(r.max_degree).max(mean_degree));
-    let live = (n * (4.0 * capacity + 30.0)) as u64;
-    // The builder's heap of pending transitions, stale lists and counters.
+    let capacity = v
+        .scenario
+        .churn
+        .repair()
+        .map_or(mean_degree, |r| f64::from(r.max_degree).max(mean_degree));
+    let live = (nodes as f64 * (4.0 * capacity + 30.0)) as u64;
+    // The builder's own overlay, its heap of pending transitions, stale lists and counters.
     let builder = live + nodes * (32 + 24 + 8);
     ChurnBytes {
-        plan,
         builder,
         live,
+        trace,
     }
 }
 

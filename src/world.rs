@@ -1,7 +1,7 @@
 //! One replica's world: overlay, content, churn plan and query stream, each from its own
 //! random stream.
 
-use crate::churn::{ChurnPlan, PlanBuilder};
+use crate::churn::{ChurnPlan, PlanBuilder, Recipe};
 use crate::content::Content;
 use crate::error::{Error, InputError};
 use crate::rng::{StreamKind, stream};
@@ -43,7 +43,8 @@ impl World {
         }
         let content = Content::place(&s.content, nodes, &mut rng(StreamKind::Content));
         let window = SimDuration::from_secs_f64(s.output.timeseries_window_s);
-        let mut plan = PlanBuilder::new(v, &overlay, replica, window)?;
+        let recipe = Recipe::new(v, &overlay, replica, window)?;
+        let mut plan = recipe.as_ref().map(|r| PlanBuilder::new(r, &overlay));
         let queries = workload::generate(
             &s.workload,
             SimTime::ZERO + SimDuration::from_secs_f64(s.churn.warmup_s()),
@@ -55,7 +56,7 @@ impl World {
         // The network keeps changing until the last query's hits stop counting.
         let horizon = queries.last().map_or(SimTime::ZERO, |q| q.issued)
             + SimDuration::from_secs_f64(s.workload.timeout_s);
-        let churn = plan.map(|p| p.finish(horizon));
+        let churn = plan.zip(recipe).map(|(p, r)| p.finish(horizon, r));
         Ok(World {
             replica,
             overlay,

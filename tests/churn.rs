@@ -3,7 +3,7 @@
 
 mod common;
 use common::*;
-use floodsim::churn::{Change, ChurnPlan, OverlayState, TimedChange, availability};
+use floodsim::churn::{Change, Changes, ChurnPlan, OverlayState, TimedChange, availability};
 use floodsim::content::{Content, ObjectId};
 use floodsim::engine::{self, Context, LatencyModel, Protocol, QueryId, Setup};
 use floodsim::metrics::QueryRecord;
@@ -51,12 +51,18 @@ fn plan_of(world: &World) -> &ChurnPlan {
     world.churn.as_ref().expect("a churn plan")
 }
 
-/// Replays a plan and integrates the online count over [from, to) µs.
-fn online_node_seconds(plan: &ChurnPlan, from: u64, to: u64) -> f64 {
+/// Every change of the world's plan, replayed.
+fn changes_of(world: &World) -> Vec<TimedChange> {
+    plan_of(world).replay(&world.overlay).collect()
+}
+
+/// Replays a world's plan and integrates the online count over [from, to) µs.
+fn online_node_seconds(world: &World, from: u64, to: u64) -> f64 {
+    let plan = plan_of(world);
     let mut online = plan.initially_online.iter().filter(|&&u| u).count() as f64;
     let mut last = from;
     let mut area = 0.0;
-    for c in &plan.changes {
+    for c in plan.replay(&world.overlay) {
         let t = c.time.micros();
         if t >= to {
             break;
@@ -109,9 +115,9 @@ fn stationary_availability_matches_mean_session_over_mean_cycle() {
         let plan = plan_of(&world);
         let end = world.queries.last().unwrap().issued.micros();
         assert!(end > 25_000_000_000, "the run spans ~30,000 s");
-        let whole = online_node_seconds(plan, 0, end) / (4000.0 * end as f64 / 1e6);
+        let whole = online_node_seconds(&world, 0, end) / (4000.0 * end as f64 / 1e6);
         let half_cycle = ((s.mean() + o.mean()) / 2.0 * 1e6) as u64;
-        let early = online_node_seconds(plan, 0, half_cycle) / (4000.0 * half_cycle as f64 / 1e6);
+        let early = online_node_seconds(&world, 0, half_cycle) / (4000.0 * half_cycle as f64 / 1e6);
         assert!(
             (whole - p).abs() < 0.015,
             "{session}: online {whole:.4} vs {p:.4}"
@@ -122,7 +128,7 @@ fn stationary_availability_matches_mean_session_over_mean_cycle() {
         );
         // The windows the plan reports agree with this independent replay.
         let w0 = plan.windows[0].online_nodes;
-        let direct = online_node_seconds(plan, 0, 100_000_000) / 100.0;
+        let direct = online_node_seconds(&world, 0, 100_000_000) / 100.0;
         assert!((w0 - direct).abs() < 1e-6, "{w0} vs {direct}");
     }
 }
@@ -143,8 +149,7 @@ fn a_trace_replays_exactly() {
         plan.initially_online,
         [true, true, false, false, false, false, false, false]
     );
-    let transitions: Vec<(u64, Change)> = plan
-        .changes
+    let transitions: Vec<(u64, Change)> = changes_of(&world)
         .iter()
         .filter(|c| matches!(c.change, Change::Join(_) | Change::Leave(_)))
         .map(|c| (c.time.micros(), c.change))
@@ -175,6 +180,67 @@ fn a_trace_replays_exactly() {
             _ => false,
         };
         assert!(online, "query at {t} s from offline node {}", q.source);
+    }
+}
+
+#[test]
+fn replays_draw_the_changes_the_world_was_built_with() {
+    // The workload picked its sources (and counted online copies) while the world's builder
+    // drew the plan; a replay draws it again. Replaying to each issue time must find the same
+    // network, and two replays must agree change for change.
+    let text = churn_scenario(
+        1500,
+        2000.0,
+        "kind = \"sessions\"\nsession = { kind = \"weibull\", shape = 0.5, scale_s = 200 }\noffline = { kind = \"exponential\", mean_s = 300 }\nrepair = { min_degree = 3, max_degree = 8, delay_ms = 2000 }",
+    );
+    let world = World::build(&validated(&text, &["workload.queries=300".into()]), 0).unwrap();
+    let changes = changes_of(&world);
+    assert!(changes.len() > 5_000, "{} changes", changes.len());
+    assert_eq!(changes, changes_of(&world));
+    let mut state = plan_of(&world).initial_state(&world.overlay);
+    let mut next = changes.iter().peekable();
+    for q in &world.queries {
+        while let Some(c) = next.next_if(|c| c.time <= q.issued) {
+            state.apply(c.time, c.change);
+        }
+        assert!(
+            state.is_online(q.source),
+            "source of the query at {}",
+            q.issued
+        );
+        let online_copies = world.content.holders(q.object).iter();
+        // Copies other than the source's own.
+        let online_copies = online_copies.filter(|&&v| v != q.source && state.is_online(v));
+        let online_copies = online_copies.count();
+        assert_eq!(online_copies as u32, q.replicas_online, "at {}", q.issued);
+    }
+    // Links too: the replay's time-averaged degree per 100 s window is what the builder
+    // recorded for timeseries.csv.
+    let windows = &plan_of(&world).windows;
+    let width = 100_000_000u64;
+    let mut state = plan_of(&world).initial_state(&world.overlay);
+    let (mut online_area, mut link_area) = (vec![0.0; windows.len()], vec![0.0; windows.len()]);
+    let mut last = 0u64;
+    let mut integrate = |state: &OverlayState, to: u64| {
+        while last < to {
+            let w = (last / width) as usize;
+            let end = ((w as u64 + 1) * width).min(to);
+            online_area[w] += state.online_nodes().len() as f64 * (end - last) as f64;
+            link_area[w] += state.total_links() as f64 * (end - last) as f64;
+            last = end;
+        }
+    };
+    for c in &changes {
+        integrate(&state, c.time.micros());
+        state.apply(c.time, c.change);
+    }
+    for (w, window) in windows.iter().enumerate().take(windows.len() - 1) {
+        let degree = link_area[w] / online_area[w];
+        assert!(
+            (window.mean_degree - degree).abs() < 1e-9,
+            "window {w}: {} vs {degree}",
+            window.mean_degree
+        );
     }
 }
 
@@ -210,7 +276,7 @@ fn repair_keeps_degrees_within_bounds_and_links_consistent_at_all_times() {
             }
         }
     };
-    let changes = &plan.changes;
+    let changes = changes_of(&world);
     let mut i = 0;
     // Time zero's repairs come first.
     while i < changes.len() {
@@ -253,10 +319,8 @@ fn session_draws_do_not_depend_on_repair_settings() {
     )
     .unwrap();
     let sessions = |w: &World| -> Vec<TimedChange> {
-        plan_of(w)
-            .changes
-            .iter()
-            .copied()
+        changes_of(w)
+            .into_iter()
             .filter(|c| matches!(c.change, Change::Join(_) | Change::Leave(_)))
             .collect()
     };
@@ -274,6 +338,11 @@ struct Probe {
 impl Protocol for Probe {
     type Message = u8;
     type Timer = ();
+
+    fn active_queries(&self) -> usize {
+        // Counted together: anything still in flight at the end would be a leak.
+        usize::from(self.in_flight > 0)
+    }
 
     fn start_query(
         &mut self,
@@ -413,13 +482,15 @@ fn hits_are_lost_when_the_reverse_path_or_the_source_goes_away() {
         churn: Some(ChurnPlan {
             initially_online: vec![true; 3],
             max_degree: 0,
-            changes: changes
-                .into_iter()
-                .map(|(ms, change)| TimedChange {
-                    time: SimTime(ms * 1000),
-                    change,
-                })
-                .collect(),
+            changes: Changes::Listed(
+                changes
+                    .into_iter()
+                    .map(|(ms, change)| TimedChange {
+                        time: SimTime(ms * 1000),
+                        change,
+                    })
+                    .collect(),
+            ),
             windows: Vec::new(),
         }),
     };

@@ -1,9 +1,12 @@
 //! Churn: peers come and go, links break and heal.
 //!
 //! Churn is part of the world, not of a protocol: each replica's *plan* (every join, leave,
-//! link and unlink, in time order) is drawn once from the churn streams and replayed by the
-//! engine for every variant, so all variants face exactly the same network (common random
-//! numbers) and a protocol can never change who is online.
+//! link and unlink, in time order) comes from the churn streams and is replayed by the engine
+//! for every variant, so all variants face exactly the same network (common random numbers)
+//! and a protocol can never change who is online. The changes are never stored: building the
+//! world draws them once (to pick online query sources and average the overlay per window),
+//! and each replay draws them again, identically, as the engine consumes them, so memory does
+//! not grow with the length of the run.
 //!
 //! * **Sessions** ([`Lifetime`]): each node alternates online sessions and offline periods.
 //!   It starts in the stationary state: online with probability E[S] / (E[S] + E[O]), with the
@@ -42,6 +45,8 @@ use crate::time::{SimDuration, SimTime};
 use crate::topology::{NodeId, Overlay};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use std::sync::Arc;
+use trace::Trace;
 
 /// One change to the live overlay.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -76,7 +81,7 @@ pub struct OverlayWindow {
     pub maintenance_messages: u64,
 }
 
-/// One replica's churn, drawn once and replayed by every variant.
+/// One replica's churn, replayed by every variant.
 #[derive(Clone, Debug)]
 pub struct ChurnPlan {
     /// Which nodes are online at time zero.
@@ -84,15 +89,118 @@ pub struct ChurnPlan {
     /// Most links repair gives a node (0 without repair).
     pub max_degree: u32,
     /// Every change after time zero's initial state, in time order.
-    pub changes: Vec<TimedChange>,
+    pub changes: Changes,
     /// Per `timeseries.csv` window from time zero to the plan's horizon.
     pub windows: Vec<OverlayWindow>,
+}
+
+/// Where a plan's changes come from.
+#[derive(Clone, Debug)]
+pub enum Changes {
+    /// Drawn from a replica's churn streams up to `horizon` (inclusive), afresh on every
+    /// replay.
+    Drawn {
+        /// The settings and streams to draw from.
+        recipe: Recipe,
+        /// The last instant drawn.
+        horizon: SimTime,
+    },
+    /// An explicit list in time order (a plan built by hand).
+    Listed(Vec<TimedChange>),
 }
 
 impl ChurnPlan {
     /// The live overlay at time zero, before any change.
     pub fn initial_state(&self, overlay: &Overlay) -> OverlayState {
         OverlayState::new(overlay, &self.initially_online, |_| self.max_degree)
+    }
+
+    /// The plan's changes in time order, drawn as they are consumed.
+    pub fn replay<'a>(&'a self, overlay: &'a Overlay) -> Replay<'a> {
+        Replay(match &self.changes {
+            Changes::Drawn { recipe, horizon } => Source::Drawn {
+                builder: Box::new(PlanBuilder::new(recipe, overlay)),
+                horizon: *horizon,
+                next: 0,
+            },
+            Changes::Listed(list) => Source::Listed(list.iter()),
+        })
+    }
+}
+
+/// An iterator over a plan's changes; see [`ChurnPlan::replay`].
+pub struct Replay<'a>(Source<'a>);
+
+enum Source<'a> {
+    Drawn {
+        builder: Box<PlanBuilder<'a>>,
+        horizon: SimTime,
+        /// The next change to hand out from the builder's outbox.
+        next: usize,
+    },
+    Listed(std::slice::Iter<'a, TimedChange>),
+}
+
+impl Iterator for Replay<'_> {
+    type Item = TimedChange;
+
+    fn next(&mut self) -> Option<TimedChange> {
+        match &mut self.0 {
+            Source::Listed(list) => list.next().copied(),
+            Source::Drawn {
+                builder,
+                horizon,
+                next,
+            } => loop {
+                if let Some(&change) = builder.outbox.get(*next) {
+                    *next += 1;
+                    return Some(change);
+                }
+                builder.outbox.clear();
+                *next = 0;
+                if !builder.step(*horizon) {
+                    return None;
+                }
+            },
+        }
+    }
+}
+
+/// What a replica's churn is drawn from: the scenario's `[churn]`, the replica's streams, and
+/// the loaded trace, if any.
+#[derive(Clone, Debug)]
+pub struct Recipe {
+    seed: u64,
+    replica: u32,
+    churn: Churn,
+    trace: Option<Arc<Trace>>,
+    window: SimDuration,
+}
+
+impl Recipe {
+    /// Replica `replica`'s churn for a validated scenario, with overlay averages per `window`;
+    /// `None` without churn. A trace is read (and checked against `overlay`) here.
+    pub fn new(
+        v: &Validated,
+        overlay: &Overlay,
+        replica: u32,
+        window: SimDuration,
+    ) -> Result<Option<Recipe>, Error> {
+        let trace = match &v.scenario.churn {
+            Churn::None => return Ok(None),
+            Churn::Sessions { .. } => None,
+            Churn::Trace { .. } => {
+                let path = v.trace_file.as_ref().expect("validated trace");
+                Some(Arc::new(trace::load(path, overlay)?))
+            }
+        };
+        Ok(Some(Recipe {
+            seed: v.scenario.seed,
+            replica,
+            churn: v.scenario.churn.clone(),
+            trace,
+            window,
+        }))
     }
 }
 
@@ -120,7 +228,8 @@ struct RepairRule {
 }
 
 /// Draws a churn plan incrementally: the workload advances it to each query's issue time to
-/// pick an online source, then [`PlanBuilder::finish`] completes it to the horizon.
+/// pick an online source, then [`PlanBuilder::finish`] completes it to the horizon. A replay
+/// runs another builder over the same recipe, one pending transition at a time.
 pub struct PlanBuilder<'a> {
     overlay: &'a Overlay,
     state: OverlayState,
@@ -135,27 +244,24 @@ pub struct PlanBuilder<'a> {
     stale: Vec<Vec<NodeId>>,
     failures: Vec<u8>,
     retry_pending: Vec<bool>,
-    changes: Vec<TimedChange>,
+    /// Changes emitted by the last step, not yet handed out.
+    outbox: Vec<TimedChange>,
     windows: WindowMeter,
     now: SimTime,
 }
 
 impl<'a> PlanBuilder<'a> {
-    /// Starts replica `replica`'s plan for a validated scenario with churn; `None` without.
-    pub fn new(
-        v: &Validated,
-        overlay: &'a Overlay,
-        replica: u32,
-        window: SimDuration,
-    ) -> Result<Option<Self>, Error> {
-        let s = &v.scenario;
+    /// Starts drawing `recipe`'s plan on `overlay`.
+    pub fn new(recipe: &Recipe, overlay: &'a Overlay) -> Self {
         let n = overlay.node_count();
-        let mut session_rng = stream(s.seed, replica, StreamKind::Churn, 0);
-        let (initially_online, transitions, sessions) = match &s.churn {
-            Churn::None => return Ok(None),
-            Churn::Sessions {
-                session, offline, ..
-            } => {
+        let mut session_rng = stream(recipe.seed, recipe.replica, StreamKind::Churn, 0);
+        let (initially_online, transitions, sessions) = match (&recipe.churn, &recipe.trace) {
+            (
+                Churn::Sessions {
+                    session, offline, ..
+                },
+                _,
+            ) => {
                 let p = availability(session, offline);
                 let mut online = Vec::with_capacity(n as usize);
                 let mut first = Vec::with_capacity(n as usize);
@@ -175,9 +281,7 @@ impl<'a> PlanBuilder<'a> {
                 }
                 (online, first, Some((*session, *offline)))
             }
-            Churn::Trace { .. } => {
-                let path = v.trace_file.as_ref().expect("validated trace");
-                let t = trace::load(path, overlay)?;
+            (_, Some(t)) => {
                 let transitions = t
                     .transitions
                     .iter()
@@ -192,10 +296,11 @@ impl<'a> PlanBuilder<'a> {
                         )
                     })
                     .collect();
-                (t.initially_online, transitions, None)
+                (t.initially_online.clone(), transitions, None)
             }
+            (_, None) => unreachable!("a recipe has sessions or a trace"),
         };
-        let repair = s.churn.repair().map(|r| RepairRule {
+        let repair = recipe.churn.repair().map(|r| RepairRule {
             min_degree: r.min_degree,
             max_degree: r.max_degree,
             delay: SimDuration::from_millis_f64(r.delay_ms),
@@ -209,15 +314,15 @@ impl<'a> PlanBuilder<'a> {
             sessions,
             session_rng,
             repair,
-            repair_rng: stream(s.seed, replica, StreamKind::Churn, 1),
+            repair_rng: stream(recipe.seed, recipe.replica, StreamKind::Churn, 1),
             pending: BinaryHeap::new(),
             next_seq: 0,
             session: vec![0; n as usize],
             stale: vec![Vec::new(); n as usize],
             failures: vec![0; n as usize],
             retry_pending: vec![false; n as usize],
-            changes: Vec::new(),
-            windows: WindowMeter::new(window),
+            outbox: Vec::new(),
+            windows: WindowMeter::new(recipe.window),
             now: SimTime::ZERO,
         };
         for (at, what) in transitions {
@@ -228,7 +333,7 @@ impl<'a> PlanBuilder<'a> {
                 b.repair_if_short(v);
             }
         }
-        Ok(Some(b))
+        b
     }
 
     /// The live overlay as of the last [`PlanBuilder::advance_to`].
@@ -236,26 +341,36 @@ impl<'a> PlanBuilder<'a> {
         &self.state
     }
 
-    /// Applies every change up to and including time `t`.
+    /// Applies every change up to and including time `t` (and forgets them).
     pub fn advance_to(&mut self, t: SimTime) {
-        while let Some(Reverse((at, _, what))) = self.pending.peek().copied() {
-            if at > t {
-                break;
-            }
-            self.pending.pop();
-            self.now = at;
-            self.handle(what);
+        self.outbox.clear();
+        while self.step(t) {
+            self.outbox.clear();
         }
     }
 
-    /// Completes the plan up to `horizon` (inclusive).
-    pub fn finish(mut self, horizon: SimTime) -> ChurnPlan {
+    /// Handles the next pending transition if it is due by `limit`, leaving its changes in the
+    /// outbox; false when none is.
+    fn step(&mut self, limit: SimTime) -> bool {
+        match self.pending.peek() {
+            Some(&Reverse((at, _, what))) if at <= limit => {
+                self.pending.pop();
+                self.now = at;
+                self.handle(what);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Completes the plan up to `horizon` (inclusive); replays draw it again from `recipe`.
+    pub fn finish(mut self, horizon: SimTime, recipe: Recipe) -> ChurnPlan {
         self.advance_to(horizon);
         let windows = self.windows.finish(horizon, &self.state);
         ChurnPlan {
             initially_online: self.initially_online,
             max_degree: self.repair.map_or(0, |r| r.max_degree),
-            changes: self.changes,
+            changes: Changes::Drawn { recipe, horizon },
             windows,
         }
     }
@@ -268,7 +383,7 @@ impl<'a> PlanBuilder<'a> {
     fn emit(&mut self, change: Change) {
         self.windows.advance(self.now, &self.state);
         self.state.apply(self.now, change);
-        self.changes.push(TimedChange {
+        self.outbox.push(TimedChange {
             time: self.now,
             change,
         });

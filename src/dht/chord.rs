@@ -313,6 +313,10 @@ impl Protocol for Chord {
         false
     }
 
+    fn active_queries(&self) -> usize {
+        self.lookups.len()
+    }
+
     fn on_start(&mut self, ctx: &mut Context<'_, Self>) {
         for v in 0..self.session.len() as NodeId {
             if ctx.is_online(v) {

@@ -76,6 +76,11 @@ pub trait Protocol {
     /// `node` went offline; its own links are gone, its neighbours notice later.
     fn on_leave(&mut self, _ctx: &mut Context<'_, Self>, _node: NodeId) {}
 
+    /// How many queries the protocol still holds state for. Per-query state must end with its
+    /// query, so memory stays flat however many queries a run issues: the engine checks that
+    /// this is zero once every event has been handled.
+    fn active_queries(&self) -> usize;
+
     /// A hint that `msg` will soon arrive at `to`: a protocol may prefetch its state for it.
     fn prefetch(&self, _to: NodeId, _msg: &Self::Message) {}
 
@@ -357,11 +362,10 @@ pub fn simulate<P: Protocol>(
         .churn
         .as_ref()
         .map(|plan| plan.initial_state(&world.overlay));
-    let changes = world
+    let mut changes = world
         .churn
         .as_ref()
-        .map_or(&[][..], |plan| &plan.changes[..]);
-    let mut next_change = 0;
+        .map(|plan| plan.replay(&world.overlay).peekable());
     let mut now = SimTime::ZERO;
     let mut events = 0u64;
     macro_rules! context {
@@ -377,10 +381,10 @@ pub fn simulate<P: Protocol>(
     protocol.on_start(&mut context!());
     loop {
         // Churn first: a change applies before any event at the same instant.
-        if let Some(c) = changes.get(next_change)
-            && state.queue.peek_time().is_some_and(|t| c.time <= t)
+        if let Some(c) = changes
+            .as_mut()
+            .and_then(|c| c.next_if(|c| state.queue.peek_time().is_some_and(|t| c.time <= t)))
         {
-            next_change += 1;
             now = c.time;
             events += 1;
             live.as_mut()
@@ -443,6 +447,11 @@ pub fn simulate<P: Protocol>(
         }
     }
     progress(world.queries.len() as u64);
+    assert_eq!(
+        protocol.active_queries(),
+        0,
+        "the protocol kept state for queries that have ended"
+    );
     Outcome {
         records: state.records,
         node_load,

@@ -275,6 +275,10 @@ impl Protocol for Flooding {
     type Message = FloodMessage;
     type Timer = QueryId;
 
+    fn active_queries(&self) -> usize {
+        self.queries.len()
+    }
+
     fn start_query(
         &mut self,
         ctx: &mut Context<'_, Self>,

@@ -143,6 +143,10 @@ impl Protocol for Walk {
     type Message = WalkMessage;
     type Timer = ();
 
+    fn active_queries(&self) -> usize {
+        self.queries.len()
+    }
+
     fn start_query(
         &mut self,
         ctx: &mut Context<'_, Self>,
