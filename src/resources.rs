@@ -132,6 +132,11 @@ pub fn estimate(v: &Validated, threads: usize) -> Estimate {
     };
     let record =
         (size_of::<crate::metrics::QueryRecord>() + size_of::<crate::metrics::QueryInfo>()) as u64;
+    // DHT provider records: every copy stored on `replicas` nodes, in growing vectors.
+    let copies = objects as f64 * catalogue_copies + rare as f64;
+    let records = |replicas: u32| {
+        (copies * f64::from(replicas) * crate::dht::RECORD_BYTES as f64 * QUEUE_SLACK) as u64
+    };
     let per_variant: Vec<u64> = s
         .variants
         .iter()
@@ -167,36 +172,52 @@ pub fn estimate(v: &Validated, threads: usize) -> Estimate {
                         (concurrent * w * (steps * 32.0 + EVENT_BYTES as f64)) as u64
                     }
                     // The sorted ring, its index, the ids, and per node a successor list and
-                    // 64 fingers.
+                    // 64 fingers; a record per copy on each of its `successors` nodes.
                     Search::Chord { successors, .. } => {
-                        24 * nodes + 4 * nodes * (64 + u64::from(*successors))
+                        24 * nodes
+                            + 4 * nodes * (64 + u64::from(*successors))
+                            + records(*successors)
                     }
                     // Each node's buckets: k contacts per distance range that holds k nodes
-                    // (about log2(N/k) of them) plus the partly filled closer ones.
+                    // (about log2(N/k) of them) plus the partly filled closer ones; a record
+                    // per copy on each of the k closest nodes.
                     Search::Kademlia { k, .. } => {
                         let ranges = (nodes as f64 / f64::from(*k)).max(1.0).log2() + 2.0;
-                        nodes * 32 + (nodes as f64 * f64::from(*k) * ranges * 4.0) as u64
+                        nodes * 32
+                            + (nodes as f64 * f64::from(*k) * ranges * 4.0) as u64
+                            + records(*k)
                     }
                 }
         })
         .collect();
-    // Variants of a replica share its world and run `threads` at a time.
+    // At most `threads` variant runs are alive at once, over all replicas (rayon runs the
+    // replicas' variants on one pool); each holds its protocol state and, under churn, a live
+    // overlay and a builder drawing the plan again.
+    let running_variants = threads.clamp(1, s.variants.len() * s.replications.max(1) as usize);
     let mut sorted = per_variant.clone();
     sorted.sort_unstable_by(|a, b| b.cmp(a));
-    let running: u64 = sorted.iter().take(threads.max(1)).sum();
     let churn = churn_bytes(v, nodes, mean_degree);
-    // While the world is built, one builder draws the plan; while the variants run, each
-    // holds a live overlay and a builder drawing the plan again.
-    let replaying = threads.clamp(1, s.variants.len()) as u64 * (churn.live + churn.builder);
-    let simulate = graph + content + workload + churn.trace + running + replaying;
-    let planning = graph + content + workload + churn.trace + churn.builder;
-    let world = build.max(planning).max(simulate);
-    let results = record * queries * s.variants.len() as u64 * u64::from(s.replications);
+    // The largest variants, each possibly running in several replicas at once.
+    let replicas = s.replications.max(1) as usize;
+    let running: u64 = sorted
+        .iter()
+        .flat_map(|bytes| std::iter::repeat_n(bytes, replicas))
+        .take(running_variants)
+        .map(|bytes| bytes + churn.live + churn.builder)
+        .sum();
+    // A replica's world is either being built (its peak: generating the graph, or drawing
+    // the plan with one builder) or alive while variants run on it. With `parallel` worlds
+    // at once, the worst is all being built, or all but one being built while the rest of
+    // the memory goes to running variants.
+    let alive = graph + content + workload + churn.trace;
+    let building = build.max(alive + churn.builder).max(alive);
     let parallel = threads.clamp(1, s.replications.max(1) as usize) as u64;
+    let worlds = (parallel * building).max((parallel - 1) * building + alive + running);
+    let results = record * queries * s.variants.len() as u64 * u64::from(s.replications);
     let parts = vec![
         (
             "network.nodes",
-            parallel * world.saturating_sub(content + workload) + BASE_BYTES,
+            worlds.saturating_sub(parallel * (content + workload)) + BASE_BYTES,
         ),
         ("content", parallel * content),
         ("workload.queries", parallel * workload),

@@ -99,6 +99,8 @@ impl KademliaTables {
                 }
             }
         }
+        // Buckets are refilled often; keep only what they hold.
+        fresh.shrink_to_fit();
         self.contacts[node as usize] = fresh;
         (pinged, added)
     }

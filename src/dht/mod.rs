@@ -158,6 +158,9 @@ struct Record {
     stored: SimTime,
 }
 
+/// Bytes of one stored provider record (for the memory estimate).
+pub(crate) const RECORD_BYTES: u64 = std::mem::size_of::<Record>() as u64;
+
 /// Provider records, per object.
 #[derive(Clone, Debug)]
 pub(crate) struct Records {
