@@ -309,8 +309,21 @@ mod tests {
 
     #[test]
     fn matches_a_sorted_reference_under_engine_like_use() {
-        // Pop one event, push a few at or after its time (random classes and delays, some at
-        // the same instant with a lower class), and compare every pop with a sorted reference.
+        use crate::rng::{Sample, SimRng};
+        // Delays of up to 100 ms, of up to a millisecond, and now and then of seconds (with
+        // gaps that leave only far events queued).
+        check_against_a_sorted_reference(11, &|r: &mut SimRng| r.below(100_000));
+        check_against_a_sorted_reference(12, &|r: &mut SimRng| r.below(1 << 10));
+        check_against_a_sorted_reference(13, &|r: &mut SimRng| match r.below(40) {
+            0 => 5_000_000 + r.below(50_000_000),
+            _ => r.below(100_000),
+        });
+    }
+
+    /// Pops one event, pushes a few at or after its time (random classes, delays from
+    /// `delay`, some at the same instant, some a fixed 50 ms later), and compares every pop
+    /// with a sorted reference.
+    fn check_against_a_sorted_reference(seed: u64, delay: &dyn Fn(&mut crate::rng::SimRng) -> u64) {
         use crate::rng::{Sample, StreamKind, stream};
         use std::collections::BTreeSet;
         let classes = [
@@ -319,7 +332,7 @@ mod tests {
             EventClass::Timer,
             EventClass::QueryStart,
         ];
-        let mut r = stream(11, 0, StreamKind::Protocol, 0);
+        let mut r = stream(seed, 0, StreamKind::Protocol, 0);
         let mut q = EventQueue::new();
         let mut reference = BTreeSet::new();
         let mut seq = 0u64;
@@ -337,25 +350,25 @@ mod tests {
         let mut popped = 0;
         while let Some((t, id)) = q.pop() {
             let expected = reference.pop_first().expect("reference not empty");
-            assert_eq!((t.micros(), id), (expected.0, expected.2), "pop {popped}");
+            assert_eq!(
+                (t.micros(), id),
+                (expected.0, expected.2),
+                "seed {seed}, pop {popped}"
+            );
             popped += 1;
             if popped < 20_000 {
                 for _ in 0..r.below(4) {
-                    let delay = match r.below(4) {
+                    let d = match r.below(4) {
                         0 => 0,
                         1 => 50_000,
-                        _ => r.below(100_000),
+                        _ => delay(&mut r),
                     };
-                    push(
-                        &mut q,
-                        &mut reference,
-                        t.micros() + delay,
-                        classes[r.below(4) as usize],
-                    );
+                    let c = classes[r.below(4) as usize];
+                    push(&mut q, &mut reference, t.micros() + d, c);
                 }
             }
         }
-        assert!(reference.is_empty() && popped > 20_000);
+        assert!(reference.is_empty() && popped > 20_000, "seed {seed}");
     }
 
     #[test]
