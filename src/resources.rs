@@ -210,7 +210,7 @@ pub fn estimate(v: &Validated, threads: usize) -> Estimate {
     // at once, the worst is all being built, or all but one being built while the rest of
     // the memory goes to running variants.
     let alive = graph + content + workload + churn.trace;
-    let building = build.max(alive + churn.builder).max(alive);
+    let building = build.max(alive + churn.builder);
     let parallel = threads.clamp(1, s.replications.max(1) as usize) as u64;
     let worlds = (parallel * building).max((parallel - 1) * building + alive + running);
     let results = record * queries * s.variants.len() as u64 * u64::from(s.replications);

@@ -119,7 +119,7 @@ impl ChurnPlan {
     pub fn replay<'a>(&'a self, overlay: &'a Overlay) -> Replay<'a> {
         Replay(match &self.changes {
             Changes::Drawn { recipe, horizon } => Source::Drawn {
-                builder: Box::new(PlanBuilder::new(recipe, overlay)),
+                builder: Box::new(PlanBuilder::replay(recipe, overlay)),
                 horizon: *horizon,
                 next: 0,
             },
@@ -166,15 +166,25 @@ impl Iterator for Replay<'_> {
     }
 }
 
-/// What a replica's churn is drawn from: the scenario's `[churn]`, the replica's streams, and
-/// the loaded trace, if any.
+/// What a replica's churn is drawn from: its session laws or loaded trace, its repair rule,
+/// its streams, and the width of the overlay's averaging windows.
 #[derive(Clone, Debug)]
 pub struct Recipe {
     seed: u64,
     replica: u32,
-    churn: Churn,
-    trace: Option<Arc<Trace>>,
+    presence: Presence,
+    repair: Option<RepairRule>,
     window: SimDuration,
+}
+
+/// Who is online when: drawn sessions, or a trace replayed exactly.
+#[derive(Clone, Debug)]
+enum Presence {
+    Sessions {
+        session: Lifetime,
+        offline: Lifetime,
+    },
+    Trace(Arc<Trace>),
 }
 
 impl Recipe {
@@ -186,19 +196,29 @@ impl Recipe {
         replica: u32,
         window: SimDuration,
     ) -> Result<Option<Recipe>, Error> {
-        let trace = match &v.scenario.churn {
+        let churn = &v.scenario.churn;
+        let presence = match churn {
             Churn::None => return Ok(None),
-            Churn::Sessions { .. } => None,
+            Churn::Sessions {
+                session, offline, ..
+            } => Presence::Sessions {
+                session: *session,
+                offline: *offline,
+            },
             Churn::Trace { .. } => {
                 let path = v.trace_file.as_ref().expect("validated trace");
-                Some(Arc::new(trace::load(path, overlay)?))
+                Presence::Trace(Arc::new(trace::load(path, overlay)?))
             }
         };
         Ok(Some(Recipe {
             seed: v.scenario.seed,
             replica,
-            churn: v.scenario.churn.clone(),
-            trace,
+            presence,
+            repair: churn.repair().map(|r| RepairRule {
+                min_degree: r.min_degree,
+                max_degree: r.max_degree,
+                delay: SimDuration::from_millis_f64(r.delay_ms),
+            }),
             window,
         }))
     }
@@ -246,23 +266,28 @@ pub struct PlanBuilder<'a> {
     retry_pending: Vec<bool>,
     /// Changes emitted by the last step, not yet handed out.
     outbox: Vec<TimedChange>,
-    windows: WindowMeter,
+    /// Per-window overlay averages, kept while building the world only.
+    windows: Option<WindowMeter>,
     now: SimTime,
 }
 
 impl<'a> PlanBuilder<'a> {
-    /// Starts drawing `recipe`'s plan on `overlay`.
+    /// Starts drawing `recipe`'s plan on `overlay`, averaging the overlay per window.
     pub fn new(recipe: &Recipe, overlay: &'a Overlay) -> Self {
+        Self::start(recipe, overlay, Some(WindowMeter::new(recipe.window)))
+    }
+
+    /// Starts drawing `recipe`'s plan again for a replay (the windows are already known).
+    fn replay(recipe: &Recipe, overlay: &'a Overlay) -> Self {
+        Self::start(recipe, overlay, None)
+    }
+
+    fn start(recipe: &Recipe, overlay: &'a Overlay, windows: Option<WindowMeter>) -> Self {
         let n = overlay.node_count();
         let mut session_rng = stream(recipe.seed, recipe.replica, StreamKind::Churn, 0);
-        let (initially_online, transitions, sessions) = match (&recipe.churn, &recipe.trace) {
-            (
-                Churn::Sessions {
-                    session, offline, ..
-                },
-                _,
-            ) => {
-                let p = availability(session, offline);
+        let (initially_online, transitions, sessions) = match &recipe.presence {
+            &Presence::Sessions { session, offline } => {
+                let p = availability(&session, &offline);
                 let mut online = Vec::with_capacity(n as usize);
                 let mut first = Vec::with_capacity(n as usize);
                 for v in 0..n {
@@ -279,9 +304,9 @@ impl<'a> PlanBuilder<'a> {
                         },
                     ));
                 }
-                (online, first, Some((*session, *offline)))
+                (online, first, Some((session, offline)))
             }
-            (_, Some(t)) => {
+            Presence::Trace(t) => {
                 let transitions = t
                     .transitions
                     .iter()
@@ -298,13 +323,8 @@ impl<'a> PlanBuilder<'a> {
                     .collect();
                 (t.initially_online.clone(), transitions, None)
             }
-            (_, None) => unreachable!("a recipe has sessions or a trace"),
         };
-        let repair = recipe.churn.repair().map(|r| RepairRule {
-            min_degree: r.min_degree,
-            max_degree: r.max_degree,
-            delay: SimDuration::from_millis_f64(r.delay_ms),
-        });
+        let repair = recipe.repair;
         let max_degree = repair.map_or(0, |r| r.max_degree);
         let state = OverlayState::new(overlay, &initially_online, |_| max_degree);
         let mut b = PlanBuilder {
@@ -322,7 +342,7 @@ impl<'a> PlanBuilder<'a> {
             failures: vec![0; n as usize],
             retry_pending: vec![false; n as usize],
             outbox: Vec::new(),
-            windows: WindowMeter::new(recipe.window),
+            windows,
             now: SimTime::ZERO,
         };
         for (at, what) in transitions {
@@ -366,7 +386,10 @@ impl<'a> PlanBuilder<'a> {
     /// Completes the plan up to `horizon` (inclusive); replays draw it again from `recipe`.
     pub fn finish(mut self, horizon: SimTime, recipe: Recipe) -> ChurnPlan {
         self.advance_to(horizon);
-        let windows = self.windows.finish(horizon, &self.state);
+        let windows = self
+            .windows
+            .take()
+            .map_or_else(Vec::new, |w| w.finish(horizon, &self.state));
         ChurnPlan {
             initially_online: self.initially_online,
             max_degree: self.repair.map_or(0, |r| r.max_degree),
@@ -381,7 +404,9 @@ impl<'a> PlanBuilder<'a> {
     }
 
     fn emit(&mut self, change: Change) {
-        self.windows.advance(self.now, &self.state);
+        if let Some(windows) = &mut self.windows {
+            windows.advance(self.now, &self.state);
+        }
         self.state.apply(self.now, change);
         self.outbox.push(TimedChange {
             time: self.now,
@@ -484,7 +509,9 @@ impl<'a> PlanBuilder<'a> {
             self.emit(Change::Link(v, c));
             self.emit(Change::Link(c, v));
         }
-        self.windows.maintenance(self.now, messages);
+        if let Some(windows) = &mut self.windows {
+            windows.maintenance(self.now, messages);
+        }
         if self.state.degree(v) < rule.min_degree {
             let k = self.failures[v as usize].min(6);
             self.failures[v as usize] = k + 1;
