@@ -4,10 +4,11 @@
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use floodsim::content::Content;
 use floodsim::dht::{Chord, Identifiers, Kademlia, Upkeep};
-use floodsim::engine::{self, EventClass, EventQueue, LatencyModel, Protocol, Setup};
+use floodsim::engine::{EventClass, EventQueue, LatencyModel};
 use floodsim::rng::{Sample, StreamKind, stream};
 use floodsim::scenario::{self, Popularity, Replication};
 use floodsim::search::{Flooding, StepRule, Walk, WalkConfig};
+use floodsim::sim::{self, Protocol, Setup};
 use floodsim::time::{SimDuration, SimTime};
 use floodsim::topology::random_regular;
 use floodsim::workload;
@@ -80,6 +81,7 @@ fn world(nodes: u32, queries: u32) -> World {
         content,
         queries,
         churn: None,
+        timeout: SimDuration::from_secs(30),
     }
 }
 
@@ -88,10 +90,9 @@ fn simulate<P: Protocol>(world: &World, mut p: P) -> u64 {
         latency: LatencyModel::Constant(SimDuration::from_millis(50)),
         latency_rng: stream(1, 0, StreamKind::Latency, 0),
         protocol_rng: stream(1, 0, StreamKind::Protocol, 0),
-        timeout: SimDuration::from_secs(30),
         window: SimDuration::from_secs(60),
     };
-    engine::simulate(world, &mut p, setup, &mut |_| {}).events
+    sim::simulate(world, &mut p, setup, &mut |_| {}).events
 }
 
 fn protocols(c: &mut Criterion) {

@@ -1,7 +1,7 @@
 //! Memory: the up-front estimate that refuses oversized scenarios, and the measured peak.
 
 use crate::error::{Error, InputError};
-use crate::scenario::{Replication, Search, Topology, Validated};
+use crate::scenario::{Search, Topology, Validated};
 use std::mem::size_of;
 
 /// Bytes of one queued message event out of order, in the heap (packed key plus a small
@@ -98,12 +98,7 @@ pub fn estimate(v: &Validated, threads: usize) -> Estimate {
             0
         };
     let build = graph + build_extra;
-    let catalogue_copies = match s.content.replication {
-        Replication::Uniform { copies } => f64::from(copies),
-        Replication::Proportional { mean_copies } | Replication::SquareRoot { mean_copies } => {
-            mean_copies
-        }
-    };
+    let catalogue_copies = s.content.mean_copies();
     let rare = s
         .content
         .rare
@@ -286,12 +281,7 @@ pub fn expected_work(v: &Validated) -> f64 {
     let d = 2.0 * edges / nodes;
     let flood =
         |ttl: u32| (d * (d - 1.0).max(1.0).powi(ttl.saturating_sub(1) as i32)).min(2.0 * edges);
-    let copies = match s.content.replication {
-        Replication::Uniform { copies } => f64::from(copies),
-        Replication::Proportional { mean_copies } | Replication::SquareRoot { mean_copies } => {
-            mean_copies
-        }
-    };
+    let copies = s.content.mean_copies();
     let per_query: f64 = s
         .variants
         .iter()
@@ -392,8 +382,7 @@ mod tests {
 
     #[test]
     fn queued_message_events_are_as_large_as_the_estimate_assumes() {
-        let (in_order, out_of_order) =
-            crate::engine::queued_event_bytes::<crate::search::Flooding>();
+        let (in_order, out_of_order) = crate::sim::queued_event_bytes::<crate::search::Flooding>();
         assert_eq!(
             (in_order as u64, out_of_order as u64),
             (IN_ORDER_EVENT_BYTES, EVENT_BYTES)

@@ -72,7 +72,7 @@ pub fn run(
 
     let names: Vec<String> = s.variants.iter().map(|x| x.name.clone()).collect();
     let summary = metrics::summarize(&names, &replicas);
-    let window_us = crate::time::SimDuration::from_secs_f64(s.output.timeseries_window_s).micros();
+    let window_us = s.output.window().micros();
     let series = metrics::timeseries(&replicas, names.len(), window_us);
     let (build, simulate) = meter.times();
     let events: u64 = replicas
@@ -166,8 +166,7 @@ pub fn simulate_replica(
         replica,
         network,
         queries: query_infos(&world),
-        horizon_us: world.queries.last().map_or(0, |q| q.issued.micros())
-            + crate::time::SimDuration::from_secs_f64(s.workload.timeout_s).micros(),
+        horizon_us: world.horizon().micros(),
         runs,
         overlay: world.churn.map(|plan| plan.windows),
     })

@@ -8,6 +8,9 @@ use crate::scenario;
 use crate::time::{SimDuration, SimTime};
 use crate::topology::NodeId;
 
+/// Index of a query in the workload (and in the records).
+pub type QueryId = u32;
+
 /// One query of the workload.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct Query {

@@ -23,6 +23,8 @@ pub struct World {
     pub queries: Vec<Query>,
     /// Who is online when, and how links change; `None` without churn.
     pub churn: Option<ChurnPlan>,
+    /// Hits arriving later than this after their query was issued do not count.
+    pub timeout: SimDuration,
 }
 
 impl World {
@@ -42,8 +44,7 @@ impl World {
             .into());
         }
         let content = Content::place(&s.content, nodes, &mut rng(StreamKind::Content));
-        let window = SimDuration::from_secs_f64(s.output.timeseries_window_s);
-        let recipe = Recipe::new(v, &overlay, replica, window)?;
+        let recipe = Recipe::new(v, &overlay, replica, s.output.window())?;
         let mut plan = recipe.as_ref().map(|r| PlanBuilder::new(r, &overlay));
         let queries = workload::generate(
             &s.workload,
@@ -53,18 +54,30 @@ impl World {
             &mut rng(StreamKind::Workload),
             plan.as_mut(),
         );
+        let timeout = s.workload.timeout();
         // The network keeps changing until the last query's hits stop counting.
-        let horizon = queries.last().map_or(SimTime::ZERO, |q| q.issued)
-            + SimDuration::from_secs_f64(s.workload.timeout_s);
-        let churn = plan.zip(recipe).map(|(p, r)| p.finish(horizon, r));
+        let churn = plan
+            .zip(recipe)
+            .map(|(p, r)| p.finish(horizon(&queries, timeout), r));
         Ok(World {
             replica,
             overlay,
             content,
             queries,
             churn,
+            timeout,
         })
     }
+
+    /// The end of the run: the last query's issue time plus the timeout (the timeout alone
+    /// without queries). Periodic protocol timers stop here.
+    pub fn horizon(&self) -> SimTime {
+        horizon(&self.queries, self.timeout)
+    }
+}
+
+fn horizon(queries: &[Query], timeout: SimDuration) -> SimTime {
+    queries.last().map_or(SimTime::ZERO, |q| q.issued) + timeout
 }
 
 /// Builds the overlay of a validated scenario from the given topology stream, keeping only
@@ -114,12 +127,6 @@ pub fn build_overlay(v: &Validated, rng: &mut crate::rng::SimRng) -> Result<Over
 /// The fewest nodes the content needs: the largest uniform or rare copy count, or the mean
 /// copy count of a proportional or square-root allocation.
 fn largest_copies(s: &crate::scenario::Scenario) -> Option<u32> {
-    use crate::scenario::Replication;
-    let catalogue = match s.content.replication {
-        Replication::Uniform { copies } => copies,
-        Replication::Proportional { mean_copies } | Replication::SquareRoot { mean_copies } => {
-            mean_copies.ceil() as u32
-        }
-    };
+    let catalogue = s.content.mean_copies().ceil() as u32;
     Some(catalogue.max(s.content.rare.as_ref().map_or(0, |r| r.copies)))
 }

@@ -5,12 +5,11 @@ mod common;
 use common::*;
 use floodsim::churn::{Change, Changes, ChurnPlan, OverlayState, TimedChange, availability};
 use floodsim::content::{Content, ObjectId};
-use floodsim::engine::{self, Context, LatencyModel, Protocol, QueryId, Setup};
 use floodsim::metrics::QueryRecord;
-use floodsim::rng::{StreamKind, stream};
 use floodsim::scenario::Churn;
 use floodsim::search::Flooding;
-use floodsim::time::{SimDuration, SimTime};
+use floodsim::sim::{self, Context, Protocol, QueryId};
+use floodsim::time::SimTime;
 use floodsim::topology::{NodeId, Overlay};
 use floodsim::workload::Query;
 use floodsim::world::World;
@@ -380,16 +379,6 @@ impl Protocol for Probe {
     }
 }
 
-fn setup(timeout: SimDuration) -> Setup {
-    Setup {
-        latency: LatencyModel::Constant(SimDuration::from_millis(50)),
-        latency_rng: stream(1, 0, StreamKind::Latency, 0),
-        protocol_rng: stream(1, 0, StreamKind::Protocol, 0),
-        timeout,
-        window: SimDuration::from_secs(60),
-    }
-}
-
 #[test]
 fn no_message_is_delivered_to_an_offline_node() {
     // Short sessions and slow detection, so many messages chase departed neighbours.
@@ -404,12 +393,7 @@ fn no_message_is_delivered_to_an_offline_node() {
         delivered: 0,
         lost: 0,
     };
-    engine::simulate(
-        &world,
-        &mut probe,
-        setup(SimDuration::from_secs(30)),
-        &mut |_| {},
-    );
+    sim::simulate(&world, &mut probe, fixture::setup(), &mut |_| {});
     assert_eq!(probe.in_flight, 0, "every message landed or was lost");
     assert!(
         probe.lost > 100 && probe.delivered > 10 * probe.lost,
@@ -420,14 +404,7 @@ fn no_message_is_delivered_to_an_offline_node() {
 }
 
 fn flood(world: &World, ttl: u8) -> Vec<QueryRecord> {
-    let mut p = Flooding::gnutella(ttl, world.overlay.node_count());
-    engine::simulate(
-        world,
-        &mut p,
-        setup(SimDuration::from_secs(30)),
-        &mut |_| {},
-    )
-    .records
+    fixture::run(world, Flooding::gnutella(ttl, world.overlay.node_count()))
 }
 
 #[test]
@@ -470,15 +447,6 @@ fn hits_are_lost_when_the_reverse_path_or_the_source_goes_away() {
     // its hit would pass node 1 at 150 ms and reach node 0 at 200 ms.
     let overlay = Overlay::from_edges(3, &[(0, 1), (1, 2)]);
     let world = |changes: Vec<(u64, Change)>| World {
-        replica: 0,
-        overlay: overlay.clone(),
-        content: Content::place_fixed(&[vec![2]]),
-        queries: vec![Query {
-            issued: SimTime::ZERO,
-            source: 0,
-            object: 0,
-            replicas_online: 1,
-        }],
         churn: Some(ChurnPlan {
             initially_online: vec![true; 3],
             max_degree: 0,
@@ -493,6 +461,16 @@ fn hits_are_lost_when_the_reverse_path_or_the_source_goes_away() {
             ),
             windows: Vec::new(),
         }),
+        ..fixture::world(
+            overlay.clone(),
+            Content::place_fixed(&[vec![2]]),
+            vec![Query {
+                issued: SimTime::ZERO,
+                source: 0,
+                object: 0,
+                replicas_online: 1,
+            }],
+        )
     };
     let only = |w: World| flood(&w, 3)[0];
     let calm = only(world(vec![]));

@@ -3,11 +3,9 @@
 //! deg(s) + Σ_{1 ≤ d(v) < t} (deg(v) − 1) query messages, and gets one hit from every holder
 //! in the ball, the first from the nearest, 2·d·latency after issue.
 
-use floodsim::content::Content;
-use floodsim::engine::{self, LatencyModel, Setup};
 use floodsim::metrics::QueryRecord;
 use floodsim::rng::{StreamKind, stream};
-use floodsim::scenario::{self, Popularity, Replication};
+use floodsim::scenario::Popularity;
 use floodsim::search::Flooding;
 use floodsim::time::{SimDuration, SimTime};
 use floodsim::topology::{Overlay, erdos_renyi, random_regular};
@@ -15,50 +13,18 @@ use floodsim::workload::Query;
 use floodsim::world::World;
 use petgraph::graph::{NodeIndex, UnGraph};
 
-const LATENCY_MS: u64 = 50;
+mod common;
+use common::fixture::{self, LATENCY_MS};
 
 fn world(overlay: Overlay, copies: u32, queries: u32, seed: u64) -> World {
     let n = overlay.node_count();
-    let spec = scenario::Content {
-        objects: 50,
-        popularity: Popularity::Uniform,
-        replication: Replication::Uniform { copies },
-        rare: None,
-    };
-    let content = Content::place(&spec, n, &mut stream(seed, 0, StreamKind::Content, 0));
-    let w = scenario::Workload {
-        queries,
-        rate_per_s: 5.0,
-        rare_fraction: 0.0,
-        timeout_s: 1e6,
-    };
-    let queries = floodsim::workload::generate(
-        &w,
-        SimTime::ZERO,
-        n,
-        &content,
-        &mut stream(seed, 0, StreamKind::Workload, 0),
-        None,
-    );
-    World {
-        replica: 0,
-        overlay,
-        content,
-        queries,
-        churn: None,
-    }
+    let content = fixture::content(50, copies, Popularity::Uniform, n, seed);
+    let queries = fixture::queries(n, &content, queries, 5.0, seed);
+    fixture::world(overlay, content, queries)
 }
 
 fn flood(world: &World, ttl: u8) -> Vec<QueryRecord> {
-    let setup = Setup {
-        latency: LatencyModel::Constant(SimDuration::from_millis(LATENCY_MS)),
-        latency_rng: stream(1, 0, StreamKind::Latency, 0),
-        protocol_rng: stream(1, 0, StreamKind::Protocol, 0),
-        timeout: SimDuration::from_secs(1_000_000),
-        window: SimDuration::from_secs(60),
-    };
-    let mut p = Flooding::gnutella(ttl, world.overlay.node_count());
-    engine::simulate(world, &mut p, setup, &mut |_| {}).records
+    fixture::run(world, Flooding::gnutella(ttl, world.overlay.node_count()))
 }
 
 /// Hop distances from `source` by petgraph's Dijkstra on unit weights (independent of floodsim).
@@ -186,14 +152,11 @@ fn hits_after_the_timeout_do_not_count() {
         replicas_online: 0,
     }];
     let run = |timeout_us| {
-        let setup = Setup {
-            latency: LatencyModel::Constant(SimDuration::from_millis(LATENCY_MS)),
-            latency_rng: stream(1, 0, StreamKind::Latency, 0),
-            protocol_rng: stream(1, 0, StreamKind::Protocol, 0),
+        let w = World {
             timeout: SimDuration(timeout_us),
-            window: SimDuration::from_secs(60),
+            ..w.clone()
         };
-        engine::simulate(&w, &mut Flooding::gnutella(20, 10), setup, &mut |_| {}).records[0]
+        fixture::run(&w, Flooding::gnutella(20, 10))[0]
     };
     let round_trip = 2 * d * LATENCY_MS * 1000;
     assert_eq!(

@@ -2,54 +2,24 @@
 //! oracles where it does not.
 
 use floodsim::content::Content;
-use floodsim::engine::{self, LatencyModel, Protocol, Setup};
 use floodsim::metrics::QueryRecord;
 use floodsim::rng::{StreamKind, stream};
 use floodsim::scenario::{self, Popularity, Replication};
 use floodsim::search::{FloodConfig, Flooding, Routing, StepRule, Walk, WalkConfig};
 use floodsim::time::{SimDuration, SimTime};
 use floodsim::topology::{NodeId, Overlay, two_tier};
-use floodsim::workload::{self, Query};
+use floodsim::workload::Query;
 use floodsim::world::World;
 
-const LATENCY_MS: u64 = 50;
+mod common;
+use common::fixture::{self, LATENCY_MS, run};
 
 fn content(objects: u32, copies: u32, nodes: u32, seed: u64) -> Content {
-    let spec = scenario::Content {
-        objects,
-        popularity: Popularity::Uniform,
-        replication: Replication::Uniform { copies },
-        rare: None,
-    };
-    Content::place(&spec, nodes, &mut stream(seed, 0, StreamKind::Content, 0))
+    fixture::content(objects, copies, Popularity::Uniform, nodes, seed)
 }
 
 fn random_queries(n: u32, content: &Content, queries: u32, seed: u64) -> Vec<Query> {
-    let w = scenario::Workload {
-        queries,
-        rate_per_s: 1.0,
-        rare_fraction: 0.0,
-        timeout_s: 1e6,
-    };
-    workload::generate(
-        &w,
-        SimTime::ZERO,
-        n,
-        content,
-        &mut stream(seed, 0, StreamKind::Workload, 0),
-        None,
-    )
-}
-
-fn run<P: Protocol>(world: &World, mut protocol: P) -> Vec<QueryRecord> {
-    let setup = Setup {
-        latency: LatencyModel::Constant(SimDuration::from_millis(LATENCY_MS)),
-        latency_rng: stream(1, 0, StreamKind::Latency, 0),
-        protocol_rng: stream(1, 0, StreamKind::Protocol, 0),
-        timeout: SimDuration::from_secs(10_000_000),
-        window: SimDuration::from_secs(60),
-    };
-    engine::simulate(world, &mut protocol, setup, &mut |_| {}).records
+    fixture::queries(n, content, queries, 1.0, seed)
 }
 
 fn walk(walkers: u32, ttl: u32, check_every: u32, rule: StepRule) -> Walk {
@@ -65,20 +35,15 @@ fn walk(walkers: u32, ttl: u32, check_every: u32, rule: StepRule) -> Walk {
 fn path_world(n: u32, holder: NodeId, queries: u32) -> World {
     let edges: Vec<(u32, u32)> = (0..n - 1).map(|i| (i, i + 1)).collect();
     let c = Content::place_fixed(&[vec![holder]]);
-    World {
-        replica: 0,
-        overlay: Overlay::from_edges(n, &edges),
-        content: c,
-        churn: None,
-        queries: (0..queries)
-            .map(|i| Query {
-                issued: SimTime(u64::from(i) * 1_000_000_000),
-                source: 0,
-                object: 0,
-                replicas_online: 0,
-            })
-            .collect(),
-    }
+    let queries = (0..queries)
+        .map(|i| Query {
+            issued: SimTime(u64::from(i) * 1_000_000_000),
+            source: 0,
+            object: 0,
+            replicas_online: 0,
+        })
+        .collect();
+    fixture::world(Overlay::from_edges(n, &edges), c, queries)
 }
 
 #[test]
@@ -91,13 +56,7 @@ fn one_walker_on_a_complete_graph_takes_the_expected_steps() {
         .collect();
     let c = content(50, 5, n, 7);
     let queries = random_queries(n, &c, 20_000, 7);
-    let world = World {
-        replica: 0,
-        overlay: Overlay::from_edges(n, &edges),
-        content: c,
-        queries,
-        churn: None,
-    };
+    let world = fixture::world(Overlay::from_edges(n, &edges), c, queries);
     let records = run(&world, walk(1, 1_000_000, 1_000_000, StepRule::Uniform));
     let (mut expected, mut observed) = (0.0, 0.0);
     for (q, rec) in world.queries.iter().zip(&records) {
@@ -214,13 +173,7 @@ fn ultrapeer_flooding_matches_a_mesh_bfs_oracle() {
     let g = two_tier(n, u, 6, 3, &mut stream(3, 0, StreamKind::Topology, 0));
     let c = content(40, 15, n, 3);
     let queries = random_queries(n, &c, 200, 3);
-    let world = World {
-        replica: 0,
-        overlay: g,
-        content: c,
-        queries,
-        churn: None,
-    };
+    let world = fixture::world(g, c, queries);
     for ttl in [1u8, 2, 3] {
         let config = FloodConfig {
             rings: vec![ttl],
@@ -314,13 +267,7 @@ fn lv_relations_hold_on_a_random_graph() {
     };
     let c = Content::place(&spec, n, &mut stream(5, 0, StreamKind::Content, 0));
     let queries = random_queries(n, &c, 400, 5);
-    let world = World {
-        replica: 0,
-        overlay: g,
-        content: c,
-        queries,
-        churn: None,
-    };
+    let world = fixture::world(g, c, queries);
     let (flood_success, flood_cost) = success_and_cost(&run(&world, Flooding::gnutella(8, n)));
     let (walk_success, walk_cost) =
         success_and_cost(&run(&world, walk(32, 1024, 4, StepRule::Uniform)));

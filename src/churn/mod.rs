@@ -32,11 +32,12 @@
 //! so repair settings never change who is online when.
 
 pub mod lifetime;
-mod state;
 pub mod trace;
 
+pub use crate::topology::{Change, OverlayState};
 pub use lifetime::availability;
-pub use state::OverlayState;
+
+use crate::metrics::OverlayWindow;
 
 use crate::error::Error;
 use crate::rng::{Sample, SimRng, StreamKind, stream};
@@ -48,19 +49,6 @@ use std::collections::BinaryHeap;
 use std::sync::Arc;
 use trace::Trace;
 
-/// One change to the live overlay.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum Change {
-    /// The node comes online (with no links yet; `Link` changes follow at the same instant).
-    Join(NodeId),
-    /// The node goes offline and drops every link at its own end.
-    Leave(NodeId),
-    /// The first node starts listing the second as a neighbour.
-    Link(NodeId, NodeId),
-    /// The first node stops listing the second.
-    Unlink(NodeId, NodeId),
-}
-
 /// A change and when it happens.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct TimedChange {
@@ -68,17 +56,6 @@ pub struct TimedChange {
     pub time: SimTime,
     /// What.
     pub change: Change,
-}
-
-/// The overlay's state averaged over one `timeseries.csv` window.
-#[derive(Copy, Clone, Debug, Default, PartialEq)]
-pub struct OverlayWindow {
-    /// Time-averaged number of online nodes.
-    pub online_nodes: f64,
-    /// Time-averaged links per online node (both ends counted, stale links included).
-    pub mean_degree: f64,
-    /// Maintenance messages sent by the overlay's repair in the window.
-    pub maintenance_messages: u64,
 }
 
 /// One replica's churn, replayed by every variant.

@@ -21,8 +21,8 @@ use super::{
     publish_all, random_phase, republish, request,
 };
 use crate::content::ObjectId;
-use crate::engine::{Context, Protocol, QueryId};
-use crate::search::IdMap;
+use crate::ids::IdMap;
+use crate::sim::{Context, Protocol, QueryId};
 use crate::time::SimDuration;
 use crate::topology::NodeId;
 
@@ -402,7 +402,7 @@ impl Protocol for Chord {
                 let Some(l) = self.lookups.get_mut(&query) else {
                     return;
                 };
-                ctx.rpc_timeout(query);
+                ctx.report().rpc_timeout(query);
                 if !ctx.source_active(query) {
                     self.lookups.remove(&query);
                     return;

@@ -21,9 +21,9 @@ use super::{
     random_phase, republish, request,
 };
 use crate::content::ObjectId;
-use crate::engine::{Context, Protocol, QueryId};
+use crate::ids::IdMap;
 use crate::rng::{Sample, SimRng};
-use crate::search::IdMap;
+use crate::sim::{Context, Protocol, QueryId};
 use crate::topology::NodeId;
 
 /// Node ids in XOR order and every node's k-buckets.
@@ -415,7 +415,7 @@ impl Protocol for Kademlia {
                 let Some(l) = self.lookups.get(&query) else {
                     return;
                 };
-                ctx.rpc_timeout(query);
+                ctx.report().rpc_timeout(query);
                 if !ctx.source_active(query) {
                     self.lookups.remove(&query);
                 } else if !l.found {

@@ -33,8 +33,8 @@ pub use chord::{Chord, ChordRing};
 pub use kademlia::{Kademlia, KademliaTables};
 
 use crate::content::ObjectId;
-use crate::engine::{Context, Protocol};
 use crate::rng::{StreamKind, name_key, stream};
+use crate::sim::{Context, Protocol};
 use crate::time::{SimDuration, SimTime};
 use crate::topology::NodeId;
 use rand_core::Rng;
@@ -70,15 +70,15 @@ impl Identifiers {
 }
 
 /// The source sends a request of `query` to `to`: one request message.
-pub(crate) fn request<P: crate::engine::Protocol<Message = DhtMessage>>(
-    ctx: &mut crate::engine::Context<'_, P>,
+pub(crate) fn request<P: crate::sim::Protocol<Message = DhtMessage>>(
+    ctx: &mut crate::sim::Context<'_, P>,
     query: u32,
     source: NodeId,
     to: NodeId,
     check: bool,
 ) {
     ctx.send(source, to, DhtMessage::Request { query, check });
-    ctx.record(query).request(DHT_MESSAGE_BYTES);
+    ctx.report().sent(query, 1, DHT_MESSAGE_BYTES);
 }
 
 /// A message of either DHT: a request to a node or its response to the source.
@@ -102,18 +102,18 @@ pub enum DhtMessage {
 }
 
 /// A contacted node answers the source: one response message.
-pub(crate) fn answer<P: crate::engine::Protocol<Message = DhtMessage>>(
-    ctx: &mut crate::engine::Context<'_, P>,
+pub(crate) fn answer<P: crate::sim::Protocol<Message = DhtMessage>>(
+    ctx: &mut crate::sim::Context<'_, P>,
     query: u32,
     node: NodeId,
     source: NodeId,
     check: bool,
 ) {
     if !check {
-        ctx.record(query).reached();
+        ctx.report().reached(query);
     }
     ctx.send(node, source, DhtMessage::Response { query, check });
-    ctx.record(query).response(DHT_MESSAGE_BYTES);
+    ctx.report().responded(query, DHT_MESSAGE_BYTES);
 }
 
 /// Timers of either DHT.

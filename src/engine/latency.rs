@@ -1,8 +1,9 @@
-//! Link latency models, sampled once per message.
+//! Link latency models, sampled once per message, and the default transport built on them.
 
+use super::Transport;
 use crate::rng::{Sample, SimRng};
-use crate::scenario;
-use crate::time::SimDuration;
+use crate::time::{SimDuration, SimTime};
+use crate::topology::NodeId;
 
 /// A validated latency model in microseconds.
 #[derive(Copy, Clone, Debug, PartialEq)]
@@ -26,23 +27,6 @@ pub enum LatencyModel {
 }
 
 impl LatencyModel {
-    /// The model for a scenario's `network.latency`.
-    pub fn new(spec: &scenario::Latency) -> Self {
-        match *spec {
-            scenario::Latency::Constant { ms } => {
-                LatencyModel::Constant(SimDuration::from_millis_f64(ms))
-            }
-            scenario::Latency::Uniform { min_ms, max_ms } => LatencyModel::Uniform {
-                min: SimDuration::from_millis_f64(min_ms).micros(),
-                max: SimDuration::from_millis_f64(max_ms).micros(),
-            },
-            scenario::Latency::Lognormal { median_ms, sigma } => LatencyModel::Lognormal {
-                mu: libm::log(median_ms),
-                sigma,
-            },
-        }
-    }
-
     /// One message's latency. A constant model draws nothing from the stream.
     #[inline]
     pub fn sample(&self, rng: &mut SimRng) -> SimDuration {
@@ -56,6 +40,22 @@ impl LatencyModel {
     }
 }
 
+/// The default transport: every message's latency is drawn from `model` with its own stream,
+/// and the receiver handles it on arrival.
+pub struct LinkLatency {
+    /// The latency law.
+    pub model: LatencyModel,
+    /// The stream latencies are drawn from (a constant model draws nothing).
+    pub rng: SimRng,
+}
+
+impl Transport for LinkLatency {
+    #[inline]
+    fn latency(&mut self, _now: SimTime, _from: NodeId, _to: NodeId) -> SimDuration {
+        self.model.sample(&mut self.rng)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -64,19 +64,19 @@ mod tests {
     #[test]
     fn samples_stay_in_range_and_match_the_median() {
         let mut rng = stream(1, 0, StreamKind::Latency, 0);
-        let u = LatencyModel::new(&scenario::Latency::Uniform {
-            min_ms: 10.0,
-            max_ms: 20.0,
-        });
+        let u = LatencyModel::Uniform {
+            min: 10_000,
+            max: 20_000,
+        };
         let draws: Vec<u64> = (0..10_000).map(|_| u.sample(&mut rng).micros()).collect();
         assert!(draws.iter().all(|&d| (10_000..=20_000).contains(&d)));
         let mean = draws.iter().sum::<u64>() as f64 / 10_000.0;
         // Uniform on 10..20 ms: sd 2.89 ms, so the mean's sd is 0.029 ms; allow 5 sd.
         assert!((mean - 15_000.0).abs() < 145.0, "mean {mean}");
-        let l = LatencyModel::new(&scenario::Latency::Lognormal {
-            median_ms: 40.0,
+        let l = LatencyModel::Lognormal {
+            mu: libm::log(40.0),
             sigma: 0.5,
-        });
+        };
         let mut d: Vec<u64> = (0..20_001).map(|_| l.sample(&mut rng).micros()).collect();
         d.sort_unstable();
         // The sample median's sd is sqrt(π/2)·σ·m/sqrt(n) ~ 0.18 ms here; allow over 5 sd.

@@ -1,461 +1,253 @@
-//! The discrete-event engine. It knows no protocol: a search strategy implements
-//! [`Protocol`] and acts on the world only through a [`Context`].
+//! The kernel: the event queue, the clock and the event loop. It knows no protocol, no world,
+//! no metric and no file format.
 //!
-//! The engine owns the event queue, the clock, link latencies, the workload's query starts
-//! and the per-query records. Events are small generic enums (no boxing); each protocol is
-//! monomorphised into its own loop.
+//! A [`Model`] is whatever is simulated: it handles message deliveries, timers and its own
+//! external inputs (the simulation layer in [`crate::sim`] feeds query starts and membership
+//! changes this way), and acts only through the [`Kernel`]: the clock, [`Kernel::send`],
+//! [`Kernel::set_timer`] and the model's random stream. Between a send and the delivery sits
+//! the [`Transport`], which decides when a message arrives at its receiver, when the receiver
+//! gets to handle it, or that it is lost; [`LatencyModel`] is the default transport.
 //!
-//! Under churn the engine replays the world's [`crate::churn::ChurnPlan`] alongside the queue
-//! (a change applies before any event at the same instant), keeps the live overlay that
-//! [`Context::neighbours`] reads, drops messages that arrive at offline nodes (telling the
-//! protocol through [`Protocol::on_lost`]) and reports joins and leaves to the protocol.
+//! Events are small generic enums (no boxing) and each model is monomorphised into its own
+//! loop. Events pop in a total order (time, [`EventClass`], insertion), so two runs of one
+//! scenario handle the same events in the same order.
 
 mod latency;
 mod queue;
+mod transport;
 
-pub use latency::LatencyModel;
+pub use latency::{LatencyModel, LinkLatency};
 pub use queue::{EventClass, EventQueue};
+pub use transport::{Arrival, Transport};
 
-use crate::churn::{Change, OverlayState};
-use crate::content::{Content, ObjectId};
-use crate::metrics::QueryRecord;
 use crate::rng::SimRng;
 use crate::time::{SimDuration, SimTime};
-use crate::topology::{NodeId, Overlay};
-use crate::world::World;
+use crate::topology::NodeId;
 
-/// Index of a query in the workload (and in the records).
-pub type QueryId = u32;
+/// How far ahead of its delivery a queued message is announced to [`Model::prefetch`].
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Ahead {
+    /// Sixteen in-order deliveries ahead: time to fetch a row's offset or a counter.
+    Far,
+    /// Eight ahead: the offset has arrived, so the row it points to can be fetched.
+    Near,
+}
 
-/// A search strategy, driven by the engine.
-pub trait Protocol {
+/// What the kernel simulates: one handler per kind of event.
+pub trait Model {
     /// A message on the wire; small and `Copy`.
     type Message: Copy;
     /// A timer payload; small and `Copy`.
     type Timer: Copy;
+    /// Decides when each message arrives.
+    type Transport: Transport;
 
-    /// Called once before the first event, to set up state and periodic timers.
-    fn on_start(&mut self, _ctx: &mut Context<'_, Self>) {}
+    /// The time of an external input due before the next queued event (`next`, if any), or
+    /// `None`. The kernel then calls [`Model::on_input`] at that time.
+    fn input_due(&mut self, next: Option<SimTime>) -> Option<SimTime>;
 
-    /// The workload asks `source` to look for `object`.
-    fn start_query(
-        &mut self,
-        ctx: &mut Context<'_, Self>,
-        query: QueryId,
-        source: NodeId,
-        object: ObjectId,
-    );
+    /// Handles the input [`Model::input_due`] announced.
+    fn on_input(&mut self, kernel: &mut KernelOf<Self>);
 
-    /// A message from `from` arrives at `to`.
+    /// `msg` from `from` is handed to `to`.
     fn on_message(
         &mut self,
-        ctx: &mut Context<'_, Self>,
+        kernel: &mut KernelOf<Self>,
         to: NodeId,
         from: NodeId,
         msg: Self::Message,
     );
 
-    /// A timer set with [`Context::set_timer`] fires at `node`. Timers fire whether or not
-    /// the node is online; check [`Context::is_online`] where it matters.
-    fn on_timer(&mut self, _ctx: &mut Context<'_, Self>, _node: NodeId, _timer: Self::Timer) {}
+    /// `timer`, set with [`Kernel::set_timer`], fires at `node`.
+    fn on_timer(&mut self, kernel: &mut KernelOf<Self>, node: NodeId, timer: Self::Timer);
 
-    /// `msg` from `from` was lost because `to` is offline when it arrives (churn). A protocol
-    /// that counts messages in flight must count this one as landed.
-    fn on_lost(
+    /// The transport lost `msg` from `from` to `to`.
+    fn on_dropped(
         &mut self,
-        _ctx: &mut Context<'_, Self>,
-        _to: NodeId,
-        _from: NodeId,
-        _msg: Self::Message,
-    ) {
-    }
+        kernel: &mut KernelOf<Self>,
+        to: NodeId,
+        from: NodeId,
+        msg: Self::Message,
+    );
 
-    /// `node` came online (its links follow as separate changes at the same instant).
-    fn on_join(&mut self, _ctx: &mut Context<'_, Self>, _node: NodeId) {}
-
-    /// `node` went offline; its own links are gone, its neighbours notice later.
-    fn on_leave(&mut self, _ctx: &mut Context<'_, Self>, _node: NodeId) {}
-
-    /// How many queries the protocol still holds state for. Per-query state must end with its
-    /// query, so memory stays flat however many queries a run issues: the engine checks that
-    /// this is zero once every event has been handled.
-    fn active_queries(&self) -> usize;
-
-    /// A hint that `msg` will soon arrive at `to`: a protocol may prefetch its state for it.
-    fn prefetch(&self, _to: NodeId, _msg: &Self::Message) {}
-
-    /// A hint: whether handling `msg` may read the receiver's neighbour row. The engine
-    /// prefetches the row only when it may, so a message that never forwards (a flood's last
-    /// hop, a QueryHit, a DHT RPC) does not spend the memory bandwidth.
-    fn reads_neighbours(&self, _msg: &Self::Message) -> bool {
-        true
-    }
+    /// A hint that `msg` will reach `to` soon; prefetching changes no result.
+    fn prefetch(&self, _to: NodeId, _msg: &Self::Message, _ahead: Ahead) {}
 }
 
-/// How many in-order deliveries ahead the engine prefetches a receiver's load counter, row
-/// offset and protocol state; its neighbour row is prefetched half as far ahead, once the
-/// offset has arrived.
-const PREFETCH_AHEAD: usize = 16;
-
-/// Asks the CPU to bring the cache line of `items[index]` closer; a hint with no effect on
-/// results, and no bounds check (a hint for an address past the end is harmless).
-#[inline(always)]
-pub fn prefetch<T>(items: &[T], index: usize) {
-    #[cfg(target_arch = "x86_64")]
-    hint::<T, { std::arch::x86_64::_MM_HINT_T0 }>(items, index);
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = (items, index);
-}
-
-/// Like [`prefetch`], for a line about to be written (the CPU fetches it in exclusive state).
-#[inline(always)]
-pub fn prefetch_for_write<T>(items: &[T], index: usize) {
-    #[cfg(target_arch = "x86_64")]
-    hint::<T, { std::arch::x86_64::_MM_HINT_ET0 }>(items, index);
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = (items, index);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[inline(always)]
-fn hint<T, const STRATEGY: i32>(items: &[T], index: usize) {
-    let address = items.as_ptr().wrapping_add(index);
-    // SAFETY: a prefetch is a hint that never faults and does not access memory
-    // architecturally, whatever the address.
-    unsafe { std::arch::x86_64::_mm_prefetch::<STRATEGY>(address.cast::<i8>()) }
-}
+/// The kernel a model of type `M` runs on.
+pub type KernelOf<M> = Kernel<<M as Model>::Message, <M as Model>::Timer, <M as Model>::Transport>;
 
 /// Something that happens at an instant.
 #[derive(Copy, Clone)]
 enum Event<M, T> {
-    QueryStart(QueryId),
-    Deliver { to: NodeId, from: NodeId, msg: M },
-    Timer { node: NodeId, timer: T },
+    /// A message reaches its receiver; the transport says when it is handled.
+    Arrive {
+        to: NodeId,
+        from: NodeId,
+        msg: M,
+    },
+    /// The message the transport held back in slot `.0` of the kernel's held messages is
+    /// handled now. (Held messages wait outside the queue, so a queued event stays as small as
+    /// a message.)
+    Handle(u32),
+    Timer {
+        node: NodeId,
+        timer: T,
+    },
 }
 
-/// The engine's own mutable state, reached by handlers through a [`Context`].
-struct State<P: Protocol + ?Sized> {
-    queue: EventQueue<Event<P::Message, P::Timer>>,
-    latency: LatencyModel,
-    latency_rng: SimRng,
-    rng: SimRng,
-    records: Vec<QueryRecord>,
-    maintenance: Vec<u64>,
-    /// Width of a maintenance window, µs (at least 1).
-    window: u64,
-    timeout: SimDuration,
+/// A message the transport held back: handled later at its receiver.
+#[derive(Copy, Clone)]
+struct Held<M> {
+    to: NodeId,
+    from: NodeId,
+    msg: M,
 }
 
-/// What a protocol may see and do while handling an event.
-pub struct Context<'a, P: Protocol + ?Sized> {
+/// The clock, the queue, the transport and the model's random stream: all a model acts
+/// through.
+pub struct Kernel<M, T, X> {
     now: SimTime,
-    world: &'a World,
-    live: Option<&'a OverlayState>,
-    state: &'a mut State<P>,
+    queue: EventQueue<Event<M, T>>,
+    transport: X,
+    rng: SimRng,
+    events: u64,
+    /// Messages held back by the transport, by slot; free slots are reused.
+    held: Vec<Held<M>>,
+    free_held: Vec<u32>,
 }
 
-impl<'a, P: Protocol + ?Sized> Context<'a, P> {
+impl<M: Copy, T: Copy, X: Transport> Kernel<M, T, X> {
+    /// A kernel at time zero with an empty queue.
+    pub fn new(transport: X, rng: SimRng) -> Self {
+        Kernel {
+            now: SimTime::ZERO,
+            queue: EventQueue::new(),
+            transport,
+            rng,
+            events: 0,
+            held: Vec::new(),
+            free_held: Vec::new(),
+        }
+    }
+
     /// The current simulated time.
     #[inline]
     pub fn now(&self) -> SimTime {
         self.now
     }
 
-    /// The overlay graph.
+    /// Sends `msg` from `from` to `to`; the transport decides when it arrives, or loses it
+    /// (then the model hears of it through [`Model::on_dropped`] when it would have arrived:
+    /// at once).
     #[inline]
-    pub fn overlay(&self) -> &'a Overlay {
-        &self.world.overlay
-    }
-
-    /// The sorted nodes `node` is linked to now (under churn, possibly including a departed
-    /// neighbour it has not noticed yet; messages sent there are lost).
-    #[inline]
-    pub fn neighbours(&self, node: NodeId) -> &'a [NodeId] {
-        match self.live {
-            None => self.world.overlay.neighbours(node),
-            Some(live) => live.neighbours(node),
-        }
-    }
-
-    /// How many links `node` has, as its neighbours know it: under churn, a departed node
-    /// still shows the count it had when it left (its departure is not visible in it).
-    #[inline]
-    pub fn degree(&self, node: NodeId) -> u32 {
-        match self.live {
-            None => self.world.overlay.degree(node),
-            Some(live) => live.advertised_degree(node),
-        }
-    }
-
-    /// Whether `node` is online now (always, without churn).
-    #[inline]
-    pub fn is_online(&self, node: NodeId) -> bool {
-        self.live.is_none_or(|live| live.is_online(node))
-    }
-
-    /// When `node`'s current session began (time zero without churn).
-    #[inline]
-    pub fn online_since(&self, node: NodeId) -> SimTime {
-        self.live
-            .map_or(SimTime::ZERO, |live| live.online_since(node))
-    }
-
-    /// Whether `query`'s source is still in the session it issued the query from; a source
-    /// that went offline meanwhile has abandoned the query.
-    pub fn source_active(&self, query: QueryId) -> bool {
-        let q = &self.world.queries[query as usize];
-        self.is_online(q.source) && self.online_since(q.source) <= q.issued
-    }
-
-    /// Where objects live.
-    #[inline]
-    pub fn content(&self) -> &'a Content {
-        &self.world.content
-    }
-
-    /// Sends `msg` from `from` to `to`; it arrives after one link latency.
-    #[inline]
-    pub fn send(&mut self, from: NodeId, to: NodeId, msg: P::Message) {
-        let state = &mut *self.state;
-        let at = self.now + state.latency.sample(&mut state.latency_rng);
-        state
-            .queue
-            .push(at, EventClass::Delivery, Event::Deliver { to, from, msg });
+    pub fn send(&mut self, from: NodeId, to: NodeId, msg: M) {
+        let delay = self.transport.latency(self.now, from, to);
+        self.queue.push(
+            self.now + delay,
+            EventClass::Delivery,
+            Event::Arrive { to, from, msg },
+        );
     }
 
     /// Fires `timer` at `node` after `delay`.
-    pub fn set_timer(&mut self, node: NodeId, delay: SimDuration, timer: P::Timer) {
-        self.state.queue.push(
+    pub fn set_timer(&mut self, node: NodeId, delay: SimDuration, timer: T) {
+        self.queue.push(
             self.now + delay,
             EventClass::Timer,
             Event::Timer { node, timer },
         );
     }
 
-    /// The protocol's own random stream.
+    /// The model's own random stream.
     #[inline]
     pub fn rng(&mut self) -> &mut SimRng {
-        &mut self.state.rng
+        &mut self.rng
     }
 
-    /// The object `query` asks for.
-    pub fn query_object(&self, query: QueryId) -> ObjectId {
-        self.world.queries[query as usize].object
+    /// The transport, for models that read or adjust it.
+    pub fn transport(&self) -> &X {
+        &self.transport
     }
 
-    /// The metrics record of `query`, for counting messages.
+    /// Events handled so far (inputs included).
+    pub fn events(&self) -> u64 {
+        self.events
+    }
+
+    /// Runs `model` until no event and no input is left.
+    pub fn run<D>(&mut self, model: &mut D)
+    where
+        D: Model<Message = M, Timer = T, Transport = X>,
+    {
+        loop {
+            if let Some(t) = model.input_due(self.queue.peek_time()) {
+                self.advance(t);
+                model.on_input(self);
+                continue;
+            }
+            let Some((time, event)) = self.queue.pop() else {
+                break;
+            };
+            self.advance(time);
+            if let Some(Event::Arrive { to, msg, .. }) = self.queue.peek_in_order(PREFETCH_AHEAD) {
+                model.prefetch(*to, msg, Ahead::Far);
+            }
+            if let Some(Event::Arrive { to, msg, .. }) =
+                self.queue.peek_in_order(PREFETCH_AHEAD / 2)
+            {
+                model.prefetch(*to, msg, Ahead::Near);
+            }
+            match event {
+                Event::Arrive { to, from, msg } => match self.transport.arrive(self.now, to) {
+                    Arrival::Now => model.on_message(self, to, from, msg),
+                    Arrival::At(at) => self.hold(at, Held { to, from, msg }),
+                    Arrival::Dropped => model.on_dropped(self, to, from, msg),
+                },
+                Event::Handle(slot) => {
+                    self.free_held.push(slot);
+                    let Held { to, from, msg } = self.held[slot as usize];
+                    model.on_message(self, to, from, msg);
+                }
+                Event::Timer { node, timer } => model.on_timer(self, node, timer),
+            }
+        }
+    }
+
+    /// Keeps `held` until `at`, when its receiver handles it.
+    fn hold(&mut self, at: SimTime, held: Held<M>) {
+        let slot = match self.free_held.pop() {
+            Some(slot) => {
+                self.held[slot as usize] = held;
+                slot
+            }
+            None => {
+                self.held.push(held);
+                (self.held.len() - 1) as u32
+            }
+        };
+        self.queue
+            .push(at, EventClass::Delivery, Event::Handle(slot));
+    }
+
     #[inline]
-    pub fn record(&mut self, query: QueryId) -> &mut QueryRecord {
-        &mut self.state.records[query as usize]
-    }
-
-    /// The end of the run: the last query's issue time plus the timeout. Periodic protocol
-    /// timers stop here.
-    pub fn horizon(&self) -> SimTime {
-        self.world
-            .queries
-            .last()
-            .map_or(SimTime::ZERO, |q| q.issued)
-            + self.state.timeout
-    }
-
-    /// Counts `messages` maintenance messages (routing upkeep, not query traffic) sent now.
-    pub fn maintenance(&mut self, messages: u64) {
-        let state = &mut *self.state;
-        let w = (self.now.micros() / state.window) as usize;
-        if state.maintenance.len() <= w {
-            state.maintenance.resize(w + 1, 0);
-        }
-        state.maintenance[w] += messages;
-    }
-
-    /// Counts an RPC of `query` that timed out.
-    pub fn rpc_timeout(&mut self, query: QueryId) {
-        self.state.records[query as usize].rpc_timeouts += 1;
-    }
-
-    /// Counts a QueryHit of `query` lost to churn.
-    pub fn hit_lost(&mut self, query: QueryId) {
-        self.state.records[query as usize].hits_lost += 1;
-    }
-
-    /// A hit for `query` reached its source now, found `hops` overlay hops away. It counts
-    /// only if it arrives within the workload's timeout, and is lost if the source abandoned
-    /// the query.
-    pub fn deliver_hit(&mut self, query: QueryId, hops: u32) {
-        if !self.source_active(query) {
-            self.hit_lost(query);
-            return;
-        }
-        let issued = self.world.queries[query as usize].issued;
-        let elapsed = self.now.since(issued);
-        if elapsed <= self.state.timeout {
-            self.state.records[query as usize].hit(hops, elapsed);
-        }
-    }
-}
-
-/// Bytes one queued event of protocol `P` takes in the event queue: (in order, in the FIFO;
-/// out of order, in the heap).
-pub fn queued_event_bytes<P: Protocol>() -> (usize, usize) {
-    queue::entry_bytes::<Event<P::Message, P::Timer>>()
-}
-
-/// The outcome of simulating one protocol on one world.
-pub struct Outcome {
-    /// One record per query, in workload order.
-    pub records: Vec<QueryRecord>,
-    /// Messages each node received.
-    pub node_load: Vec<u32>,
-    /// Events processed.
-    pub events: u64,
-    /// Maintenance messages the protocol sent, per `timeseries.csv` window.
-    pub maintenance: Vec<u64>,
-}
-
-/// Streams and settings of one simulation.
-pub struct Setup {
-    /// Link latency model.
-    pub latency: LatencyModel,
-    /// Stream for latency draws.
-    pub latency_rng: SimRng,
-    /// Stream for the protocol's own choices.
-    pub protocol_rng: SimRng,
-    /// Hits later than this after issue do not count.
-    pub timeout: SimDuration,
-    /// Width of the windows maintenance messages are counted in.
-    pub window: SimDuration,
-}
-
-/// Runs every query of `world` through `protocol` until no event is left. `progress` is called
-/// with the number of queries started so far, every 1024 queries and at the end.
-pub fn simulate<P: Protocol>(
-    world: &World,
-    protocol: &mut P,
-    setup: Setup,
-    progress: &mut dyn FnMut(u64),
-) -> Outcome {
-    let Setup {
-        latency,
-        latency_rng,
-        protocol_rng,
-        timeout,
-        window,
-    } = setup;
-    let mut state = State::<P> {
-        queue: EventQueue::new(),
-        latency,
-        latency_rng,
-        rng: protocol_rng,
-        records: vec![QueryRecord::default(); world.queries.len()],
-        maintenance: Vec::new(),
-        window: window.micros().max(1),
-        timeout,
-    };
-    let mut node_load = vec![0u32; world.overlay.node_count() as usize];
-    if let Some(first) = world.queries.first() {
-        state
-            .queue
-            .push(first.issued, EventClass::QueryStart, Event::QueryStart(0));
-    }
-    let mut live = world
-        .churn
-        .as_ref()
-        .map(|plan| plan.initial_state(&world.overlay));
-    let mut changes = world
-        .churn
-        .as_ref()
-        .map(|plan| plan.replay(&world.overlay).peekable());
-    let mut now = SimTime::ZERO;
-    let mut events = 0u64;
-    macro_rules! context {
-        () => {
-            Context {
-                now,
-                world,
-                live: live.as_ref(),
-                state: &mut state,
-            }
-        };
-    }
-    protocol.on_start(&mut context!());
-    loop {
-        // Churn first: a change applies before any event at the same instant.
-        if let Some(c) = changes
-            .as_mut()
-            .and_then(|c| c.next_if(|c| state.queue.peek_time().is_some_and(|t| c.time <= t)))
-        {
-            now = c.time;
-            events += 1;
-            live.as_mut()
-                .expect("a plan has a state")
-                .apply(now, c.change);
-            match c.change {
-                Change::Join(v) => protocol.on_join(&mut context!(), v),
-                Change::Leave(v) => protocol.on_leave(&mut context!(), v),
-                Change::Link(..) | Change::Unlink(..) => {}
-            }
-            continue;
-        }
-        let Some((time, event)) = state.queue.pop() else {
-            break;
-        };
+    fn advance(&mut self, time: SimTime) {
         assert!(
-            time >= now,
-            "simulated time ran backwards: {time} after {now}"
+            time >= self.now,
+            "simulated time ran backwards: {time} after {}",
+            self.now
         );
-        now = time;
-        events += 1;
-        if let Some(Event::Deliver { to, msg, .. }) = state.queue.peek_in_order(PREFETCH_AHEAD) {
-            prefetch(&node_load, *to as usize);
-            protocol.prefetch(*to, msg);
-            if protocol.reads_neighbours(msg) {
-                world.overlay.prefetch_offsets(*to);
-            }
-        }
-        if let Some(Event::Deliver { to, msg, .. }) = state.queue.peek_in_order(PREFETCH_AHEAD / 2)
-            && protocol.reads_neighbours(msg)
-        {
-            world.overlay.prefetch_neighbours(*to);
-        }
-        let mut ctx = context!();
-        match event {
-            Event::Deliver { to, from, msg } => {
-                if ctx.is_online(to) {
-                    node_load[to as usize] = node_load[to as usize].saturating_add(1);
-                    protocol.on_message(&mut ctx, to, from, msg);
-                } else {
-                    protocol.on_lost(&mut ctx, to, from, msg);
-                }
-            }
-            Event::Timer { node, timer } => protocol.on_timer(&mut ctx, node, timer),
-            Event::QueryStart(q) => {
-                let next = q as usize + 1;
-                if let Some(query) = world.queries.get(next) {
-                    ctx.state.queue.push(
-                        query.issued,
-                        EventClass::QueryStart,
-                        Event::QueryStart(next as QueryId),
-                    );
-                }
-                let query = world.queries[q as usize];
-                protocol.start_query(&mut ctx, q, query.source, query.object);
-                if next.is_multiple_of(1024) {
-                    progress(next as u64);
-                }
-            }
-        }
+        self.now = time;
+        self.events += 1;
     }
-    progress(world.queries.len() as u64);
-    assert_eq!(
-        protocol.active_queries(),
-        0,
-        "the protocol kept state for queries that have ended"
-    );
-    Outcome {
-        records: state.records,
-        node_load,
-        events,
-        maintenance: state.maintenance,
-    }
+}
+
+/// How many in-order deliveries ahead the kernel announces a message to [`Model::prefetch`]
+/// ([`Ahead::Far`]; [`Ahead::Near`] is half as far).
+const PREFETCH_AHEAD: usize = 16;
+
+/// Bytes one queued event with messages `M` and timers `T` takes in the event queue: (in
+/// order, in the FIFO; out of order, in the heap).
+pub fn queued_event_bytes<M, T>() -> (usize, usize) {
+    queue::entry_bytes::<Event<M, T>>()
 }

@@ -120,7 +120,7 @@ impl<E: Copy> Ring<E> {
         self.buf[tail & mask] = value;
         self.len += 1;
         // Claim the line a few hundred bytes ahead now, so later pushes do not wait for it.
-        super::prefetch_for_write(&self.buf, (tail + WRITE_AHEAD) & mask);
+        crate::hint::prefetch_for_write(&self.buf, (tail + WRITE_AHEAD) & mask);
     }
 
     /// Doubles the capacity, keeping the order; `filler` initialises the new free slots.
@@ -145,7 +145,7 @@ impl<E: Copy> Ring<E> {
         let mask = self.buf.len() - 1;
         let value = self.buf[self.head];
         // Entries a kilobyte ahead are read soon (and peeked at for prefetching before that).
-        super::prefetch(&self.buf, (self.head + READ_AHEAD) & mask);
+        crate::hint::prefetch(&self.buf, (self.head + READ_AHEAD) & mask);
         self.head = (self.head + 1) & mask;
         self.len -= 1;
         Some(value)

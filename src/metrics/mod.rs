@@ -2,11 +2,13 @@
 //! `timeseries.csv`. Nothing here knows a file format.
 
 mod aggregate;
+mod recorder;
 mod stats;
 
 pub use aggregate::{
     ByReplicas, NetworkStats, Summary, TimeseriesRow, VariantSummary, summarize, timeseries,
 };
+pub use recorder::{Recorded, Recorder};
 pub use stats::{Distribution, wilson_interval};
 
 use crate::time::SimDuration;
@@ -126,5 +128,16 @@ pub struct ReplicaResult {
     /// End of the run, µs: the last query's issue time plus the timeout.
     pub horizon_us: u64,
     /// The overlay per `timeseries.csv` window under churn (shared by every variant).
-    pub overlay: Option<Vec<crate::churn::OverlayWindow>>,
+    pub overlay: Option<Vec<OverlayWindow>>,
+}
+
+/// The overlay's state averaged over one `timeseries.csv` window.
+#[derive(Copy, Clone, Debug, Default, PartialEq)]
+pub struct OverlayWindow {
+    /// Time-averaged number of online nodes.
+    pub online_nodes: f64,
+    /// Time-averaged links per online node (both ends counted, stale links included).
+    pub mean_degree: f64,
+    /// Maintenance messages sent by the overlay's repair in the window.
+    pub maintenance_messages: u64,
 }

@@ -221,6 +221,18 @@ pub struct Content {
     pub rare: Option<Rare>,
 }
 
+impl Content {
+    /// Mean copies per catalogue object (rare objects aside).
+    pub fn mean_copies(&self) -> f64 {
+        match self.replication {
+            Replication::Uniform { copies } => f64::from(copies),
+            Replication::Proportional { mean_copies } | Replication::SquareRoot { mean_copies } => {
+                mean_copies
+            }
+        }
+    }
+}
+
 /// `content.popularity`
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
@@ -280,6 +292,13 @@ pub struct Workload {
     /// Hits arriving later than this after the query was issued do not count.
     #[serde(default = "default_timeout")]
     pub timeout_s: f64,
+}
+
+impl Workload {
+    /// `timeout_s` as a duration.
+    pub fn timeout(&self) -> crate::time::SimDuration {
+        crate::time::SimDuration::from_secs_f64(self.timeout_s)
+    }
 }
 
 fn default_timeout() -> f64 {
@@ -507,6 +526,13 @@ pub struct Output {
 
 fn default_window() -> f64 {
     60.0
+}
+
+impl Output {
+    /// The width of a `timeseries.csv` window.
+    pub fn window(&self) -> crate::time::SimDuration {
+        crate::time::SimDuration::from_secs_f64(self.timeseries_window_s)
+    }
 }
 
 impl Default for Output {

@@ -12,10 +12,10 @@
 //! recycled without clearing and nothing is allocated per message; a slot is released when the
 //! ring's last message has landed.
 
-use super::IdMap;
 use super::gnutella::{QUERY_BYTES, QUERY_HIT_BYTES};
 use crate::content::ObjectId;
-use crate::engine::{Context, Protocol, QueryId};
+use crate::ids::IdMap;
+use crate::sim::{Context, Protocol, QueryId};
 use crate::time::{SimDuration, SimTime};
 use crate::topology::NodeId;
 
@@ -222,7 +222,7 @@ impl Flooding {
             }
         }
         s.in_flight += sent;
-        ctx.record(s.query).requests(sent, QUERY_BYTES);
+        ctx.report().sent(s.query, sent, QUERY_BYTES);
     }
 
     #[inline]
@@ -253,7 +253,7 @@ impl Flooding {
     fn reached(&mut self, ctx: &mut Context<'_, Self>, query: QueryId, node: NodeId) {
         if self.config.rings.len() == 1 {
             // One ring: the ring's own marks already make every arrival here a first visit.
-            ctx.record(query).reached();
+            ctx.report().reached(query);
             return;
         }
         let first = match self.queries[&query].reach {
@@ -266,7 +266,7 @@ impl Flooding {
             }
         };
         if first {
-            ctx.record(query).reached();
+            ctx.report().reached(query);
         }
     }
 }
@@ -319,7 +319,7 @@ impl Protocol for Flooding {
                 let (query, object) = (s.query, s.object);
                 let mark = &mut s.marks[to as usize];
                 if mark.launch == s.launch {
-                    ctx.record(query).duplicate();
+                    ctx.report().duplicate(query);
                 } else {
                     *mark = Mark {
                         launch: s.launch,
@@ -327,7 +327,7 @@ impl Protocol for Flooding {
                     };
                     if ctx.content().holds(to, object) {
                         ctx.send(to, from, FloodMessage::Hit { slot, hops });
-                        ctx.record(query).response(QUERY_HIT_BYTES);
+                        ctx.report().responded(query, QUERY_HIT_BYTES);
                         s.in_flight += 1;
                     }
                     self.reached(ctx, query, to);
@@ -349,11 +349,11 @@ impl Protocol for Flooding {
                 } else if ctx.online_since(to) > s.launched {
                     // The node left and came back since the query passed: it lost the
                     // reverse path.
-                    ctx.hit_lost(s.query);
+                    ctx.report().hit_lost(s.query);
                 } else {
                     let parent = s.marks[to as usize].parent;
                     ctx.send(to, parent, FloodMessage::Hit { slot, hops });
-                    ctx.record(s.query).response(QUERY_HIT_BYTES);
+                    ctx.report().responded(s.query, QUERY_HIT_BYTES);
                     s.in_flight += 1;
                 }
                 slot
@@ -366,7 +366,7 @@ impl Protocol for Flooding {
     fn prefetch(&self, to: NodeId, msg: &FloodMessage) {
         let (FloodMessage::Query { slot, .. } | FloodMessage::Hit { slot, .. }) = *msg;
         if let Some(s) = self.slots.get(slot as usize) {
-            crate::engine::prefetch(&s.marks, to as usize);
+            crate::hint::prefetch(&s.marks, to as usize);
         }
     }
 
@@ -388,7 +388,7 @@ impl Protocol for Flooding {
         let slot = match msg {
             FloodMessage::Query { slot, .. } => slot,
             FloodMessage::Hit { slot, .. } => {
-                ctx.hit_lost(self.slots[slot as usize].query);
+                ctx.report().hit_lost(self.slots[slot as usize].query);
                 slot
             }
         };
@@ -400,7 +400,7 @@ impl Protocol for Flooding {
         let state = self.queries.get_mut(&query).expect("active query");
         state.timer_pending = false;
         // A source that left meanwhile has abandoned the query.
-        if ctx.record(query).hits == 0 && ctx.source_active(query) {
+        if ctx.hits(query) == 0 && ctx.source_active(query) {
             let object = ctx.query_object(query);
             self.launch(ctx, query, source, object);
         } else {

@@ -9,14 +9,12 @@ pub use flood::{FloodConfig, FloodMessage, Flooding, Routing};
 pub use walk::{StepRule, Walk, WalkConfig, WalkMessage};
 
 use crate::dht::{Chord, Identifiers, Kademlia, Upkeep};
-use crate::engine::{self, LatencyModel, Outcome, Protocol, Setup};
 use crate::metrics::VariantRun;
 use crate::rng::{StreamKind, name_key, stream};
 use crate::scenario::{Scenario, Search, Variant};
+use crate::sim::{self, Outcome, Protocol, Setup};
 use crate::time::SimDuration;
 use crate::world::World;
-use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
 
 /// The protocol a `search` table describes, ready to run on a world of `nodes` nodes.
 fn run_search(
@@ -147,32 +145,8 @@ fn simulate_with<P: Protocol>(
     setup: Setup,
     progress: &mut dyn FnMut(u64),
 ) -> Outcome {
-    engine::simulate(world, &mut protocol, setup, progress)
+    sim::simulate(world, &mut protocol, setup, progress)
 }
-
-/// A fast, deterministic hasher for `u32` ids: protocols look per-query and per-node state up
-/// on every message, where SipHash would dominate. Maps using it are never iterated.
-#[derive(Default)]
-pub struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-        }
-    }
-    fn write_u32(&mut self, i: u32) {
-        self.0 = (self.0.rotate_left(5) ^ u64::from(i)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-/// A hash map keyed by query or node ids (lookups only, never iterated).
-pub type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
-/// A hash set of query or node ids (lookups only, never iterated).
-pub type IdSet<K> = HashSet<K, BuildHasherDefault<IdHasher>>;
 
 /// Runs one variant on one world with its own latency and protocol streams.
 pub fn run_variant(
@@ -183,19 +157,19 @@ pub fn run_variant(
 ) -> VariantRun {
     let key = name_key(&variant.name);
     let setup = Setup {
-        latency: LatencyModel::new(&scenario.network.latency),
+        latency: sim::latency_model(&scenario.network.latency),
         latency_rng: stream(scenario.seed, world.replica, StreamKind::Latency, key),
         protocol_rng: stream(scenario.seed, world.replica, StreamKind::Protocol, key),
-        timeout: SimDuration::from_secs_f64(scenario.workload.timeout_s),
-        window: SimDuration::from_secs_f64(scenario.output.timeseries_window_s),
+        window: scenario.output.window(),
     };
     let outcome = run_search(&variant.search, scenario.seed, world, setup, progress);
-    let received: u64 = outcome.node_load.iter().map(|&l| u64::from(l)).sum();
+    let recorded = outcome.recorded;
+    let received: u64 = recorded.node_load.iter().map(|&l| u64::from(l)).sum();
     VariantRun {
-        peak_node_load: outcome.node_load.iter().copied().max().unwrap_or(0),
+        peak_node_load: recorded.node_load.iter().copied().max().unwrap_or(0),
         mean_node_load: received as f64 / f64::from(world.overlay.node_count().max(1)),
-        records: outcome.records,
+        records: recorded.records,
         events: outcome.events,
-        maintenance: outcome.maintenance,
+        maintenance: recorded.maintenance,
     }
 }

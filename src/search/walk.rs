@@ -10,10 +10,10 @@
 //! known at once. A walker also stops after `ttl` steps.
 
 use super::gnutella::{CHECK_BYTES, QUERY_BYTES, QUERY_HIT_BYTES};
-use super::{IdMap, IdSet};
 use crate::content::ObjectId;
-use crate::engine::{Context, Protocol, QueryId};
+use crate::ids::{IdMap, IdSet};
 use crate::rng::Sample;
+use crate::sim::{Context, Protocol, QueryId};
 use crate::topology::NodeId;
 
 /// How a walker picks its next node.
@@ -128,7 +128,7 @@ impl Walk {
                 steps: steps + 1,
             },
         );
-        ctx.record(query).request(QUERY_BYTES);
+        ctx.report().sent(query, 1, QUERY_BYTES);
         state.in_flight += 1;
     }
 
@@ -184,18 +184,18 @@ impl Protocol for Walk {
                 let state = self.queries.get_mut(&query).expect("active query");
                 state.in_flight -= 1;
                 if state.visited.insert(to) {
-                    ctx.record(query).reached();
+                    ctx.report().reached(query);
                 } else {
-                    ctx.record(query).duplicate();
+                    ctx.report().duplicate(query);
                 }
                 if to != state.source && ctx.content().holds(to, state.object) {
                     ctx.send(to, state.source, WalkMessage::Hit { query, steps });
-                    ctx.record(query).response(QUERY_HIT_BYTES);
+                    ctx.report().responded(query, QUERY_HIT_BYTES);
                     state.in_flight += 1;
                 } else {
                     // A walker stops at a check-in once the source has a hit or has left.
                     let checked_out = steps.is_multiple_of(self.config.check_every) && {
-                        ctx.record(query).response(CHECK_BYTES);
+                        ctx.report().responded(query, CHECK_BYTES);
                         state.satisfied || !ctx.source_active(query)
                     };
                     if !checked_out && steps < self.config.ttl {
@@ -223,7 +223,7 @@ impl Protocol for Walk {
     ) {
         let (WalkMessage::Step { query, .. } | WalkMessage::Hit { query, .. }) = msg;
         if let WalkMessage::Hit { .. } = msg {
-            ctx.hit_lost(query);
+            ctx.report().hit_lost(query);
         }
         self.queries
             .get_mut(&query)

@@ -8,6 +8,7 @@ mod barabasi_albert;
 mod erdos_renyi;
 mod file;
 mod grid;
+mod live;
 mod power_law;
 mod random_regular;
 mod stats;
@@ -18,6 +19,7 @@ pub use barabasi_albert::barabasi_albert;
 pub use erdos_renyi::erdos_renyi;
 pub use file::load_edge_list;
 pub use grid::grid;
+pub use live::{Change, OverlayState};
 pub use power_law::{power_law, smallest_mean_degree};
 pub use random_regular::random_regular;
 pub use stats::{
@@ -184,13 +186,13 @@ impl Overlay {
     /// Prefetch hint for `v`'s row offsets.
     #[inline(always)]
     pub fn prefetch_offsets(&self, v: NodeId) {
-        crate::engine::prefetch(&self.offsets, v as usize);
+        crate::hint::prefetch(&self.offsets, v as usize);
     }
 
     /// Prefetch hint for the start of `v`'s neighbour row (reads its offset).
     #[inline(always)]
     pub fn prefetch_neighbours(&self, v: NodeId) {
-        crate::engine::prefetch(&self.neighbours, self.offsets[v as usize] as usize);
+        crate::hint::prefetch(&self.neighbours, self.offsets[v as usize] as usize);
     }
 
     /// The degree of `v`.

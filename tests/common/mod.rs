@@ -84,3 +84,92 @@ pub fn deterministic_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
         })
         .collect()
 }
+
+/// Fixtures for library-level tests: small worlds built by hand and one way to run a protocol
+/// on them.
+pub mod fixture {
+    use floodsim::content::Content;
+    use floodsim::engine::LatencyModel;
+    use floodsim::metrics::QueryRecord;
+    use floodsim::rng::{StreamKind, stream};
+    use floodsim::scenario::{self, Popularity, Replication};
+    use floodsim::sim::{self, Protocol, Setup};
+    use floodsim::time::{SimDuration, SimTime};
+    use floodsim::topology::Overlay;
+    use floodsim::workload::{self, Query};
+    use floodsim::world::World;
+
+    /// Link latency of [`setup`].
+    pub const LATENCY_MS: u64 = 50;
+
+    /// A world without churn on `overlay`, with a timeout long enough that every hit counts.
+    pub fn world(overlay: Overlay, content: Content, queries: Vec<Query>) -> World {
+        World {
+            replica: 0,
+            overlay,
+            content,
+            queries,
+            churn: None,
+            timeout: SimDuration::from_secs(10_000_000),
+        }
+    }
+
+    /// `objects` objects with `popularity`, `copies` copies each on distinct random nodes.
+    pub fn content(
+        objects: u32,
+        copies: u32,
+        popularity: Popularity,
+        nodes: u32,
+        seed: u64,
+    ) -> Content {
+        let spec = scenario::Content {
+            objects,
+            popularity,
+            replication: Replication::Uniform { copies },
+            rare: None,
+        };
+        Content::place(&spec, nodes, &mut stream(seed, 0, StreamKind::Content, 0))
+    }
+
+    /// `queries` Poisson queries at `rate_per_s` from uniform sources for objects drawn by
+    /// popularity.
+    pub fn queries(
+        nodes: u32,
+        content: &Content,
+        queries: u32,
+        rate_per_s: f64,
+        seed: u64,
+    ) -> Vec<Query> {
+        let w = scenario::Workload {
+            queries,
+            rate_per_s,
+            rare_fraction: 0.0,
+            timeout_s: 1e6,
+        };
+        workload::generate(
+            &w,
+            SimTime::ZERO,
+            nodes,
+            content,
+            &mut stream(seed, 0, StreamKind::Workload, 0),
+            None,
+        )
+    }
+
+    /// Constant [`LATENCY_MS`] latency, seed-1 streams, 60 s windows.
+    pub fn setup() -> Setup {
+        Setup {
+            latency: LatencyModel::Constant(SimDuration::from_millis(LATENCY_MS)),
+            latency_rng: stream(1, 0, StreamKind::Latency, 0),
+            protocol_rng: stream(1, 0, StreamKind::Protocol, 0),
+            window: SimDuration::from_secs(60),
+        }
+    }
+
+    /// Runs `protocol` on `world` with [`setup`] and returns its records.
+    pub fn run<P: Protocol>(world: &World, mut protocol: P) -> Vec<QueryRecord> {
+        sim::simulate(world, &mut protocol, setup(), &mut |_| {})
+            .recorded
+            .records
+    }
+}

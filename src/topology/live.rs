@@ -6,9 +6,21 @@
 //! (the repair model's detection delay), and messages they send over such a stale link are
 //! lost.
 
-use super::Change;
+use super::{NodeId, Overlay};
 use crate::time::SimTime;
-use crate::topology::{NodeId, Overlay};
+
+/// One change to the live overlay.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// The node comes online (with no links yet; `Link` changes follow at the same instant).
+    Join(NodeId),
+    /// The node goes offline and drops every link at its own end.
+    Leave(NodeId),
+    /// The first node starts listing the second as a neighbour.
+    Link(NodeId, NodeId),
+    /// The first node stops listing the second.
+    Unlink(NodeId, NodeId),
+}
 
 /// The state of a churning overlay at one instant.
 #[derive(Clone, Debug)]

@@ -1,0 +1,34 @@
+//! The seam between [`super::Kernel::send`] and delivery.
+//!
+//! A transport decides two things: how long a message travels (its link latency, drawn per
+//! message or fixed per link), and what happens when it reaches its receiver: it is handled at
+//! once, handled later (it waited in the receiver's queue behind other messages), or dropped
+//! (the queue was full). The default transport, [`super::LatencyModel`], draws a latency per
+//! message and hands every message over on arrival; a capacity model keeps per-node queues
+//! here, and flow control or per-link latency sit here too, without touching any protocol.
+
+use crate::time::{SimDuration, SimTime};
+use crate::topology::NodeId;
+
+/// What happens to a message when it reaches its receiver.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Arrival {
+    /// The receiver handles it now.
+    Now,
+    /// The receiver handles it at this later time (it waits in a queue meanwhile).
+    At(SimTime),
+    /// It is lost (e.g. the receiver's queue is full).
+    Dropped,
+}
+
+/// Decides when messages arrive and when their receivers handle them.
+pub trait Transport {
+    /// How long a message sent at `now` from `from` to `to` travels.
+    fn latency(&mut self, now: SimTime, from: NodeId, to: NodeId) -> SimDuration;
+
+    /// A message reaches `to` at `now`. Arrivals are announced in time order.
+    #[inline]
+    fn arrive(&mut self, _now: SimTime, _to: NodeId) -> Arrival {
+        Arrival::Now
+    }
+}

@@ -1,0 +1,461 @@
+//! The simulation layer between the kernel and the protocols: it runs one search protocol on
+//! one replica's world.
+//!
+//! A [`Protocol`] sees the world through a [`Context`]: the clock, sends and timers (the
+//! [`crate::engine`] kernel's), the live neighbour view, the content, and the recorder it
+//! reports to. Two drivers feed the kernel from outside it: the query driver
+//! ([`queries`]) issues the workload and applies the timeout and abandonment rules to hits, and
+//! the membership driver ([`membership`]) replays the world's churn into the live overlay
+//! (a change applies before any event at the same instant). Messages that arrive at an offline
+//! node are lost, and the protocol hears of it through [`Protocol::on_lost`].
+
+mod membership;
+mod queries;
+
+use crate::content::{Content, ObjectId};
+use crate::engine::{Ahead, Kernel, KernelOf, LatencyModel, LinkLatency, Model};
+use crate::metrics::{Recorded, Recorder};
+use crate::rng::SimRng;
+use crate::scenario;
+use crate::time::{SimDuration, SimTime};
+use crate::topology::{NodeId, Overlay, OverlayState};
+use crate::world::World;
+use membership::Membership;
+use queries::QueryDriver;
+
+pub use crate::workload::QueryId;
+
+/// A search strategy, run by the simulation layer.
+pub trait Protocol: Sized {
+    /// A message on the wire; small and `Copy`.
+    type Message: Copy;
+    /// A timer payload; small and `Copy`.
+    type Timer: Copy;
+
+    /// Called once before the first event, to set up state and periodic timers.
+    fn on_start(&mut self, _ctx: &mut Context<'_, Self>) {}
+
+    /// The workload asks `source` to look for `object`.
+    fn start_query(
+        &mut self,
+        ctx: &mut Context<'_, Self>,
+        query: QueryId,
+        source: NodeId,
+        object: ObjectId,
+    );
+
+    /// A message from `from` arrives at `to`.
+    fn on_message(
+        &mut self,
+        ctx: &mut Context<'_, Self>,
+        to: NodeId,
+        from: NodeId,
+        msg: Self::Message,
+    );
+
+    /// A timer set with [`Context::set_timer`] fires at `node`. Timers fire whether or not
+    /// the node is online; check [`Context::is_online`] where it matters.
+    fn on_timer(&mut self, _ctx: &mut Context<'_, Self>, _node: NodeId, _timer: Self::Timer) {}
+
+    /// `msg` from `from` never reached `to`: `to` was offline when it arrived (churn), or the
+    /// transport dropped it. A protocol that counts messages in flight counts this one as
+    /// landed.
+    fn on_lost(
+        &mut self,
+        _ctx: &mut Context<'_, Self>,
+        _to: NodeId,
+        _from: NodeId,
+        _msg: Self::Message,
+    ) {
+    }
+
+    /// `node` came online (its links follow as separate changes at the same instant).
+    fn on_join(&mut self, _ctx: &mut Context<'_, Self>, _node: NodeId) {}
+
+    /// `node` went offline; its own links are gone, its neighbours notice later.
+    fn on_leave(&mut self, _ctx: &mut Context<'_, Self>, _node: NodeId) {}
+
+    /// How many queries the protocol still holds state for. Per-query state must end with its
+    /// query, so memory stays flat however many queries a run issues: [`simulate`] checks that
+    /// this is zero once every event has been handled.
+    fn active_queries(&self) -> usize;
+
+    /// A hint that `msg` will soon arrive at `to`: a protocol may prefetch its state for it.
+    fn prefetch(&self, _to: NodeId, _msg: &Self::Message) {}
+
+    /// A hint: whether handling `msg` may read the receiver's neighbour row. The row is
+    /// prefetched only when it may, so a message that never forwards (a flood's last hop, a
+    /// QueryHit, a DHT RPC) does not spend the memory bandwidth.
+    fn reads_neighbours(&self, _msg: &Self::Message) -> bool {
+        true
+    }
+}
+
+/// The transport every protocol runs on.
+type Net = LinkLatency;
+
+/// The per-run state a [`Context`] reaches besides the kernel.
+struct Env {
+    live: Option<OverlayState>,
+    recorder: Recorder,
+    queries: QueryDriver,
+}
+
+/// What a protocol may see and do while handling an event.
+pub struct Context<'a, P: Protocol> {
+    kernel: &'a mut Kernel<P::Message, P::Timer, Net>,
+    world: &'a World,
+    live: Option<&'a OverlayState>,
+    queries: &'a QueryDriver,
+    recorder: &'a mut Recorder,
+}
+
+impl<'a, P: Protocol> Context<'a, P> {
+    /// The current simulated time.
+    #[inline]
+    pub fn now(&self) -> SimTime {
+        self.kernel.now()
+    }
+
+    /// The overlay graph as built (without churn's changes).
+    #[inline]
+    pub fn overlay(&self) -> &'a Overlay {
+        &self.world.overlay
+    }
+
+    /// The sorted nodes `node` is linked to now (under churn, possibly including a departed
+    /// neighbour it has not noticed yet; messages sent there are lost).
+    #[inline]
+    pub fn neighbours(&self, node: NodeId) -> &'a [NodeId] {
+        match self.live {
+            None => self.world.overlay.neighbours(node),
+            Some(live) => live.neighbours(node),
+        }
+    }
+
+    /// How many links `node` has, as its neighbours know it: under churn, a departed node
+    /// still shows the count it had when it left (its departure is not visible in it).
+    #[inline]
+    pub fn degree(&self, node: NodeId) -> u32 {
+        match self.live {
+            None => self.world.overlay.degree(node),
+            Some(live) => live.advertised_degree(node),
+        }
+    }
+
+    /// Whether `node` is online now (always, without churn).
+    #[inline]
+    pub fn is_online(&self, node: NodeId) -> bool {
+        is_online(self.live, node)
+    }
+
+    /// When `node`'s current session began (time zero without churn).
+    #[inline]
+    pub fn online_since(&self, node: NodeId) -> SimTime {
+        online_since(self.live, node)
+    }
+
+    /// Whether `query`'s source is still in the session it issued the query from; a source
+    /// that went offline meanwhile has abandoned the query.
+    pub fn source_active(&self, query: QueryId) -> bool {
+        QueryDriver::source_active(self.world, self.live, query)
+    }
+
+    /// Where objects live.
+    #[inline]
+    pub fn content(&self) -> &'a Content {
+        &self.world.content
+    }
+
+    /// The object `query` asks for.
+    pub fn query_object(&self, query: QueryId) -> ObjectId {
+        self.world.queries[query as usize].object
+    }
+
+    /// Sends `msg` from `from` to `to`; the transport decides when it arrives.
+    #[inline]
+    pub fn send(&mut self, from: NodeId, to: NodeId, msg: P::Message) {
+        self.kernel.send(from, to, msg);
+    }
+
+    /// Fires `timer` at `node` after `delay`.
+    pub fn set_timer(&mut self, node: NodeId, delay: SimDuration, timer: P::Timer) {
+        self.kernel.set_timer(node, delay, timer);
+    }
+
+    /// The protocol's own random stream.
+    #[inline]
+    pub fn rng(&mut self) -> &mut SimRng {
+        self.kernel.rng()
+    }
+
+    /// The end of the run: the last query's issue time plus the timeout. Periodic protocol
+    /// timers stop here.
+    pub fn horizon(&self) -> SimTime {
+        self.world.horizon()
+    }
+
+    /// Where the protocol reports what happened: messages sent, duplicates, nodes reached,
+    /// hits lost, RPC timeouts, maintenance.
+    #[inline]
+    pub fn report(&mut self) -> &mut Recorder {
+        self.recorder
+    }
+
+    /// Counts `messages` maintenance messages (routing upkeep, not query traffic) sent now.
+    pub fn maintenance(&mut self, messages: u64) {
+        let now = self.kernel.now();
+        self.recorder.maintenance(now, messages);
+    }
+
+    /// Hits of `query` that reached its source so far (within the timeout).
+    pub fn hits(&self, query: QueryId) -> u32 {
+        self.recorder.hits(query)
+    }
+
+    /// A hit for `query` reached its source now, found `hops` overlay hops away. It counts
+    /// only if it arrives within the workload's timeout, and is lost if the source abandoned
+    /// the query.
+    pub fn deliver_hit(&mut self, query: QueryId, hops: u32) {
+        let now = self.kernel.now();
+        self.queries
+            .deliver_hit(self.world, self.live, self.recorder, now, query, hops);
+    }
+}
+
+fn is_online(live: Option<&OverlayState>, node: NodeId) -> bool {
+    live.is_none_or(|live| live.is_online(node))
+}
+
+fn online_since(live: Option<&OverlayState>, node: NodeId) -> SimTime {
+    live.map_or(SimTime::ZERO, |live| live.online_since(node))
+}
+
+/// The external input due next.
+#[derive(Copy, Clone)]
+enum Input {
+    Change,
+    Query,
+}
+
+/// A protocol on a world: the [`Model`] the kernel runs.
+struct Node<'r, P: Protocol> {
+    protocol: &'r mut P,
+    world: &'r World,
+    env: Env,
+    membership: Option<Membership<'r>>,
+    progress: &'r mut dyn FnMut(u64),
+    due: Input,
+}
+
+impl<P: Protocol> Node<'_, P> {
+    fn context<'a>(&'a mut self, kernel: &'a mut KernelOf<Self>) -> (&'a mut P, Context<'a, P>) {
+        let ctx = Context {
+            kernel,
+            world: self.world,
+            live: self.env.live.as_ref(),
+            queries: &self.env.queries,
+            recorder: &mut self.env.recorder,
+        };
+        (&mut *self.protocol, ctx)
+    }
+}
+
+impl<P: Protocol> Model for Node<'_, P> {
+    type Message = P::Message;
+    type Timer = P::Timer;
+    type Transport = Net;
+
+    #[inline]
+    fn input_due(&mut self, next: Option<SimTime>) -> Option<SimTime> {
+        let query = self.env.queries.next_time(self.world);
+        // Membership first: a change applies before any event at the same instant, while
+        // anything else is pending.
+        if let Some(change) = self.membership.as_mut().and_then(Membership::next_time)
+            && [query, next]
+                .into_iter()
+                .flatten()
+                .min()
+                .is_some_and(|t| change <= t)
+        {
+            self.due = Input::Change;
+            return Some(change);
+        }
+        // A query starts after every message and timer of its instant.
+        let query = query.filter(|&q| next.is_none_or(|t| q < t))?;
+        self.due = Input::Query;
+        Some(query)
+    }
+
+    fn on_input(&mut self, kernel: &mut KernelOf<Self>) {
+        match self.due {
+            Input::Change => {
+                let now = kernel.now();
+                let membership = self.membership.as_mut().expect("a due change");
+                let live = self.env.live.as_mut().expect("a plan has a live overlay");
+                if let Some(node) = membership.apply(now, live) {
+                    let (protocol, mut ctx) = self.context(kernel);
+                    match node {
+                        membership::Event::Join(v) => protocol.on_join(&mut ctx, v),
+                        membership::Event::Leave(v) => protocol.on_leave(&mut ctx, v),
+                    }
+                }
+            }
+            Input::Query => {
+                let q = self.env.queries.issue();
+                let query = self.world.queries[q as usize];
+                let (protocol, mut ctx) = self.context(kernel);
+                protocol.start_query(&mut ctx, q, query.source, query.object);
+                let issued = u64::from(q) + 1;
+                if issued.is_multiple_of(1024) {
+                    (self.progress)(issued);
+                }
+            }
+        }
+    }
+
+    #[inline]
+    fn on_message(
+        &mut self,
+        kernel: &mut KernelOf<Self>,
+        to: NodeId,
+        from: NodeId,
+        msg: P::Message,
+    ) {
+        let (protocol, mut ctx) = self.context(kernel);
+        if ctx.is_online(to) {
+            ctx.recorder.received(to);
+            protocol.on_message(&mut ctx, to, from, msg);
+        } else {
+            protocol.on_lost(&mut ctx, to, from, msg);
+        }
+    }
+
+    fn on_timer(&mut self, kernel: &mut KernelOf<Self>, node: NodeId, timer: P::Timer) {
+        let (protocol, mut ctx) = self.context(kernel);
+        protocol.on_timer(&mut ctx, node, timer);
+    }
+
+    fn on_dropped(
+        &mut self,
+        kernel: &mut KernelOf<Self>,
+        to: NodeId,
+        from: NodeId,
+        msg: P::Message,
+    ) {
+        let (protocol, mut ctx) = self.context(kernel);
+        protocol.on_lost(&mut ctx, to, from, msg);
+    }
+
+    #[inline(always)]
+    fn prefetch(&self, to: NodeId, msg: &P::Message, ahead: Ahead) {
+        match ahead {
+            Ahead::Far => {
+                self.env.recorder.prefetch_load(to);
+                self.protocol.prefetch(to, msg);
+                if self.protocol.reads_neighbours(msg) {
+                    self.world.overlay.prefetch_offsets(to);
+                }
+            }
+            Ahead::Near => {
+                if self.protocol.reads_neighbours(msg) {
+                    self.world.overlay.prefetch_neighbours(to);
+                }
+            }
+        }
+    }
+}
+
+/// Streams and settings of one simulation.
+pub struct Setup {
+    /// Link latency model.
+    pub latency: LatencyModel,
+    /// Stream for latency draws.
+    pub latency_rng: SimRng,
+    /// Stream for the protocol's own choices.
+    pub protocol_rng: SimRng,
+    /// Width of the windows maintenance messages are counted in.
+    pub window: SimDuration,
+}
+
+/// The latency law of a scenario's `network.latency`.
+pub fn latency_model(spec: &scenario::Latency) -> LatencyModel {
+    match *spec {
+        scenario::Latency::Constant { ms } => {
+            LatencyModel::Constant(SimDuration::from_millis_f64(ms))
+        }
+        scenario::Latency::Uniform { min_ms, max_ms } => LatencyModel::Uniform {
+            min: SimDuration::from_millis_f64(min_ms).micros(),
+            max: SimDuration::from_millis_f64(max_ms).micros(),
+        },
+        scenario::Latency::Lognormal { median_ms, sigma } => LatencyModel::Lognormal {
+            mu: libm::log(median_ms),
+            sigma,
+        },
+    }
+}
+
+/// The outcome of simulating one protocol on one world.
+pub struct Outcome {
+    /// What the protocol reported.
+    pub recorded: Recorded,
+    /// Events processed (membership changes and query starts included).
+    pub events: u64,
+}
+
+/// Bytes one queued event of protocol `P` takes in the event queue: (in order, in the FIFO;
+/// out of order, in the heap).
+pub fn queued_event_bytes<P: Protocol>() -> (usize, usize) {
+    crate::engine::queued_event_bytes::<P::Message, P::Timer>()
+}
+
+/// Runs every query of `world` through `protocol` until no event is left. `progress` is called
+/// with the number of queries started so far, every 1024 queries and at the end.
+pub fn simulate<P: Protocol>(
+    world: &World,
+    protocol: &mut P,
+    setup: Setup,
+    progress: &mut dyn FnMut(u64),
+) -> Outcome {
+    let mut kernel = Kernel::new(
+        LinkLatency {
+            model: setup.latency,
+            rng: setup.latency_rng,
+        },
+        setup.protocol_rng,
+    );
+    let nodes = world.overlay.node_count() as usize;
+    let mut node = Node {
+        protocol,
+        world,
+        env: Env {
+            live: world
+                .churn
+                .as_ref()
+                .map(|plan| plan.initial_state(&world.overlay)),
+            recorder: Recorder::new(world.queries.len(), nodes, setup.window),
+            queries: QueryDriver::new(),
+        },
+        membership: world
+            .churn
+            .as_ref()
+            .map(|plan| Membership::new(plan, &world.overlay)),
+        progress,
+        due: Input::Query,
+    };
+    {
+        let (protocol, mut ctx) = node.context(&mut kernel);
+        protocol.on_start(&mut ctx);
+    }
+    kernel.run(&mut node);
+    (node.progress)(world.queries.len() as u64);
+    assert_eq!(
+        node.protocol.active_queries(),
+        0,
+        "the protocol kept state for queries that have ended"
+    );
+    Outcome {
+        recorded: node.env.recorder.finish(),
+        events: kernel.events(),
+    }
+}
