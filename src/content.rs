@@ -5,11 +5,85 @@
 //! copies sit on distinct nodes drawn uniformly at random from the content stream.
 
 use crate::rng::{Sample, SimRng};
-use crate::scenario::{self, Popularity, Replication};
 use crate::topology::NodeId;
+use serde::{Deserialize, Serialize};
 
 /// An object id.
 pub type ObjectId = u32;
+
+/// `[content]`
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[serde(rename = "Content")]
+pub struct ContentTable {
+    /// Objects in the catalogue (ranked 1..objects by popularity).
+    pub objects: u32,
+    /// How queries pick among the catalogue.
+    #[serde(default)]
+    pub popularity: Popularity,
+    /// How many copies each catalogue object has.
+    pub replication: Replication,
+    /// Extra objects with few copies, queried with `workload.rare_fraction`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rare: Option<Rare>,
+}
+
+impl ContentTable {
+    /// Mean copies per catalogue object (rare objects aside).
+    pub fn mean_copies(&self) -> f64 {
+        match self.replication {
+            Replication::Uniform { copies } => f64::from(copies),
+            Replication::Proportional { mean_copies } | Replication::SquareRoot { mean_copies } => {
+                mean_copies
+            }
+        }
+    }
+}
+
+/// `content.popularity`
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Popularity {
+    /// Every object equally likely.
+    #[default]
+    Uniform,
+    /// Object of rank i with probability ∝ 1/i^exponent.
+    Zipf {
+        /// The Zipf exponent (0 gives uniform).
+        exponent: f64,
+    },
+}
+
+/// `content.replication`
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Replication {
+    /// Every object has the same number of copies on distinct random nodes.
+    Uniform {
+        /// Copies per object.
+        copies: u32,
+    },
+    /// Copies proportional to query popularity.
+    Proportional {
+        /// Mean copies per object; the total is round(objects × mean_copies).
+        mean_copies: f64,
+    },
+    /// Copies proportional to the square root of query popularity (Cohen & Shenker 2002).
+    SquareRoot {
+        /// Mean copies per object; the total is round(objects × mean_copies).
+        mean_copies: f64,
+    },
+}
+
+/// `content.rare`
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rare {
+    /// Number of rare objects.
+    pub objects: u32,
+    /// Copies of each rare object.
+    pub copies: u32,
+}
 
 /// Object popularity, as a sampler over the catalogue.
 #[derive(Clone, Debug)]
@@ -81,7 +155,7 @@ pub struct Content {
 
 impl Content {
     /// Places every object's copies on distinct random nodes of a `nodes`-node network.
-    pub fn place(spec: &scenario::Content, nodes: u32, rng: &mut SimRng) -> Content {
+    pub fn place(spec: &ContentTable, nodes: u32, rng: &mut SimRng) -> Content {
         let popularity = PopularityModel::new(&spec.popularity, spec.objects);
         let copies = allocate_copies(&spec.replication, &popularity, spec.objects, nodes);
         let rare = spec.rare.as_ref().map_or((0, 0), |r| (r.objects, r.copies));
@@ -335,11 +409,11 @@ mod tests {
 
     #[test]
     fn replicas_are_distinct_and_counted() {
-        let spec = scenario::Content {
+        let spec = ContentTable {
             objects: 50,
             popularity: Popularity::Uniform,
             replication: Replication::Uniform { copies: 100 },
-            rare: Some(scenario::Rare {
+            rare: Some(Rare {
                 objects: 5,
                 copies: 1,
             }),

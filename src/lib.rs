@@ -32,6 +32,7 @@
 #![warn(missing_docs)]
 
 pub mod alloc;
+pub mod build;
 pub mod check;
 pub mod churn;
 pub mod content;
@@ -52,5 +53,6 @@ pub mod sim;
 pub mod sweep;
 pub mod time;
 pub mod topology;
+pub mod validation;
 pub mod workload;
 pub mod world;

@@ -535,7 +535,7 @@ fn graph_command(input: ScenarioArgs, replica: u32, opts: &GraphOptions) -> Resu
     let (overlay, seed, title) = if is_scenario {
         let v = input.load()?;
         let mut rng = stream(v.scenario.seed, replica, StreamKind::Topology, 0);
-        let g = floodsim::world::build_overlay(&v, &mut rng)?;
+        let g = floodsim::build::build_overlay(&v, &mut rng)?;
         (
             g,
             v.scenario.seed,

@@ -1,7 +1,8 @@
 //! Memory: the up-front estimate that refuses oversized scenarios, and the measured peak.
 
 use crate::error::{Error, InputError};
-use crate::scenario::{Search, Topology, Validated};
+use crate::scenario::{Topology, Validated};
+use crate::search::Sizing;
 use std::mem::size_of;
 
 /// Bytes of one queued message event out of order, in the heap (packed key plus a small
@@ -37,18 +38,10 @@ impl Estimate {
     }
 }
 
-/// Estimates the peak memory of a run with `threads` worlds in memory at once.
-///
-/// A world's peak is the larger of its build phase (the generator's arrays while the compact
-/// graph is assembled) and its simulation phase (the graph, plus per running variant its node
-/// loads, query records, protocol state and the messages in flight). Messages in flight are
-/// bounded by the largest flood level, d·(d−1)^(ttl−1) for mean degree d, and by 2E. Replicas
-/// run `threads` at a time; the records of every run are kept until the end.
-pub fn estimate(v: &Validated, threads: usize) -> Estimate {
-    let s = &v.scenario;
+/// (nodes, undirected edges, build-phase bytes beyond the final graph) of one world.
+fn shape(v: &Validated) -> (u64, u64, u64) {
     let n = u64::from(v.nodes.unwrap_or(0));
-    // (nodes, undirected edges, build-phase bytes beyond the final graph) per topology kind.
-    let (nodes, edges, build_extra) = match s.network.topology {
+    match v.scenario.network.topology {
         Topology::RandomRegular { degree } => {
             let e = n * u64::from(degree) / 2;
             (n, e, 8 * e + 4 * n)
@@ -89,7 +82,19 @@ pub fn estimate(v: &Validated, threads: usize) -> Estimate {
             let e = if gz { len * 35 / 100 } else { len / 10 };
             (2 * e, e, 64 * e)
         }
-    };
+    }
+}
+
+/// Estimates the peak memory of a run with `threads` worlds in memory at once.
+///
+/// A world's peak is the larger of its build phase (the generator's arrays while the compact
+/// graph is assembled) and its simulation phase (the graph, plus per running variant its node
+/// loads, query records, protocol state and the messages in flight). Messages in flight are
+/// bounded by the largest flood level, d·(d−1)^(ttl−1) for mean degree d, and by 2E. Replicas
+/// run `threads` at a time; the records of every run are kept until the end.
+pub fn estimate(v: &Validated, threads: usize) -> Estimate {
+    let s = &v.scenario;
+    let (nodes, edges, build_extra) = shape(v);
     let graph = 4 * (nodes + 1)
         + 8 * edges
         + if v.scenario.network.largest_component {
@@ -98,92 +103,23 @@ pub fn estimate(v: &Validated, threads: usize) -> Estimate {
             0
         };
     let build = graph + build_extra;
-    let catalogue_copies = s.content.mean_copies();
+    let sizing = sizing(v);
     let rare = s
         .content
         .rare
         .as_ref()
         .map_or(0, |r| u64::from(r.objects) * u64::from(r.copies));
     let objects = u64::from(s.content.objects);
-    let content = 24 * objects + (4.0 * objects as f64 * catalogue_copies) as u64 + 4 * rare;
+    let content =
+        24 * objects + (4.0 * objects as f64 * sizing.copies_per_object) as u64 + 4 * rare;
     let queries = u64::from(s.workload.queries);
     let workload = 16 * queries;
-    let mean_degree = if nodes == 0 {
-        0.0
-    } else {
-        2.0 * edges as f64 / nodes as f64
-    };
-    // Constant latency keeps every message in order, in the FIFO.
-    let queued_bytes = match s.network.latency {
-        crate::scenario::Latency::Constant { .. } => IN_ORDER_EVENT_BYTES,
-        _ => EVENT_BYTES,
-    };
-    let in_flight = |ttl: u32| -> u64 {
-        let level = mean_degree
-            * (mean_degree - 1.0)
-                .max(1.0)
-                .powi(ttl.saturating_sub(1) as i32);
-        (level.min(2.0 * edges as f64) * queued_bytes as f64 * QUEUE_SLACK) as u64
-    };
     let record =
         (size_of::<crate::metrics::QueryRecord>() + size_of::<crate::metrics::QueryInfo>()) as u64;
-    // DHT provider records: every copy stored on `replicas` nodes, in growing vectors.
-    let copies = objects as f64 * catalogue_copies + rare as f64;
-    let records = |replicas: u32| {
-        (copies * f64::from(replicas) * crate::dht::RECORD_BYTES as f64 * QUEUE_SLACK) as u64
-    };
     let per_variant: Vec<u64> = s
         .variants
         .iter()
-        .map(|var| {
-            let common = queries * record + 4 * nodes;
-            common
-                + match &var.search {
-                    Search::Flooding { ttl } | Search::UltrapeerFlooding { ttl } => {
-                        8 * nodes + in_flight(*ttl)
-                    }
-                    Search::ExpandingRing { ttls, .. } => {
-                        12 * nodes + in_flight(ttls.iter().copied().max().unwrap_or(1))
-                    }
-                    Search::RandomWalk {
-                        walkers,
-                        ttl,
-                        check_every,
-                    }
-                    | Search::DegreeBiasedWalk {
-                        walkers,
-                        ttl,
-                        check_every,
-                    } => {
-                        // A walker's expected steps: its share of the search size N/copies plus
-                        // half a check interval, at most ttl; a query lasts that many link
-                        // latencies; visited sets take about 32 bytes per node.
-                        let w = f64::from(*walkers);
-                        let steps = (nodes as f64 / catalogue_copies.max(1.0) / w
-                            + f64::from(*check_every) / 2.0)
-                            .min(f64::from(*ttl));
-                        let concurrent = 1.0
-                            + s.workload.rate_per_s * steps * mean_latency_s(&s.network.latency);
-                        (concurrent * w * (steps * 32.0 + EVENT_BYTES as f64)) as u64
-                    }
-                    // The sorted ring, its index, the ids, and per node a successor list and
-                    // 64 fingers; a record per copy on each of its `successors` nodes.
-                    Search::Chord { successors, .. } => {
-                        24 * nodes
-                            + 4 * nodes * (64 + u64::from(*successors))
-                            + records(*successors)
-                    }
-                    // Each node's buckets: k contacts per distance range that holds k nodes
-                    // (about log2(N/k) of them) plus the partly filled closer ones; a record
-                    // per copy on each of the k closest nodes.
-                    Search::Kademlia { k, .. } => {
-                        let ranges = (nodes as f64 / f64::from(*k)).max(1.0).log2() + 2.0;
-                        nodes * 32
-                            + (nodes as f64 * f64::from(*k) * ranges * 4.0) as u64
-                            + records(*k)
-                    }
-                }
-        })
+        .map(|var| queries * record + 4 * nodes + var.search.kind().memory(&sizing))
         .collect();
     // At most `threads` variant runs are alive at once, over all replicas (rayon runs the
     // replicas' variants on one pool); each holds its protocol state and, under churn, a live
@@ -191,7 +127,7 @@ pub fn estimate(v: &Validated, threads: usize) -> Estimate {
     let running_variants = threads.clamp(1, s.variants.len() * s.replications.max(1) as usize);
     let mut sorted = per_variant.clone();
     sorted.sort_unstable_by(|a, b| b.cmp(a));
-    let churn = churn_bytes(v, nodes, mean_degree);
+    let churn = churn_bytes(v, nodes, sizing.mean_degree);
     // The largest variants, each possibly running in several replicas at once.
     let replicas = s.replications.max(1) as usize;
     let running: u64 = sorted
@@ -222,6 +158,41 @@ pub fn estimate(v: &Validated, threads: usize) -> Estimate {
         total: parts.iter().map(|p| p.1).sum(),
         parts,
         edges,
+    }
+}
+
+/// The sizes memory and cost estimates of the search kinds depend on.
+pub fn sizing(v: &Validated) -> Sizing {
+    let s = &v.scenario;
+    let (nodes, edges, _) = shape(v);
+    let catalogue_copies = s.content.mean_copies();
+    let objects = u64::from(s.content.objects);
+    let rare = s
+        .content
+        .rare
+        .as_ref()
+        .map_or(0, |r| u64::from(r.objects) * u64::from(r.copies));
+    let mean_degree = if nodes == 0 {
+        0.0
+    } else {
+        2.0 * edges as f64 / nodes as f64
+    };
+    Sizing {
+        nodes,
+        edges,
+        mean_degree,
+        copies_per_object: catalogue_copies,
+        copies: objects as f64 * catalogue_copies + rare as f64,
+        rate_per_s: s.workload.rate_per_s,
+        mean_latency_s: mean_latency_s(&s.network.latency),
+        // Constant latency keeps every message in order, in the FIFO.
+        event_bytes: match s.network.latency {
+            crate::scenario::Latency::Constant { .. } => IN_ORDER_EVENT_BYTES,
+            _ => EVENT_BYTES,
+        },
+        heap_event_bytes: EVENT_BYTES,
+        record_bytes: crate::dht::RECORD_BYTES,
+        slack: QUEUE_SLACK,
     }
 }
 
@@ -273,29 +244,14 @@ fn churn_bytes(v: &Validated, nodes: u64, mean_degree: f64) -> ChurnBytes {
 /// A rough measure of how long a run of `v` takes (messages expected over all variants plus
 /// the graph build), used only to start long runs first; it never affects results.
 pub fn expected_work(v: &Validated) -> f64 {
-    let s = &v.scenario;
-    let edges = estimate(v, 1).edges as f64;
-    let nodes = f64::from(v.nodes.unwrap_or(0))
-        .max(2.0 * edges / 8.0)
-        .max(1.0);
-    let d = 2.0 * edges / nodes;
-    let flood =
-        |ttl: u32| (d * (d - 1.0).max(1.0).powi(ttl.saturating_sub(1) as i32)).min(2.0 * edges);
-    let copies = s.content.mean_copies();
-    let per_query: f64 = s
+    let sizing = sizing(v);
+    let per_query: f64 = v
+        .scenario
         .variants
         .iter()
-        .map(|var| match &var.search {
-            Search::Flooding { ttl } | Search::UltrapeerFlooding { ttl } => flood(*ttl),
-            Search::ExpandingRing { ttls, .. } => ttls.iter().map(|&t| flood(t)).sum(),
-            Search::RandomWalk { walkers, ttl, .. }
-            | Search::DegreeBiasedWalk { walkers, ttl, .. } => {
-                f64::from(*walkers) * f64::from(*ttl).min(nodes / copies.max(1.0))
-            }
-            Search::Chord { .. } | Search::Kademlia { .. } => 2.0 * nodes.log2() + 4.0,
-        })
+        .map(|var| var.search.kind().messages_per_query(&sizing))
         .sum();
-    nodes + edges + f64::from(s.workload.queries) * per_query
+    (sizing.nodes + sizing.edges) as f64 + f64::from(v.scenario.workload.queries) * per_query
 }
 
 /// Mean link latency in seconds.

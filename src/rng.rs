@@ -49,14 +49,29 @@ pub fn stream(seed: u64, replica: u32, kind: StreamKind, sub: u64) -> SimRng {
 
 /// A stable 56-bit key for a name (FNV-1a), used to give each variant its own sub-stream so
 /// that adding, removing or reordering variants does not change the others' draws.
-pub fn name_key(name: &str) -> u64 {
+pub const fn name_key(name: &str) -> u64 {
+    let bytes = name.as_bytes();
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in name.bytes() {
-        h ^= u64::from(b);
+    let mut i = 0;
+    while i < bytes.len() {
+        h ^= bytes[i] as u64;
         h = h.wrapping_mul(0x0100_0000_01b3);
+        i += 1;
     }
     h & ((1 << 56) - 1)
 }
+
+/// Sub-stream of [`StreamKind::Protocol`] for the DHT node ids and object keys, shared by
+/// every DHT variant of a replica.
+pub const DHT_IDS: u64 = name_key("dht-ids");
+/// Sub-stream of [`StreamKind::Protocol`] for filling Kademlia's k-buckets.
+pub const KADEMLIA_BUCKETS: u64 = name_key("kademlia-buckets");
+/// Protocol sub-streams that belong to no variant. Validation refuses a variant whose name
+/// keys to one of them (or to another variant's key), so no two users ever share a stream.
+pub const RESERVED_PROTOCOL_KEYS: [(u64, &str); 2] = [
+    (DHT_IDS, "the DHT identifiers"),
+    (KADEMLIA_BUCKETS, "Kademlia's bucket filling"),
+];
 
 fn splitmix64(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);

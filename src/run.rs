@@ -4,12 +4,17 @@
 //! Results are gathered in (replica, variant) order whatever the thread count, so the output
 //! files are byte-identical for any `--jobs`.
 
+use crate::engine::LatencyModel;
 use crate::error::{Error, Result};
-use crate::metrics::{self, NetworkStats, QueryInfo, ReplicaResult};
+use crate::metrics::{self, NetworkStats, QueryInfo, ReplicaResult, VariantRun};
 use crate::output::{self, ResultDir, run_json::RunInfo};
 use crate::resources;
+use crate::rng::{StreamKind, name_key, stream};
 use crate::scenario::Validated;
-use crate::search;
+use crate::scenario::{self, Scenario, Variant};
+use crate::search::Runner;
+use crate::sim::Setup;
+use crate::time::SimDuration;
 use crate::world::World;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
@@ -154,7 +159,7 @@ pub fn simulate_replica(
         .map(|variant| {
             let t = Instant::now();
             let mut last = 0;
-            let run = search::run_variant(s, variant, &world, &mut |n| {
+            let run = run_variant(s, variant, &world, &mut |n| {
                 progress(meter.add_queries(n - last));
                 last = n;
             });
@@ -195,4 +200,52 @@ fn query_infos(world: &World) -> Vec<QueryInfo> {
             replicas_online: q.replicas_online,
         })
         .collect()
+}
+
+/// Runs one variant on one world with its own latency and protocol streams.
+pub fn run_variant(
+    scenario: &Scenario,
+    variant: &Variant,
+    world: &World,
+    progress: &mut dyn FnMut(u64),
+) -> VariantRun {
+    let key = name_key(&variant.name);
+    let setup = Setup {
+        latency: latency_model(&scenario.network.latency),
+        latency_rng: stream(scenario.seed, world.replica, StreamKind::Latency, key),
+        protocol_rng: stream(scenario.seed, world.replica, StreamKind::Protocol, key),
+        window: scenario.output.window(),
+    };
+    let outcome = variant.search.kind().run(Runner {
+        world,
+        setup,
+        seed: scenario.seed,
+        progress,
+    });
+    let recorded = outcome.recorded;
+    let received: u64 = recorded.node_load.iter().map(|&l| u64::from(l)).sum();
+    VariantRun {
+        peak_node_load: recorded.node_load.iter().copied().max().unwrap_or(0),
+        mean_node_load: received as f64 / f64::from(world.overlay.node_count().max(1)),
+        records: recorded.records,
+        events: outcome.events,
+        maintenance: recorded.maintenance,
+    }
+}
+
+/// The latency law of a scenario's `network.latency`.
+pub fn latency_model(spec: &scenario::Latency) -> LatencyModel {
+    match *spec {
+        scenario::Latency::Constant { ms } => {
+            LatencyModel::Constant(SimDuration::from_millis_f64(ms))
+        }
+        scenario::Latency::Uniform { min_ms, max_ms } => LatencyModel::Uniform {
+            min: SimDuration::from_millis_f64(min_ms).micros(),
+            max: SimDuration::from_millis_f64(max_ms).micros(),
+        },
+        scenario::Latency::Lognormal { median_ms, sigma } => LatencyModel::Lognormal {
+            mu: libm::log(median_ms),
+            sigma,
+        },
+    }
 }

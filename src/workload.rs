@@ -4,9 +4,36 @@
 use crate::churn::PlanBuilder;
 use crate::content::{Content, ObjectId};
 use crate::rng::{Sample, SimRng};
-use crate::scenario;
 use crate::time::{SimDuration, SimTime};
 use crate::topology::NodeId;
+use serde::{Deserialize, Serialize};
+
+/// `[workload]`
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Workload {
+    /// Queries per replica.
+    pub queries: u32,
+    /// Poisson arrival rate, queries per second.
+    pub rate_per_s: f64,
+    /// Share of queries aimed at the rare objects.
+    #[serde(default)]
+    pub rare_fraction: f64,
+    /// Hits arriving later than this after the query was issued do not count.
+    #[serde(default = "default_timeout")]
+    pub timeout_s: f64,
+}
+
+impl Workload {
+    /// `timeout_s` as a duration.
+    pub fn timeout(&self) -> crate::time::SimDuration {
+        crate::time::SimDuration::from_secs_f64(self.timeout_s)
+    }
+}
+
+fn default_timeout() -> f64 {
+    30.0
+}
 
 /// Index of a query in the workload (and in the records).
 pub type QueryId = u32;
@@ -32,7 +59,7 @@ pub struct Query {
 /// With churn, the plan is advanced to each query's issue time to see who is online; a query
 /// that arrives while no node is online is skipped.
 pub fn generate(
-    spec: &scenario::Workload,
+    spec: &Workload,
     start: SimTime,
     nodes: u32,
     content: &Content,

@@ -130,6 +130,14 @@ search = { kind = "random-walk", walkers = 8, ttl = 200, check_every = 4 }
 [[variant]]
 name = "gia"
 search = { kind = "degree-biased-walk", walkers = 4, ttl = 200, check_every = 4 }
+
+[[variant]]
+name = "chord"
+search = { kind = "chord", successors = 4 }
+
+[[variant]]
+name = "kad"
+search = { kind = "kademlia", k = 8, alpha = 3 }
 "#;
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "s.toml", &format!("{SMALL}{strategies}"));
@@ -138,6 +146,17 @@ search = { kind = "degree-biased-walk", walkers = 4, ttl = 200, check_every = 4 
     let c = run(dir.path(), "c", &["--jobs", "2"]);
     assert_eq!(a, b);
     assert_eq!(b, c);
+    // The DHTs' upkeep (refresh and republication timers, RPC timeouts) under churn too.
+    let churn = r#"
+[churn]
+kind = "sessions"
+session = { kind = "exponential", mean_s = 30 }
+offline = { kind = "exponential", mean_s = 30 }
+"#;
+    write(dir.path(), "s.toml", &format!("{SMALL}{strategies}{churn}"));
+    let f = run(dir.path(), "f", &["--jobs", "1"]);
+    assert_eq!(f, run(dir.path(), "g", &["--jobs", "2"]));
+    assert_ne!(f, a, "churn changed nothing");
     let two_tier = SMALL
         .replace(
             r#"{ kind = "random-regular", degree = 4 }"#,
@@ -149,4 +168,22 @@ search = { kind = "degree-biased-walk", walkers = 4, ttl = 200, check_every = 4 
         run(dir.path(), "d", &["--jobs", "1"]),
         run(dir.path(), "e", &["--jobs", "2"])
     );
+}
+
+#[test]
+fn no_variant_can_share_a_random_stream() {
+    // Variants draw from sub-streams keyed by their names; the DHT ids and Kademlia's bucket
+    // filling have named sub-streams of their own, so those names are refused.
+    let dir = tempfile::tempdir().unwrap();
+    for reserved in ["dht-ids", "kademlia-buckets"] {
+        let text = SMALL.replace("name = \"short\"", &format!("name = \"{reserved}\""));
+        write(dir.path(), "s.toml", &text);
+        let o = floodsim(dir.path(), &["validate", "s.toml"]);
+        assert_eq!(o.status.code(), Some(2), "{reserved} accepted");
+        let err = stderr(&o);
+        assert!(
+            err.contains("variant[1].name") && err.contains("reserved"),
+            "{err}"
+        );
+    }
 }

@@ -4,7 +4,7 @@
 mod common;
 use common::*;
 use floodsim::metrics::VariantRun;
-use floodsim::search::run_variant;
+use floodsim::run::run_variant;
 use floodsim::world::World;
 
 fn scenario(nodes: u32, copies: u32, extra: &str) -> String {

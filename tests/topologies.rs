@@ -3,9 +3,9 @@
 
 mod common;
 use common::*;
+use floodsim::build::build_overlay;
 use floodsim::rng::{StreamKind, stream};
 use floodsim::topology::{Overlay, load_edge_list};
-use floodsim::world::build_overlay;
 
 const KINDS: [&str; 8] = [
     r#"{ kind = "random-regular", degree = 4 }"#,

@@ -13,8 +13,8 @@
 //! | lognormal(μ, σ) | lognormal(μ + σ², σ) |
 //! | constant(s) | s |
 
+use super::Lifetime;
 use crate::rng::Sample;
-use crate::scenario::Lifetime;
 
 impl Lifetime {
     /// One length, in seconds.

@@ -32,16 +32,17 @@
 //! so repair settings never change who is online when.
 
 pub mod lifetime;
+mod spec;
 pub mod trace;
 
 pub use crate::topology::{Change, OverlayState};
 pub use lifetime::availability;
+pub use spec::{Churn, Lifetime, Repair};
 
 use crate::metrics::OverlayWindow;
 
 use crate::error::Error;
 use crate::rng::{Sample, SimRng, StreamKind, stream};
-use crate::scenario::{Churn, Lifetime, Validated};
 use crate::time::{SimDuration, SimTime};
 use crate::topology::{NodeId, Overlay};
 use std::cmp::Reverse;
@@ -165,15 +166,17 @@ enum Presence {
 }
 
 impl Recipe {
-    /// Replica `replica`'s churn for a validated scenario, with overlay averages per `window`;
-    /// `None` without churn. A trace is read (and checked against `overlay`) here.
+    /// Replica `replica`'s churn under master seed `seed`, with overlay averages per `window`;
+    /// `None` without churn. A trace (at `trace_file`, resolved by validation) is read and
+    /// checked against `overlay` here.
     pub fn new(
-        v: &Validated,
+        churn: &Churn,
+        trace_file: Option<&std::path::Path>,
+        seed: u64,
         overlay: &Overlay,
         replica: u32,
         window: SimDuration,
     ) -> Result<Option<Recipe>, Error> {
-        let churn = &v.scenario.churn;
         let presence = match churn {
             Churn::None => return Ok(None),
             Churn::Sessions {
@@ -183,12 +186,12 @@ impl Recipe {
                 offline: *offline,
             },
             Churn::Trace { .. } => {
-                let path = v.trace_file.as_ref().expect("validated trace");
+                let path = trace_file.expect("validated trace");
                 Presence::Trace(Arc::new(trace::load(path, overlay)?))
             }
         };
         Ok(Some(Recipe {
-            seed: v.scenario.seed,
+            seed,
             replica,
             presence,
             repair: churn.repair().map(|r| RepairRule {

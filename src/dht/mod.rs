@@ -2,7 +2,7 @@
 //!
 //! Both DHTs run on the world's nodes, content, query stream and churn; the overlay graph is
 //! not used. Every node and every object gets a 64-bit identifier drawn once per replica from
-//! the protocol stream's sub-stream `name_key("dht-ids")` ([`Identifiers`]), so Chord and
+//! the protocol stream's sub-stream [`crate::rng::DHT_IDS`] ([`Identifiers`]), so Chord and
 //! Kademlia variants of one scenario share the same ids. Node ids are distinct.
 //!
 //! **Provider records.** Each holder of an object publishes a provider record for the object's
@@ -33,7 +33,7 @@ pub use chord::{Chord, ChordRing};
 pub use kademlia::{Kademlia, KademliaTables};
 
 use crate::content::ObjectId;
-use crate::rng::{StreamKind, name_key, stream};
+use crate::rng::{DHT_IDS, StreamKind, stream};
 use crate::sim::{Context, Protocol};
 use crate::time::{SimDuration, SimTime};
 use crate::topology::NodeId;
@@ -55,7 +55,7 @@ pub struct Identifiers {
 impl Identifiers {
     /// Draws distinct node ids and object keys for `nodes` nodes and `objects` objects.
     pub fn draw(seed: u64, replica: u32, nodes: u32, objects: u32) -> Self {
-        let mut rng = stream(seed, replica, StreamKind::Protocol, name_key("dht-ids"));
+        let mut rng = stream(seed, replica, StreamKind::Protocol, DHT_IDS);
         let mut node: Vec<u64> = Vec::with_capacity(nodes as usize);
         let mut seen = std::collections::BTreeSet::new();
         while node.len() < nodes as usize {

@@ -2,7 +2,7 @@
 //! no metric and no file format.
 //!
 //! A [`Model`] is whatever is simulated: it handles message deliveries, timers and its own
-//! external inputs (the simulation layer in [`crate::sim`] feeds query starts and membership
+//! external inputs (the simulation layer, `sim`, feeds query starts and membership
 //! changes this way), and acts only through the [`Kernel`]: the clock, [`Kernel::send`],
 //! [`Kernel::set_timer`] and the model's random stream. Between a send and the delivery sits
 //! the [`Transport`], which decides when a message arrives at its receiver, when the receiver

@@ -1,7 +1,9 @@
 //! Value checks on a parsed scenario. Every problem names its field path and a fix.
 
 use super::*;
-use crate::error::{Error, InputError};
+use crate::error::Error;
+use crate::search::kinds::Facts;
+use crate::validation::Checker;
 use std::path::{Path, PathBuf};
 
 /// A scenario whose values passed every check, with its file paths resolved.
@@ -21,88 +23,15 @@ pub struct Validated {
 
 /// Largest node count floodsim accepts (node ids are `u32`, one value is reserved).
 pub const MAX_NODES: u32 = u32::MAX - 1;
-/// Largest time-to-live (hop counts are stored in a byte).
-pub const MAX_TTL: u32 = 255;
-/// Largest link latency, ms (one hour).
-pub const MAX_LATENCY_MS: f64 = 3_600_000.0;
 /// Longest expected workload, seconds (ten years of simulated time).
 pub const MAX_WORKLOAD_S: f64 = 3.2e8;
 /// Most `timeseries.csv` windows per variant and replica.
 pub const MAX_WINDOWS: f64 = 1e7;
 
-struct Checker {
-    file: PathBuf,
-    problems: Vec<InputError>,
-}
-
-impl Checker {
-    fn fail(&mut self, path: &str, problem: String, fix: impl Into<String>) {
-        self.problems.push(
-            InputError::new(problem)
-                .in_file(&self.file)
-                .at(path)
-                .fix(fix),
-        );
-    }
-
-    fn positive(&mut self, path: &str, value: f64) {
-        if !(value.is_finite() && value > 0.0) {
-            self.fail(
-                path,
-                format!("must be a positive number, got {value}"),
-                "give a value > 0",
-            );
-        }
-    }
-
-    fn non_negative(&mut self, path: &str, value: f64) {
-        if !(value.is_finite() && value >= 0.0) {
-            self.fail(
-                path,
-                format!("must be a number >= 0, got {value}"),
-                "give a value >= 0",
-            );
-        }
-    }
-
-    fn latency(&mut self, path: &str, value: f64) {
-        if !(value.is_finite() && (0.0..=MAX_LATENCY_MS).contains(&value)) {
-            self.fail(
-                path,
-                format!("must be between 0 and {MAX_LATENCY_MS} ms, got {value}"),
-                "give a link latency in milliseconds, e.g. 50",
-            );
-        }
-    }
-
-    fn probability(&mut self, path: &str, value: f64) {
-        if !(0.0..=1.0).contains(&value) {
-            self.fail(
-                path,
-                format!("must be a probability between 0 and 1, got {value}"),
-                "give a value from 0 to 1",
-            );
-        }
-    }
-
-    fn at_least_one(&mut self, path: &str, value: u32) {
-        if value == 0 {
-            self.fail(
-                path,
-                "must be at least 1, got 0".into(),
-                "give a value >= 1",
-            );
-        }
-    }
-}
-
 impl Scenario {
     /// Checks every value and relation; returns all problems at once.
     pub fn validate(self, file: &Path) -> Result<Validated, Error> {
-        let mut c = Checker {
-            file: file.to_path_buf(),
-            problems: Vec::new(),
-        };
+        let mut c = Checker::new(file);
         let s = &self;
         if s.schema_version != SCHEMA_VERSION {
             c.fail(
@@ -165,17 +94,14 @@ impl Scenario {
                 }
             }
         }
-        if c.problems.is_empty() {
-            Ok(Validated {
-                scenario: self,
-                file: file.to_path_buf(),
-                topology_file,
-                nodes,
-                trace_file,
-            })
-        } else {
-            Err(Error::Input(c.problems))
-        }
+        c.finish()?;
+        Ok(Validated {
+            scenario: self,
+            file: file.to_path_buf(),
+            topology_file,
+            nodes,
+            trace_file,
+        })
     }
 }
 
@@ -632,137 +558,40 @@ fn check_variants(c: &mut Checker, variants: &[Variant], two_tier: bool) {
     for (i, v) in variants.iter().enumerate() {
         let path = format!("variant[{i}].name");
         check_name(c, &path, &v.name, "variant column of every output");
+        let key = crate::rng::name_key(&v.name);
         if variants[..i].iter().any(|w| w.name == v.name) {
             c.fail(
                 &path,
                 format!("the variant name {:?} is used twice", v.name),
                 "give every [[variant]] its own name",
             );
-        }
-        check_search(
-            c,
-            &format!("variant.{}.search", v.name),
-            &v.search,
-            two_tier,
-        );
-    }
-}
-
-/// Largest number of walkers per query.
-pub const MAX_WALKERS: u32 = 100_000;
-/// Largest number of steps per walker.
-pub const MAX_WALK_TTL: u32 = 10_000_000;
-
-fn check_search(c: &mut Checker, path: &str, search: &Search, two_tier: bool) {
-    let ttl_ok = |c: &mut Checker, field: &str, ttl: u32| {
-        if !(1..=MAX_TTL).contains(&ttl) {
+        } else if let Some(w) = variants[..i]
+            .iter()
+            .find(|w| crate::rng::name_key(&w.name) == key)
+        {
             c.fail(
-                &format!("{path}.{field}"),
-                format!("must be between 1 and {MAX_TTL}, got {ttl}"),
-                "give a TTL from 1 to 255 (Gnutella clients used 7)",
+                &path,
+                format!(
+                    "the variant names {:?} and {:?} would share a random stream (their keys collide)",
+                    w.name, v.name
+                ),
+                "rename one of them",
             );
         }
-    };
-    match search {
-        Search::Flooding { ttl } => ttl_ok(c, "ttl", *ttl),
-        Search::UltrapeerFlooding { ttl } => {
-            ttl_ok(c, "ttl", *ttl);
-            if !two_tier {
-                c.fail(
-                    path,
-                    "ultrapeer-flooding needs ultrapeers and leaves, but the topology is not two-tier".into(),
-                    "use network.topology = { kind = \"two-tier\", ... } or kind = \"flooding\"",
-                );
-            }
+        if let Some((_, user)) = crate::rng::RESERVED_PROTOCOL_KEYS
+            .iter()
+            .find(|(k, _)| *k == key)
+        {
+            c.fail(
+                &path,
+                format!(
+                    "the variant name {:?} is reserved: it would share the random stream of {user}",
+                    v.name
+                ),
+                "choose another name",
+            );
         }
-        Search::ExpandingRing { ttls, wait_ms } => {
-            if ttls.is_empty() || ttls.windows(2).any(|w| w[0] >= w[1]) {
-                c.fail(
-                    &format!("{path}.ttls"),
-                    format!("must be a non-empty, strictly increasing list, got {ttls:?}"),
-                    "e.g. ttls = [1, 2, 4, 7]",
-                );
-            }
-            for &t in ttls {
-                ttl_ok(c, "ttls", t);
-            }
-            c.latency(&format!("{path}.wait_ms"), *wait_ms);
-        }
-        Search::RandomWalk {
-            walkers,
-            ttl,
-            check_every,
-        }
-        | Search::DegreeBiasedWalk {
-            walkers,
-            ttl,
-            check_every,
-        } => {
-            if !(1..=MAX_WALKERS).contains(walkers) {
-                c.fail(
-                    &format!("{path}.walkers"),
-                    format!("must be between 1 and {MAX_WALKERS}, got {walkers}"),
-                    "Lv et al. used 16 to 64 walkers",
-                );
-            }
-            if !(1..=MAX_WALK_TTL).contains(ttl) {
-                c.fail(
-                    &format!("{path}.ttl"),
-                    format!("must be between 1 and {MAX_WALK_TTL} steps, got {ttl}"),
-                    "e.g. ttl = 1024 steps per walker",
-                );
-            }
-            c.at_least_one(&format!("{path}.check_every"), *check_every);
-        }
-        Search::Chord {
-            successors,
-            stabilize_s,
-            fix_fingers_s,
-            rpc_timeout_ms,
-            republish_s,
-        } => {
-            for (field, v) in [
-                ("stabilize_s", stabilize_s),
-                ("fix_fingers_s", fix_fingers_s),
-                ("republish_s", republish_s),
-            ] {
-                c.positive(&format!("{path}.{field}"), *v);
-            }
-            c.positive(&format!("{path}.rpc_timeout_ms"), *rpc_timeout_ms);
-            c.latency(&format!("{path}.rpc_timeout_ms"), *rpc_timeout_ms);
-            if !(1..=64).contains(successors) {
-                c.fail(
-                    &format!("{path}.successors"),
-                    format!("must be between 1 and 64, got {successors}"),
-                    "Stoica et al. suggest about log2(N) successors, e.g. successors = 8",
-                );
-            }
-        }
-        Search::Kademlia {
-            k,
-            alpha,
-            refresh_s,
-            rpc_timeout_ms,
-            republish_s,
-        } => {
-            c.positive(&format!("{path}.refresh_s"), *refresh_s);
-            c.positive(&format!("{path}.republish_s"), *republish_s);
-            c.positive(&format!("{path}.rpc_timeout_ms"), *rpc_timeout_ms);
-            c.latency(&format!("{path}.rpc_timeout_ms"), *rpc_timeout_ms);
-            if !(1..=64).contains(k) {
-                c.fail(
-                    &format!("{path}.k"),
-                    format!("must be between 1 and 64, got {k}"),
-                    "Maymounkov & Mazières use k = 20",
-                );
-            }
-            if *alpha == 0 || alpha > k {
-                c.fail(
-                    &format!("{path}.alpha"),
-                    format!("must be between 1 and k = {k}, got {alpha}"),
-                    "Maymounkov & Mazières use alpha = 3",
-                );
-            }
-        }
+        let path = format!("variant.{}.search", v.name);
+        v.search.kind().check(c, &path, &Facts { two_tier });
     }
 }

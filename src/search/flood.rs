@@ -15,7 +15,7 @@
 use super::gnutella::{QUERY_BYTES, QUERY_HIT_BYTES};
 use crate::content::ObjectId;
 use crate::ids::IdMap;
-use crate::sim::{Context, Protocol, QueryId};
+use crate::sim::{Context, InFlight, Protocol, QueryId};
 use crate::time::{SimDuration, SimTime};
 use crate::topology::NodeId;
 
@@ -75,7 +75,7 @@ struct Slot {
     query: QueryId,
     object: ObjectId,
     source: NodeId,
-    in_flight: u32,
+    in_flight: InFlight,
     marks: Vec<Mark>,
 }
 
@@ -161,7 +161,7 @@ impl Flooding {
                 query: 0,
                 object: 0,
                 source: 0,
-                in_flight: 0,
+                in_flight: InFlight::default(),
                 marks: vec![Mark::default(); self.nodes],
             });
             self.slots.len() as u32 - 1
@@ -172,7 +172,7 @@ impl Flooding {
         slot.query = query;
         slot.object = object;
         slot.source = source;
-        slot.in_flight = 0;
+        slot.in_flight = InFlight::default();
         slot.marks[source as usize] = Mark {
             launch,
             parent: source,
@@ -221,14 +221,14 @@ impl Flooding {
                 sent += 1;
             }
         }
-        s.in_flight += sent;
+        s.in_flight.sent(sent);
         ctx.report().sent(s.query, sent, QUERY_BYTES);
     }
 
     #[inline]
     fn release_if_done(&mut self, slot: u32) {
         let s = &self.slots[slot as usize];
-        if s.in_flight > 0 {
+        if !s.in_flight.is_idle() {
             return;
         }
         let query = s.query;
@@ -315,7 +315,7 @@ impl Protocol for Flooding {
         let slot = match msg {
             FloodMessage::Query { slot, ttl, hops } => {
                 let s = &mut self.slots[slot as usize];
-                s.in_flight -= 1;
+                s.in_flight.landed();
                 let (query, object) = (s.query, s.object);
                 let mark = &mut s.marks[to as usize];
                 if mark.launch == s.launch {
@@ -328,7 +328,7 @@ impl Protocol for Flooding {
                     if ctx.content().holds(to, object) {
                         ctx.send(to, from, FloodMessage::Hit { slot, hops });
                         ctx.report().responded(query, QUERY_HIT_BYTES);
-                        s.in_flight += 1;
+                        s.in_flight.sent(1);
                     }
                     self.reached(ctx, query, to);
                     let onward = match self.config.routing {
@@ -343,7 +343,7 @@ impl Protocol for Flooding {
             }
             FloodMessage::Hit { slot, hops } => {
                 let s = &mut self.slots[slot as usize];
-                s.in_flight -= 1;
+                s.in_flight.landed();
                 if to == s.source {
                     ctx.deliver_hit(s.query, u32::from(hops));
                 } else if ctx.online_since(to) > s.launched {
@@ -354,7 +354,7 @@ impl Protocol for Flooding {
                     let parent = s.marks[to as usize].parent;
                     ctx.send(to, parent, FloodMessage::Hit { slot, hops });
                     ctx.report().responded(s.query, QUERY_HIT_BYTES);
-                    s.in_flight += 1;
+                    s.in_flight.sent(1);
                 }
                 slot
             }
@@ -392,7 +392,7 @@ impl Protocol for Flooding {
                 slot
             }
         };
-        self.slots[slot as usize].in_flight -= 1;
+        self.slots[slot as usize].in_flight.landed();
         self.release_if_done(slot);
     }
 

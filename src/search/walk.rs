@@ -13,7 +13,7 @@ use super::gnutella::{CHECK_BYTES, QUERY_BYTES, QUERY_HIT_BYTES};
 use crate::content::ObjectId;
 use crate::ids::{IdMap, IdSet};
 use crate::rng::Sample;
-use crate::sim::{Context, Protocol, QueryId};
+use crate::sim::{Context, InFlight, Protocol, QueryId};
 use crate::topology::NodeId;
 
 /// How a walker picks its next node.
@@ -63,7 +63,7 @@ struct QueryState {
     source: NodeId,
     object: ObjectId,
     satisfied: bool,
-    in_flight: u32,
+    in_flight: InFlight,
     visited: IdSet<NodeId>,
 }
 
@@ -129,11 +129,11 @@ impl Walk {
             },
         );
         ctx.report().sent(query, 1, QUERY_BYTES);
-        state.in_flight += 1;
+        state.in_flight.sent(1);
     }
 
     fn finish_if_done(&mut self, query: QueryId) {
-        if self.queries[&query].in_flight == 0 {
+        if self.queries[&query].in_flight.is_idle() {
             self.queries.remove(&query);
         }
     }
@@ -162,7 +162,7 @@ impl Protocol for Walk {
                 source,
                 object,
                 satisfied: false,
-                in_flight: 0,
+                in_flight: InFlight::default(),
                 visited,
             },
         );
@@ -182,7 +182,7 @@ impl Protocol for Walk {
         match msg {
             WalkMessage::Step { query, steps } => {
                 let state = self.queries.get_mut(&query).expect("active query");
-                state.in_flight -= 1;
+                state.in_flight.landed();
                 if state.visited.insert(to) {
                     ctx.report().reached(query);
                 } else {
@@ -191,7 +191,7 @@ impl Protocol for Walk {
                 if to != state.source && ctx.content().holds(to, state.object) {
                     ctx.send(to, state.source, WalkMessage::Hit { query, steps });
                     ctx.report().responded(query, QUERY_HIT_BYTES);
-                    state.in_flight += 1;
+                    state.in_flight.sent(1);
                 } else {
                     // A walker stops at a check-in once the source has a hit or has left.
                     let checked_out = steps.is_multiple_of(self.config.check_every) && {
@@ -206,7 +206,7 @@ impl Protocol for Walk {
             }
             WalkMessage::Hit { query, steps } => {
                 let state = self.queries.get_mut(&query).expect("active query");
-                state.in_flight -= 1;
+                state.in_flight.landed();
                 state.satisfied = true;
                 ctx.deliver_hit(query, steps);
                 self.finish_if_done(query);
@@ -228,7 +228,8 @@ impl Protocol for Walk {
         self.queries
             .get_mut(&query)
             .expect("active query")
-            .in_flight -= 1;
+            .in_flight
+            .landed();
         self.finish_if_done(query);
     }
 }

@@ -16,7 +16,6 @@ use crate::content::{Content, ObjectId};
 use crate::engine::{Ahead, Kernel, KernelOf, LatencyModel, LinkLatency, Model};
 use crate::metrics::{Recorded, Recorder};
 use crate::rng::SimRng;
-use crate::scenario;
 use crate::time::{SimDuration, SimTime};
 use crate::topology::{NodeId, Overlay, OverlayState};
 use crate::world::World;
@@ -88,6 +87,32 @@ pub trait Protocol: Sized {
     /// QueryHit, a DHT RPC) does not spend the memory bandwidth.
     fn reads_neighbours(&self, _msg: &Self::Message) -> bool {
         true
+    }
+}
+
+/// Messages of one query (or one flood ring) still travelling. A protocol that keeps state per
+/// query counts them here and releases the state once the last one has landed, delivered or
+/// lost ([`Protocol::on_lost`]), so per-query state never outlives its messages.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct InFlight(u32);
+
+impl InFlight {
+    /// `count` more messages were sent.
+    #[inline]
+    pub fn sent(&mut self, count: u32) {
+        self.0 += count;
+    }
+
+    /// One message landed.
+    #[inline]
+    pub fn landed(&mut self) {
+        self.0 -= 1;
+    }
+
+    /// Whether no message is travelling.
+    #[inline]
+    pub fn is_idle(&self) -> bool {
+        self.0 == 0
     }
 }
 
@@ -376,23 +401,6 @@ pub struct Setup {
     pub protocol_rng: SimRng,
     /// Width of the windows maintenance messages are counted in.
     pub window: SimDuration,
-}
-
-/// The latency law of a scenario's `network.latency`.
-pub fn latency_model(spec: &scenario::Latency) -> LatencyModel {
-    match *spec {
-        scenario::Latency::Constant { ms } => {
-            LatencyModel::Constant(SimDuration::from_millis_f64(ms))
-        }
-        scenario::Latency::Uniform { min_ms, max_ms } => LatencyModel::Uniform {
-            min: SimDuration::from_millis_f64(min_ms).micros(),
-            max: SimDuration::from_millis_f64(max_ms).micros(),
-        },
-        scenario::Latency::Lognormal { median_ms, sigma } => LatencyModel::Lognormal {
-            mu: libm::log(median_ms),
-            sigma,
-        },
-    }
 }
 
 /// The outcome of simulating one protocol on one world.
