@@ -26,8 +26,11 @@
 //!
 //! ## Layout
 //!
-//! scenario → [`world`] ([`topology`], [`content`], [`churn`], [`workload`]) → [`engine`] + [`search`]
-//! → [`metrics`] → [`output`]. The engine knows no protocol; protocols know no file format.
+//! [`scenario`] → [`build`] a [`world`] ([`topology`], [`content`], [`churn`], [`workload`]) →
+//! a [`search`] kind runs its protocol in the [`sim`] layer on the [`engine`] kernel → the
+//! protocol reports to the [`metrics`] recorder → [`output`] writes the files. The kernel knows
+//! no protocol and no world; protocols know no file format. `docs/architecture.md` draws the
+//! layers and the seams; [`sim::Protocol`] is the trait for a protocol of your own.
 
 #![warn(missing_docs)]
 

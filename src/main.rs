@@ -336,7 +336,7 @@ fn sweep_command(
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = parse_cli();
     let result = match cli.command {
         Command::Run {
             input,
@@ -697,4 +697,26 @@ impl Progress {
             bar.finish_and_clear();
         }
     }
+}
+
+/// Parses the command line; `run --help` and `validate --help` list the search kinds.
+fn parse_cli() -> Cli {
+    use clap::{CommandFactory, FromArgMatches};
+    let kinds: String = floodsim::search::KINDS
+        .iter()
+        .map(|(name, doc)| format!("\n  {name}: {doc}"))
+        .collect();
+    let with_kinds = |c: clap::Command| {
+        let examples = c
+            .get_after_help()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        c.after_long_help(format!(
+            "{examples}\n\nSearch kinds (variant.search.kind):{kinds}"
+        ))
+    };
+    let command = Cli::command()
+        .mut_subcommand("run", with_kinds)
+        .mut_subcommand("validate", with_kinds);
+    Cli::from_arg_matches(&command.get_matches()).unwrap_or_else(|e| e.exit())
 }

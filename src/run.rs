@@ -209,16 +209,9 @@ pub fn run_variant(
     world: &World,
     progress: &mut dyn FnMut(u64),
 ) -> VariantRun {
-    let key = name_key(&variant.name);
-    let setup = Setup {
-        latency: latency_model(&scenario.network.latency),
-        latency_rng: stream(scenario.seed, world.replica, StreamKind::Latency, key),
-        protocol_rng: stream(scenario.seed, world.replica, StreamKind::Protocol, key),
-        window: scenario.output.window(),
-    };
     let outcome = variant.search.kind().run(Runner {
         world,
-        setup,
+        setup: setup(scenario, &variant.name, world.replica),
         seed: scenario.seed,
         progress,
     });
@@ -230,6 +223,18 @@ pub fn run_variant(
         records: recorded.records,
         events: outcome.events,
         maintenance: recorded.maintenance,
+    }
+}
+
+/// The streams and settings variant `name` of `scenario` runs with in replica `replica`: its
+/// own latency and protocol streams (keyed by its name), the scenario's latency law and window.
+pub fn setup(scenario: &Scenario, name: &str, replica: u32) -> Setup {
+    let key = name_key(name);
+    Setup {
+        latency: latency_model(&scenario.network.latency),
+        latency_rng: stream(scenario.seed, replica, StreamKind::Latency, key),
+        protocol_rng: stream(scenario.seed, replica, StreamKind::Protocol, key),
+        window: scenario.output.window(),
     }
 }
 

@@ -4,8 +4,8 @@
 //! A [`Protocol`] sees the world through a [`Context`]: the clock, sends and timers (the
 //! [`crate::engine`] kernel's), the live neighbour view, the content, and the recorder it
 //! reports to. Two drivers feed the kernel from outside it: the query driver
-//! ([`queries`]) issues the workload and applies the timeout and abandonment rules to hits, and
-//! the membership driver ([`membership`]) replays the world's churn into the live overlay
+//! (`queries.rs`) issues the workload and applies the timeout and abandonment rules to hits, and
+//! the membership driver (`membership.rs`) replays the world's churn into the live overlay
 //! (a change applies before any event at the same instant). Messages that arrive at an offline
 //! node are lost, and the protocol hears of it through [`Protocol::on_lost`].
 

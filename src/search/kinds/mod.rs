@@ -3,7 +3,7 @@
 //! Each kind is one module: its scenario table (a serde struct with its defaults), its value
 //! checks with field paths, its memory and cost estimate, how it builds and runs its protocol,
 //! and a one-line description. Adding a kind is one new module here and one line in
-//! [`kinds!`]'s list below.
+//! `kinds!`'s list below.
 
 mod chord;
 mod expanding_ring;
