@@ -2,11 +2,13 @@
 //! `timeseries.csv`. Nothing here knows a file format.
 
 mod aggregate;
+pub mod catalogue;
 mod stats;
 
 pub use aggregate::{
     ByReplicas, NetworkStats, Summary, TimeseriesRow, VariantSummary, summarize, timeseries,
 };
+pub use catalogue::{CATALOGUE, Figure, Metric, RunRow};
 pub use stats::{Distribution, wilson_interval};
 
 use crate::time::SimDuration;
