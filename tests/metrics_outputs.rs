@@ -133,6 +133,53 @@ fn plot_and_check_refuse_a_damaged_summary() {
 }
 
 #[test]
+fn plot_and_check_refuse_damaged_sweep_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "s.toml", SMALL);
+    let sweep = ["sweep", "s.toml", "--param", "variant.flood.search.ttl=4,5"];
+    ok(d, &[&sweep[..], &["--quiet", "--out", "sw"]].concat());
+    ok(d, &["baseline", "sw", "-o", "b.json"]);
+    let damage = |file: &str, edit: &dyn Fn(&str) -> String| {
+        let path = d.join("sw").join(file);
+        let good = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, edit(&good)).unwrap();
+        good
+    };
+    let last_cell_bad = |t: &str| t.trim_end().rsplit_once(',').unwrap().0.to_string() + ",x\n";
+    /// The file to damage, how, and the commands that read it.
+    type Case<'a> = (&'a str, &'a dyn Fn(&str) -> String, &'a [&'a str]);
+    let cases: [Case; 6] = [
+        ("sweep.json", &|_| "{}".into(), &["plot", "check"]),
+        (
+            "sweep.json",
+            &|t| t[..t.len() / 2].into(),
+            &["plot", "check"],
+        ),
+        (
+            "sweep_summary.csv",
+            &|t| t.replacen("_ci95_hi\n", "\n", 1),
+            &["plot"],
+        ),
+        ("sweep_summary.csv", &last_cell_bad, &["plot"]),
+        ("sweep.csv", &|t| t[..t.len() - 10].into(), &["check"]),
+        ("sweep.csv", &last_cell_bad, &["check"]),
+    ];
+    for (file, edit, commands) in cases {
+        let good = damage(file, edit);
+        for command in commands {
+            let args: &[&str] = match *command {
+                "plot" => &["plot", "sw", "--out", "p"],
+                _ => &["check", "sw", "--baseline", "b.json"],
+            };
+            refused(d, args, &[file]);
+        }
+        damage(file, &|_| good.clone());
+    }
+    ok(d, &["check", "sw", "--baseline", "b.json"]);
+}
+
+#[test]
 fn check_refuses_baselines_of_other_results() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();

@@ -3,7 +3,7 @@
 //! the replicas).
 
 use super::split_csv;
-use crate::error::{Error, InputError, Result};
+use crate::error::{InputError, Result};
 use crate::metrics::{CATALOGUE, RunRow};
 use serde_json::Value;
 use std::io::{self, Write};
@@ -164,7 +164,7 @@ fn read_rows(path: &Path, expected: &str) -> Result<Vec<Vec<String>>> {
             "the header is not the one this floodsim writes for the sweep's parameters",
         )
         .in_file(path)
-        .fix("rebuild the folder with this floodsim version (sweep --resume)")
+        .fix("run the sweep again with this floodsim version")
         .into());
     }
     let rows: Vec<Vec<String>> = lines.map(split_csv).collect();
@@ -176,16 +176,20 @@ fn read_rows(path: &Path, expected: &str) -> Result<Vec<Vec<String>>> {
     Ok(rows)
 }
 
-/// Parses an optional number cell (empty = absent).
-fn number(cell: &str, path: &Path) -> Result<Option<f64>> {
-    if cell.is_empty() {
-        return Ok(None);
-    }
-    cell.parse::<f64>().map(Some).map_err(|_| {
-        InputError::new(format!("{cell:?} is not a number"))
+/// Parses a cell that should hold `what`, naming the file when it does not.
+fn parse<T: std::str::FromStr>(cell: &str, what: &str, path: &Path) -> Result<T> {
+    cell.parse().map_err(|_| {
+        InputError::new(format!("the cell {cell:?} is not {what}"))
             .in_file(path)
             .into()
     })
+}
+
+/// Parses an optional number cell (empty = absent).
+fn number(cell: &str, path: &Path) -> Result<Option<f64>> {
+    (!cell.is_empty())
+        .then(|| parse(cell, "a number", path))
+        .transpose()
 }
 
 /// Reads `sweep.csv`: per row, the parameter cells and the row's figures.
@@ -195,15 +199,10 @@ pub fn read_runs(path: &Path, params: &[String]) -> Result<Vec<(Vec<String>, Run
         .into_iter()
         .map(|mut cells| {
             let rest = cells.split_off(n);
-            let count = |c: &str| {
-                c.parse::<u64>().map_err(|_| {
-                    Error::from(InputError::new(format!("{c:?} is not a count")).in_file(path))
-                })
-            };
             let row = RunRow {
                 variant: rest[0].clone(),
-                replica: u32::try_from(count(&rest[1])?).unwrap_or(u32::MAX),
-                queries: count(&rest[2])?,
+                replica: parse(&rest[1], "a replica index", path)?,
+                queries: parse(&rest[2], "a query count", path)?,
                 metrics: rest[3..]
                     .iter()
                     .map(|c| number(c, path))
