@@ -43,7 +43,7 @@ pub enum Aggregation {
     /// The sum of one per-query count over the sum of another (0 when the latter is 0).
     Ratio(fn(&QueryRecord) -> u64, fn(&QueryRecord) -> u64),
     /// A per-node figure of each replica's run divided by the queries issued in that replica;
-    /// mean over replicas.
+    /// mean over the replicas that issued any.
     PerNodePerQuery(fn(&VariantRun) -> f64),
     /// A figure of each replica's run (defined even when no query was issued); mean over
     /// replicas.
@@ -303,9 +303,6 @@ impl Metric {
         let records = || replicas.iter().flat_map(move |r| &r.runs[v].records);
         let queries = records().count() as u64;
         let sum = |f: fn(&QueryRecord) -> u64| records().map(f).sum::<u64>();
-        let over_replicas = |f: &dyn Fn(&ReplicaResult) -> f64| {
-            replicas.iter().map(f).sum::<f64>() / replicas.len() as f64
-        };
         let defined = queries > 0;
         match self.aggregation {
             Aggregation::Proportion(holds) => defined.then(|| {
@@ -329,14 +326,20 @@ impl Metric {
                     sum(part) as f64 / whole as f64
                 })
             }),
-            Aggregation::PerNodePerQuery(load) => defined.then(|| {
-                Figure::Scalar(over_replicas(&|r| {
-                    load(&r.runs[v]) / r.queries.len().max(1) as f64
-                }))
-            }),
-            Aggregation::PerReplica(figure) => {
-                (!replicas.is_empty()).then(|| Figure::Scalar(over_replicas(&|r| figure(r, v))))
+            Aggregation::PerNodePerQuery(load) => {
+                let per_query: Vec<f64> = replicas
+                    .iter()
+                    .filter(|r| !r.queries.is_empty())
+                    .map(|r| load(&r.runs[v]) / r.queries.len() as f64)
+                    .collect();
+                (!per_query.is_empty())
+                    .then(|| Figure::Scalar(per_query.iter().sum::<f64>() / per_query.len() as f64))
             }
+            Aggregation::PerReplica(figure) => (!replicas.is_empty()).then(|| {
+                Figure::Scalar(
+                    replicas.iter().map(|r| figure(r, v)).sum::<f64>() / replicas.len() as f64,
+                )
+            }),
         }
     }
 
@@ -344,9 +347,14 @@ impl Metric {
     pub fn keys(&self) -> Vec<String> {
         let mut keys = vec![self.name.to_string()];
         if matches!(self.aggregation, Aggregation::Proportion(_)) {
-            keys.push(format!("{}_ci95", self.name));
+            keys.push(self.interval_key());
         }
         keys
+    }
+
+    /// The `summary.json` key of a proportion's 95% interval.
+    fn interval_key(&self) -> String {
+        format!("{}_ci95", self.name)
     }
 
     /// Writes the `summary.json` entries of `figure` (`null` where undefined) into `map`.
@@ -362,7 +370,7 @@ impl Metric {
                     _ => (None, None),
                 };
                 map.serialize_entry(self.name, &rate)?;
-                map.serialize_entry(&format!("{}_ci95", self.name), &ci95)
+                map.serialize_entry(&self.interval_key(), &ci95)
             }
             (_, Some(Figure::Distribution(d))) => map.serialize_entry(self.name, d),
             (_, f) => map.serialize_entry(self.name, &f.map(Figure::headline)),
@@ -388,7 +396,7 @@ impl Metric {
         };
         match self.aggregation {
             Aggregation::Proportion(_) => {
-                let key = format!("{}_ci95", self.name);
+                let key = self.interval_key();
                 let ci = entry(&key)?
                     .map(|v| serde_json::from_value::<[f64; 2]>(v.clone()).map_err(|_| wrong(&key)))
                     .transpose()?;
@@ -551,6 +559,66 @@ mod tests {
         columns.sort_unstable();
         columns.dedup();
         assert_eq!(columns.len(), QUERY_COLUMNS.len());
+    }
+
+    fn replica(queries: usize, peak_node_load: u32) -> ReplicaResult {
+        ReplicaResult {
+            replica: 0,
+            network: super::super::NetworkStats {
+                nodes: 10,
+                edges: 0,
+                mean_degree: 0.0,
+                components: 10,
+                largest_component: 1,
+            },
+            queries: vec![
+                QueryInfo {
+                    issued_us: 0,
+                    source: 0,
+                    object: 0,
+                    replicas_online: 1,
+                };
+                queries
+            ],
+            runs: vec![VariantRun {
+                records: vec![
+                    QueryRecord {
+                        messages: 4,
+                        ..QueryRecord::default()
+                    };
+                    queries
+                ],
+                peak_node_load,
+                mean_node_load: 1.0,
+                events: 0,
+                maintenance: vec![5],
+            }],
+            horizon_us: 1_000_000,
+            overlay: None,
+        }
+    }
+
+    #[test]
+    fn without_queries_only_per_replica_metrics_are_defined() {
+        for m in CATALOGUE {
+            let f = m.compute(&[replica(0, 0)], 0);
+            match m.aggregation {
+                // 5 maintenance messages, 10 nodes, 1 s.
+                Aggregation::PerReplica(_) => {
+                    assert_eq!(f, Some(Figure::Scalar(0.5)), "{}", m.name)
+                }
+                _ => assert_eq!(f, None, "{}", m.name),
+            }
+        }
+        // A replica that issued no query does not dilute the per-query node load: the other
+        // one's busiest node received 6 messages for 2 queries.
+        let mixed = [replica(0, 0), replica(2, 6)];
+        assert_eq!(
+            known("peak_node_load").compute(&mixed, 0),
+            Some(Figure::Scalar(3.0))
+        );
+        let messages = known("messages_per_query").compute(&mixed, 0);
+        assert_eq!(messages.map(|f| f.headline()), Some(4.0));
     }
 
     #[test]
