@@ -7,28 +7,12 @@
 //! of the difference of two independent estimates from n queries each (at least 0.005).
 
 use crate::error::{Error, InputError, Result};
-use crate::output::split_csv;
-use crate::sweep::{self, METRICS};
+use crate::metrics::catalogue::{self, Absolute, CATALOGUE};
+use crate::output::{summary_json, sweep_csv};
+use crate::sweep;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
-
-/// Default relative tolerance per metric (absolute tolerances are computed, see the module).
-pub const DEFAULT_RELATIVE: [(&str, f64); 13] = [
-    ("success_rate", 0.0),
-    ("messages_per_query", 0.05),
-    ("response_messages_per_query", 0.05),
-    ("hops_to_first_hit", 0.05),
-    ("time_to_first_hit_ms", 0.05),
-    ("nodes_reached_per_query", 0.05),
-    ("duplicate_ratio", 0.05),
-    ("bytes_per_query", 0.05),
-    ("peak_node_load", 0.10),
-    ("mean_node_load", 0.05),
-    ("hits_lost_per_query", 0.10),
-    ("rpc_timeouts_per_query", 0.10),
-    ("maintenance_per_node_per_s", 0.05),
-];
 
 /// One checked figure.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -57,20 +41,53 @@ pub struct Baseline {
     pub metrics: Vec<Metric>,
 }
 
-/// A figure read from results: id, value, and the queries behind it.
+/// A figure read from results: id, metric, value, and the queries behind it.
 struct Figure {
     id: String,
-    name: &'static str,
+    metric: &'static catalogue::Metric,
     value: f64,
     queries: u64,
 }
 
-/// Reads the headline figures of a `run` folder (summary.json) or a `sweep` folder (sweep.csv).
-fn figures(dir: &Path) -> Result<(String, Vec<Figure>)> {
+/// Whether figures come from a `run` folder or a `sweep` folder.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Kind {
+    Run,
+    Sweep,
+}
+
+impl Kind {
+    /// The kind of results a figure id belongs to: sweep ids start with the point's
+    /// `path=value` list, run ids with a variant name (which never holds '=' or '/').
+    fn of(id: &str) -> Kind {
+        if id
+            .split('/')
+            .next()
+            .is_some_and(|first| first.contains('='))
+        {
+            Kind::Sweep
+        } else {
+            Kind::Run
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Kind::Run => "a run result (floodsim run)",
+            Kind::Sweep => "a sweep result (floodsim sweep)",
+        }
+    }
+}
+
+/// Reads the headline figures of a `run` folder (summary.json) or a `sweep` folder
+/// (sweep.csv), with the scenario name and the kind of folder.
+fn figures(dir: &Path) -> Result<(String, Kind, Vec<Figure>)> {
     if dir.join("summary.json").is_file() {
-        run_figures(dir)
+        let (name, figures) = run_figures(dir)?;
+        Ok((name, Kind::Run, figures))
     } else if dir.join("sweep.json").is_file() {
-        sweep_figures(dir)
+        let (name, figures) = sweep_figures(dir)?;
+        Ok((name, Kind::Sweep, figures))
     } else {
         Err(InputError::new(format!(
             "{} holds neither summary.json nor sweep.json",
@@ -82,46 +99,27 @@ fn figures(dir: &Path) -> Result<(String, Vec<Figure>)> {
 }
 
 fn run_figures(dir: &Path) -> Result<(String, Vec<Figure>)> {
-    let path = dir.join("summary.json");
-    let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, "read", e))?;
-    let bad = |what: &str| {
-        Error::from(InputError::new(format!("not a floodsim summary: {what}")).in_file(&path))
-    };
-    let doc: serde_json::Value = serde_json::from_str(&text).map_err(|e| bad(&e.to_string()))?;
-    let name = doc["scenario"]["name"]
-        .as_str()
-        .ok_or_else(|| bad("no scenario name"))?
-        .to_string();
+    let summary = summary_json::read(&dir.join("summary.json"))?;
     let mut out = Vec::new();
-    for v in doc["variants"]
-        .as_array()
-        .ok_or_else(|| bad("no variants"))?
-    {
-        let variant = v["name"]
-            .as_str()
-            .ok_or_else(|| bad("a variant has no name"))?;
-        let queries = v["queries"].as_u64().unwrap_or(0);
-        for m in METRICS {
-            let x = &v[m];
-            let value = x.get("mean").unwrap_or(x).as_f64();
-            if let Some(value) = value {
+    for v in &summary.variants {
+        for metric in CATALOGUE {
+            if let Some(value) = v.headline(metric) {
                 out.push(Figure {
-                    id: format!("{variant}/{m}"),
-                    name: m,
+                    id: format!("{}/{}", v.name, metric.name),
+                    metric,
                     value,
-                    queries,
+                    queries: v.queries,
                 });
             }
         }
     }
-    Ok((name, out))
+    Ok((summary.scenario, out))
 }
 
 fn sweep_figures(dir: &Path) -> Result<(String, Vec<Figure>)> {
     let definition = sweep::read_definition(dir)?;
     let path = dir.join("sweep.csv");
-    let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, "read", e))?;
-    let params = definition.parameters.len();
+    let rows = sweep_csv::read_runs(&path, &definition.parameter_paths())?;
     /// Per metric (sum, count) over the replicas, and the queries behind them.
     type Pool = (Vec<(f64, u32)>, u64);
     let mut pooled: BTreeMap<(usize, String), Pool> = BTreeMap::new();
@@ -133,21 +131,15 @@ fn sweep_figures(dir: &Path) -> Result<(String, Vec<Figure>)> {
             })
         })
     };
-    for line in text.lines().skip(1) {
-        let cells = split_csv(line);
-        if cells.len() != params + 3 + METRICS.len() {
-            return Err(InputError::new("a row has the wrong number of cells")
-                .in_file(&path)
-                .into());
-        }
-        let point = point_of(&cells[..params])
+    for (cells, row) in rows {
+        let point = point_of(&cells)
             .ok_or_else(|| InputError::new("a row matches no sweep point").in_file(&path))?;
         let entry = pooled
-            .entry((point, cells[params].clone()))
-            .or_insert_with(|| (vec![(0.0, 0); METRICS.len()], 0));
-        entry.1 += cells[params + 2].parse::<u64>().unwrap_or(0);
-        for (m, cell) in cells[params + 3..].iter().enumerate() {
-            if let Ok(x) = cell.parse::<f64>() {
+            .entry((point, row.variant))
+            .or_insert_with(|| (vec![(0.0, 0); CATALOGUE.len()], 0));
+        entry.1 += row.queries;
+        for (m, x) in row.metrics.iter().enumerate() {
+            if let Some(x) = x {
                 entry.0[m].0 += x;
                 entry.0[m].1 += 1;
             }
@@ -162,11 +154,11 @@ fn sweep_figures(dir: &Path) -> Result<(String, Vec<Figure>)> {
             .map(|(p, v)| format!("{}={}", p.path, v))
             .collect::<Vec<_>>()
             .join(",");
-        for (m, &(sum, count)) in sums.iter().enumerate() {
+        for (metric, &(sum, count)) in CATALOGUE.iter().zip(&sums) {
             if count > 0 {
                 out.push(Figure {
-                    id: format!("{label}/{variant}/{}", METRICS[m]),
-                    name: METRICS[m],
+                    id: format!("{label}/{variant}/{}", metric.name),
+                    metric,
                     value: sum / f64::from(count),
                     queries,
                 });
@@ -176,26 +168,21 @@ fn sweep_figures(dir: &Path) -> Result<(String, Vec<Figure>)> {
     Ok((definition.scenario.name, out))
 }
 
+/// The default (relative, absolute) tolerance of a figure, from the catalogue.
 fn tolerance(f: &Figure) -> (f64, f64) {
-    let relative = DEFAULT_RELATIVE
-        .iter()
-        .find(|(n, _)| *n == f.name)
-        .map_or(0.05, |t| t.1);
-    let absolute = match f.name {
-        "success_rate" => {
+    let absolute = match f.metric.tolerance.absolute {
+        Absolute::Fixed(x) => x,
+        Absolute::Binomial => {
             let n = f.queries.max(1) as f64;
             (1.96 * (2.0 * f.value * (1.0 - f.value) / n).sqrt()).max(0.005)
         }
-        "duplicate_ratio" => 0.01,
-        "hits_lost_per_query" | "rpc_timeouts_per_query" => 0.01,
-        _ => 1e-9,
     };
-    (relative, absolute)
+    (f.metric.tolerance.relative, absolute)
 }
 
 /// Writes a baseline of the results in `dir` to `file`.
 pub fn write_baseline(dir: &Path, file: &Path) -> Result<usize> {
-    let (scenario, figures) = figures(dir)?;
+    let (scenario, _, figures) = figures(dir)?;
     let metrics: Vec<Metric> = figures
         .iter()
         .map(|f| {
@@ -250,16 +237,39 @@ pub fn check(
     let baseline: Baseline = serde_json::from_str(&text).map_err(|e| {
         InputError::new(format!("not a floodsim baseline: {e}")).in_file(baseline_file)
     })?;
+    validate_baseline(&baseline, baseline_file)?;
     for (name, _) in overrides {
-        if !METRICS.contains(&name.as_str()) {
+        if catalogue::metric(name).is_none() {
             return Err(
                 InputError::new(format!("--tolerance names an unknown metric {name:?}"))
-                    .fix(format!("use one of: {}", METRICS.join(", ")))
+                    .fix(format!("use one of: {}", catalogue::names()))
                     .into(),
             );
         }
     }
-    let (_, figures) = figures(dir)?;
+    let (scenario, kind, figures) = figures(dir)?;
+    let refuse = |problem: String| {
+        Err(InputError::new(problem)
+            .in_file(baseline_file)
+            .fix("check against a baseline written from results of the same scenario and kind (floodsim baseline RESULTS_DIR -o FILE)")
+            .into())
+    };
+    if baseline.scenario != scenario {
+        return refuse(format!(
+            "the baseline is of scenario {:?}, but {} holds results of {scenario:?}",
+            baseline.scenario,
+            dir.display()
+        ));
+    }
+    if let Some(m) = baseline.metrics.iter().find(|m| Kind::of(&m.id) != kind) {
+        return refuse(format!(
+            "the baseline was written from {} (metric {}), but {} is {}",
+            Kind::of(&m.id).describe(),
+            m.id,
+            dir.display(),
+            kind.describe()
+        ));
+    }
     let now: BTreeMap<&str, f64> = figures.iter().map(|f| (f.id.as_str(), f.value)).collect();
     Ok(baseline
         .metrics
@@ -283,6 +293,44 @@ pub fn check(
         .collect())
 }
 
+/// Refuses a baseline that floodsim could not have written: another layout version, a metric
+/// outside the catalogue, or a value or tolerance that is negative or not finite.
+fn validate_baseline(baseline: &Baseline, file: &Path) -> Result<()> {
+    let refuse = |problem: String| -> Result<()> {
+        Err(InputError::new(problem)
+            .in_file(file)
+            .fix("write the baseline again with floodsim baseline RESULTS_DIR -o FILE")
+            .into())
+    };
+    if baseline.schema_version != 1 {
+        return refuse(format!(
+            "schema_version {} is not 1",
+            baseline.schema_version
+        ));
+    }
+    for m in &baseline.metrics {
+        let name = m.id.rsplit('/').next().unwrap_or("");
+        if catalogue::metric(name).is_none() {
+            return refuse(format!("{}: {name:?} is not a floodsim metric", m.id));
+        }
+        if !m.value.is_finite() {
+            return refuse(format!(
+                "{}: the value {} is not a finite number",
+                m.id, m.value
+            ));
+        }
+        for (what, t) in [("relative", m.relative), ("absolute", m.absolute)] {
+            if !(t.is_finite() && t >= 0.0) {
+                return refuse(format!(
+                    "{}: the {what} tolerance {t} is negative or not a finite number",
+                    m.id
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -291,7 +339,7 @@ mod tests {
     fn success_tolerance_follows_the_binomial_spread() {
         let f = |value, queries| Figure {
             id: String::new(),
-            name: "success_rate",
+            metric: catalogue::known("success_rate"),
             value,
             queries,
         };

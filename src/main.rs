@@ -472,18 +472,19 @@ fn print_report(report: &run::RunReport) {
         "variant", "queries", "success", "messages/q", "hops(mean)", "first hit ms"
     );
     for v in &report.summary.variants {
-        let opt = |d: &Option<floodsim::metrics::Distribution>| {
-            d.as_ref()
-                .map_or("-".to_string(), |d| format!("{:.2}", d.mean))
+        // "-" where a metric is undefined (no hit, or no query at all).
+        let shown = |name: &str, format: fn(f64) -> String| {
+            v.headline(floodsim::metrics::catalogue::known(name))
+                .map_or("-".to_string(), format)
         };
         println!(
-            "{:<16} {:>8} {:>8.1}% {:>13.1} {:>11} {:>12}",
+            "{:<16} {:>8} {:>9} {:>13} {:>11} {:>12}",
             v.name,
             v.queries,
-            100.0 * v.success_rate,
-            v.messages_per_query.mean,
-            opt(&v.hops_to_first_hit),
-            opt(&v.time_to_first_hit_ms),
+            shown("success_rate", |x| format!("{:.1}%", 100.0 * x)),
+            shown("messages_per_query", |x| format!("{x:.1}")),
+            shown("hops_to_first_hit", |x| format!("{x:.2}")),
+            shown("time_to_first_hit_ms", |x| format!("{x:.2}")),
         );
     }
     println!(

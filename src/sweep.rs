@@ -13,7 +13,7 @@
 //! gives every point its own seed instead.
 
 use crate::error::{Error, InputError, Result};
-use crate::metrics::{self, VariantSummary};
+use crate::metrics::{self, CATALOGUE, RunRow};
 use crate::output::{self, MARKER};
 use crate::run::{Meter, simulate_replica};
 use crate::scenario::{self, Override, Scenario, Validated};
@@ -135,6 +135,13 @@ pub struct Definition {
     pub points: Vec<PointInfo>,
 }
 
+impl Definition {
+    /// The swept parameters' paths, in column order.
+    pub fn parameter_paths(&self) -> Vec<String> {
+        self.parameters.iter().map(|p| p.path.clone()).collect()
+    }
+}
+
 /// One point of the grid.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PointInfo {
@@ -146,19 +153,6 @@ pub struct PointInfo {
     pub seed: u64,
 }
 
-/// The figures of one variant in one replica of one point.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct RunRow {
-    /// Variant name.
-    pub variant: String,
-    /// Replica index.
-    pub replica: u32,
-    /// Queries simulated.
-    pub queries: u64,
-    /// One value per entry of [`METRICS`] (null where undefined).
-    pub metrics: Vec<Option<f64>>,
-}
-
 /// A finished point, as stored in `points/NNNNNN.json`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PointResult {
@@ -166,41 +160,6 @@ pub struct PointResult {
     pub index: usize,
     /// Rows in (variant, replica) order.
     pub rows: Vec<RunRow>,
-}
-
-/// The per-run metrics of `sweep.csv`, in column order.
-pub const METRICS: [&str; 13] = [
-    "success_rate",
-    "messages_per_query",
-    "response_messages_per_query",
-    "hops_to_first_hit",
-    "time_to_first_hit_ms",
-    "nodes_reached_per_query",
-    "duplicate_ratio",
-    "bytes_per_query",
-    "peak_node_load",
-    "mean_node_load",
-    "hits_lost_per_query",
-    "rpc_timeouts_per_query",
-    "maintenance_per_node_per_s",
-];
-
-fn metric_values(v: &VariantSummary) -> Vec<Option<f64>> {
-    vec![
-        Some(v.success_rate),
-        Some(v.messages_per_query.mean),
-        Some(v.response_messages_per_query.mean),
-        v.hops_to_first_hit.as_ref().map(|d| d.mean),
-        v.time_to_first_hit_ms.as_ref().map(|d| d.mean),
-        Some(v.nodes_reached_per_query.mean),
-        Some(v.duplicate_ratio),
-        Some(v.bytes_per_query),
-        Some(v.peak_node_load),
-        Some(v.mean_node_load),
-        Some(v.hits_lost_per_query),
-        Some(v.rpc_timeouts_per_query),
-        Some(v.maintenance_per_node_per_s),
-    ]
 }
 
 /// How to run a sweep.
@@ -443,7 +402,7 @@ fn run_one(
             variant: s.name.clone(),
             replica,
             queries: s.queries,
-            metrics: metric_values(s),
+            metrics: CATALOGUE.iter().map(|m| s.headline(m)).collect(),
         })
         .collect();
     let complete = {
@@ -606,12 +565,23 @@ fn finalize(dir: &Path, definition: &Definition) -> Result<usize> {
     let mut json = serde_json::to_vec_pretty(&file).expect("serialise");
     json.push(b'\n');
     write_atomic(&dir.join("sweep.json"), &json)?;
+    let params = definition.parameter_paths();
+    let points: Vec<_> = results
+        .iter()
+        .map(|(p, r)| (p.values.as_slice(), r.rows.as_slice()))
+        .collect();
     let mut csv = Vec::new();
-    output::sweep_csv::write_runs(&mut csv, definition, &results)
+    output::sweep_csv::write_runs(&mut csv, &params, &points)
         .map_err(|e| Error::io(dir, "write sweep.csv", e))?;
     write_atomic(&dir.join("sweep.csv"), &csv)?;
+    let variants: Vec<String> = definition
+        .scenario
+        .variants
+        .iter()
+        .map(|v| v.name.clone())
+        .collect();
     let mut summary = Vec::new();
-    output::sweep_csv::write_summary(&mut summary, definition, &results)
+    output::sweep_csv::write_summary(&mut summary, &params, &variants, &points)
         .map_err(|e| Error::io(dir, "write sweep_summary.csv", e))?;
     write_atomic(&dir.join("sweep_summary.csv"), &summary)?;
     Ok(results.len())

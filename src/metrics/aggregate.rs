@@ -1,7 +1,8 @@
 //! From per-query records to per-variant summaries and time series.
 
-use super::{Distribution, QueryInfo, QueryRecord, ReplicaResult, wilson_interval};
-use serde::Serialize;
+use super::catalogue::{CATALOGUE, Figure, Metric};
+use super::{QueryInfo, QueryRecord, ReplicaResult};
+use serde::{Deserialize, Serialize};
 
 /// Size and connectivity of one replica's overlay.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -19,7 +20,7 @@ pub struct NetworkStats {
 }
 
 /// Success and cost for queries whose object had a given number of online replicas.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ByReplicas {
     /// Fewest replicas in the bucket.
     pub min_replicas: u32,
@@ -36,43 +37,49 @@ pub struct ByReplicas {
 }
 
 /// One variant's figures over all replicas (queries pooled).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct VariantSummary {
     /// Variant name.
     pub name: String,
     /// Queries over all replicas.
     pub queries: u64,
-    /// Share of queries with at least one hit in time.
-    pub success_rate: f64,
-    /// Wilson 95% interval of the success rate.
-    pub success_rate_ci95: [f64; 2],
-    /// Request messages per query.
-    pub messages_per_query: Distribution,
-    /// Response messages per query.
-    pub response_messages_per_query: Distribution,
-    /// Hops to the first hit, over successful queries.
-    pub hops_to_first_hit: Option<Distribution>,
-    /// Milliseconds to the first hit, over successful queries.
-    pub time_to_first_hit_ms: Option<Distribution>,
-    /// Distinct nodes reached per query.
-    pub nodes_reached_per_query: Distribution,
-    /// Duplicates over all request messages.
-    pub duplicate_ratio: f64,
-    /// Mean bytes (requests and responses) per query.
-    pub bytes_per_query: f64,
-    /// Mean QueryHits lost to churn per query.
-    pub hits_lost_per_query: f64,
-    /// Mean RPC timeouts per query (DHT lookups under churn).
-    pub rpc_timeouts_per_query: f64,
-    /// Maintenance messages (overlay repair and the protocol's own upkeep) per online node
-    /// per second, from time zero to the last query's timeout; mean over replicas.
-    pub maintenance_per_node_per_s: f64,
-    /// Messages received by the busiest node, per query issued; mean over replicas.
-    pub peak_node_load: f64,
-    /// Messages received by the average node, per query issued; mean over replicas.
-    pub mean_node_load: f64,
+    /// One figure per [`CATALOGUE`] entry, in catalogue order (`None` where undefined, e.g.
+    /// when no query was issued).
+    pub figures: Vec<Option<Figure>>,
     /// Success and cost by online replica count: buckets 0, 1, 2–3, 4–7, 8–15, …
     pub by_replicas: Vec<ByReplicas>,
+}
+
+impl VariantSummary {
+    /// The figure of metric `m`.
+    pub fn figure(&self, m: &Metric) -> Option<&Figure> {
+        self.figures[m.index()].as_ref()
+    }
+
+    /// The headline value of metric `m` (share, number or mean).
+    pub fn headline(&self, m: &Metric) -> Option<f64> {
+        self.figure(m).map(Figure::headline)
+    }
+}
+
+/// `summary.json` layout: name, queries, the metrics in catalogue order (those marked
+/// `summary_at_end` last), then `by_replicas`.
+impl Serialize for VariantSummary {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("name", &self.name)?;
+        map.serialize_entry("queries", &self.queries)?;
+        for at_end in [false, true] {
+            for (m, f) in CATALOGUE.iter().zip(&self.figures) {
+                if m.summary_at_end == at_end {
+                    m.serialize_into(&mut map, f.as_ref())?;
+                }
+            }
+        }
+        map.serialize_entry("by_replicas", &self.by_replicas)?;
+        map.end()
+    }
 }
 
 /// Everything `summary.json` reports besides the scenario itself.
@@ -117,81 +124,17 @@ pub fn summarize(names: &[String], replicas: &[ReplicaResult]) -> Summary {
 }
 
 fn summarize_variant(name: &str, v: usize, replicas: &[ReplicaResult]) -> VariantSummary {
-    let pairs = || {
-        replicas
-            .iter()
-            .flat_map(move |r| r.queries.iter().zip(&r.runs[v].records))
-    };
-    let records = || pairs().map(|(_, rec)| rec);
-    let queries = records().count() as u64;
-    let successes = records().filter(|r| r.success()).count() as u64;
-    let dist = |f: &dyn Fn(&QueryRecord) -> f64| {
-        Distribution::of(records().map(f).collect()).expect("at least one query")
-    };
-    let messages: u64 = records().map(|r| r.messages).sum();
-    let duplicates: u64 = records().map(|r| r.duplicates).sum();
-    let bytes: u64 = records().map(|r| r.bytes).sum();
-    let per_query = |load: &dyn Fn(&ReplicaResult) -> f64| {
-        replicas
-            .iter()
-            .map(|r| load(r) / r.queries.len().max(1) as f64)
-            .sum::<f64>()
-            / replicas.len() as f64
-    };
-    let peak = per_query(&|r| f64::from(r.runs[v].peak_node_load));
-    let mean_load = per_query(&|r| r.runs[v].mean_node_load);
+    let pairs = replicas
+        .iter()
+        .flat_map(move |r| r.queries.iter().zip(&r.runs[v].records));
     VariantSummary {
         name: name.to_string(),
-        queries,
-        success_rate: mean(successes as f64, queries),
-        success_rate_ci95: wilson_interval(successes, queries),
-        messages_per_query: dist(&|r| r.messages as f64),
-        response_messages_per_query: dist(&|r| r.response_messages as f64),
-        hops_to_first_hit: Distribution::of(
-            records()
-                .filter_map(|r| r.first_hit_hops.map(f64::from))
-                .collect(),
-        ),
-        time_to_first_hit_ms: Distribution::of(
-            records()
-                .filter_map(|r| r.first_hit.map(|d| d.micros() as f64 / 1000.0))
-                .collect(),
-        ),
-        nodes_reached_per_query: dist(&|r| f64::from(r.nodes_reached)),
-        duplicate_ratio: mean(duplicates as f64, messages),
-        bytes_per_query: mean(bytes as f64, queries),
-        hits_lost_per_query: mean(
-            records().map(|r| f64::from(r.hits_lost)).sum::<f64>(),
-            queries,
-        ),
-        rpc_timeouts_per_query: mean(
-            records().map(|r| f64::from(r.rpc_timeouts)).sum::<f64>(),
-            queries,
-        ),
-        maintenance_per_node_per_s: replicas.iter().map(|r| maintenance_rate(r, v)).sum::<f64>()
-            / replicas.len() as f64,
-        peak_node_load: peak,
-        mean_node_load: mean_load,
-        by_replicas: by_replicas(pairs()),
-    }
-}
-
-/// One replica's maintenance messages per online node per second over the whole run.
-fn maintenance_rate(r: &ReplicaResult, v: usize) -> f64 {
-    let end_s = r.horizon_us as f64 / 1e6;
-    let run = &r.runs[v];
-    let (overlay, online) = match &r.overlay {
-        Some(windows) => (
-            windows.iter().map(|w| w.maintenance_messages).sum::<u64>(),
-            windows.iter().map(|w| w.online_nodes).sum::<f64>() / windows.len().max(1) as f64,
-        ),
-        None => (0, f64::from(r.network.nodes)),
-    };
-    let total = overlay + run.maintenance.iter().sum::<u64>();
-    if end_s > 0.0 && online > 0.0 {
-        total as f64 / online / end_s
-    } else {
-        0.0
+        queries: replicas
+            .iter()
+            .map(|r| r.runs[v].records.len() as u64)
+            .sum(),
+        figures: CATALOGUE.iter().map(|m| m.compute(replicas, v)).collect(),
+        by_replicas: by_replicas(pairs),
     }
 }
 

@@ -2,12 +2,14 @@
 //! `timeseries.csv`. Nothing here knows a file format.
 
 mod aggregate;
+pub mod catalogue;
 mod recorder;
 mod stats;
 
 pub use aggregate::{
     ByReplicas, NetworkStats, Summary, TimeseriesRow, VariantSummary, summarize, timeseries,
 };
+pub use catalogue::{CATALOGUE, Figure, Metric, RunRow};
 pub use recorder::{Recorded, Recorder};
 pub use stats::{Distribution, wilson_interval};
 

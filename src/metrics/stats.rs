@@ -1,9 +1,9 @@
 //! Small statistics: distributions with nearest-rank quantiles, Wilson intervals.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Mean and nearest-rank quantiles of a sample.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Distribution {
     /// Arithmetic mean.
     pub mean: f64,

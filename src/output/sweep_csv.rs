@@ -2,9 +2,15 @@
 //! point × variant: mean, standard deviation and 95% confidence interval of every metric over
 //! the replicas).
 
-use crate::sweep::{Definition, METRICS, PointInfo, PointResult};
+use super::split_csv;
+use crate::error::{InputError, Result};
+use crate::metrics::{CATALOGUE, RunRow};
 use serde_json::Value;
-use std::io::{Result, Write};
+use std::io::{self, Write};
+use std::path::Path;
+
+/// One finished point of a sweep: its parameter values and its rows in (variant, replica) order.
+pub type Point<'a> = (&'a [Value], &'a [RunRow]);
 
 /// A CSV cell for a parameter value: numbers and strings as they are; anything with a comma,
 /// quote or newline quoted (RFC 4180).
@@ -24,31 +30,52 @@ fn opt(x: Option<f64>) -> String {
     x.map_or(String::new(), |v| v.to_string())
 }
 
-fn header_params(w: &mut dyn Write, d: &Definition) -> Result<()> {
-    for p in &d.parameters {
-        write!(w, "{},", cell(&Value::String(p.path.clone())))?;
-    }
-    Ok(())
+fn header(params: &[String], columns: impl Iterator<Item = String>) -> String {
+    params
+        .iter()
+        .map(|p| cell(&Value::String(p.clone())))
+        .chain(columns)
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
-fn point_cells(w: &mut dyn Write, p: &PointInfo) -> Result<()> {
-    for v in &p.values {
+/// The header of `sweep.csv`: parameter columns, `variant,replica,queries`, then one column
+/// per [`CATALOGUE`] metric.
+fn runs_header(params: &[String]) -> String {
+    let fixed = ["variant", "replica", "queries"].map(String::from);
+    header(
+        params,
+        fixed
+            .into_iter()
+            .chain(CATALOGUE.iter().map(|m| m.name.to_string())),
+    )
+}
+
+/// The header of `sweep_summary.csv`: parameter columns, `variant,replicas`, then for each
+/// metric `<metric>_mean,<metric>_std,<metric>_ci95_lo,<metric>_ci95_hi`.
+fn summary_header(params: &[String]) -> String {
+    let fixed = ["variant", "replicas"].map(String::from);
+    header(
+        params,
+        fixed.into_iter().chain(CATALOGUE.iter().flat_map(|m| {
+            ["mean", "std", "ci95_lo", "ci95_hi"].map(|s| format!("{}_{s}", m.name))
+        })),
+    )
+}
+
+fn point_cells(w: &mut dyn Write, values: &[Value]) -> io::Result<()> {
+    for v in values {
         write!(w, "{},", cell(v))?;
     }
     Ok(())
 }
 
-/// Writes `sweep.csv`: parameter columns, then `variant,replica,queries`, then [`METRICS`].
-pub fn write_runs(
-    w: &mut dyn Write,
-    d: &Definition,
-    results: &[(&PointInfo, PointResult)],
-) -> Result<()> {
-    header_params(w, d)?;
-    writeln!(w, "variant,replica,queries,{}", METRICS.join(","))?;
-    for (p, r) in results {
-        for row in &r.rows {
-            point_cells(w, p)?;
+/// Writes `sweep.csv`: one row per point × variant × replica.
+pub fn write_runs(w: &mut dyn Write, params: &[String], points: &[Point]) -> io::Result<()> {
+    writeln!(w, "{}", runs_header(params))?;
+    for (values, rows) in points {
+        for row in *rows {
+            point_cells(w, values)?;
             write!(w, "{},{},{}", row.variant, row.replica, row.queries)?;
             for m in &row.metrics {
                 write!(w, ",{}", opt(*m))?;
@@ -89,32 +116,22 @@ pub fn mean_std_ci(values: &[f64]) -> (Option<f64>, Option<f64>, Option<[f64; 2]
     (Some(mean), Some(std), Some([mean - half, mean + half]))
 }
 
-/// Writes `sweep_summary.csv`: parameter columns, `variant,replicas`, then for each metric
-/// `<metric>_mean,<metric>_std,<metric>_ci95_lo,<metric>_ci95_hi` (std and interval empty with
+/// Writes `sweep_summary.csv`: one row per point × variant, with the mean, sample standard
+/// deviation and 95% interval of every metric over the replicas (std and interval empty with
 /// one replica).
 pub fn write_summary(
     w: &mut dyn Write,
-    d: &Definition,
-    results: &[(&PointInfo, PointResult)],
-) -> Result<()> {
-    header_params(w, d)?;
-    write!(w, "variant,replicas")?;
-    for m in METRICS {
-        write!(w, ",{m}_mean,{m}_std,{m}_ci95_lo,{m}_ci95_hi")?;
-    }
-    writeln!(w)?;
-    let variants: Vec<&str> = d
-        .scenario
-        .variants
-        .iter()
-        .map(|v| v.name.as_str())
-        .collect();
-    for (p, r) in results {
-        for name in &variants {
-            let rows: Vec<_> = r.rows.iter().filter(|row| row.variant == *name).collect();
-            point_cells(w, p)?;
+    params: &[String],
+    variants: &[String],
+    points: &[Point],
+) -> io::Result<()> {
+    writeln!(w, "{}", summary_header(params))?;
+    for (values, rows) in points {
+        for name in variants {
+            let rows: Vec<_> = rows.iter().filter(|row| row.variant == *name).collect();
+            point_cells(w, values)?;
             write!(w, "{name},{}", rows.len())?;
-            for m in 0..METRICS.len() {
+            for m in 0..CATALOGUE.len() {
                 let values: Vec<f64> = rows.iter().filter_map(|row| row.metrics[m]).collect();
                 let (mean, std, ci) = mean_std_ci(&values);
                 write!(
@@ -130,6 +147,104 @@ pub fn write_summary(
         }
     }
     Ok(())
+}
+
+/// A sweep CSV file read back: its rows split into cells, after checking that the header is
+/// the one floodsim writes for these parameters.
+fn read_rows(path: &Path, expected: &str) -> Result<Vec<Vec<String>>> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        InputError::new(format!("cannot read: {e}"))
+            .in_file(path)
+            .fix("give a complete floodsim sweep folder")
+    })?;
+    let mut lines = text.lines();
+    let header = split_csv(lines.next().unwrap_or(""));
+    if header != split_csv(expected) {
+        return Err(InputError::new(
+            "the header is not the one this floodsim writes for the sweep's parameters",
+        )
+        .in_file(path)
+        .fix("run the sweep again with this floodsim version")
+        .into());
+    }
+    let rows: Vec<Vec<String>> = lines.map(split_csv).collect();
+    if rows.iter().any(|r| r.len() != header.len()) {
+        return Err(InputError::new("a row has the wrong number of cells")
+            .in_file(path)
+            .into());
+    }
+    Ok(rows)
+}
+
+/// Parses a cell that should hold `what`, naming the file when it does not.
+fn parse<T: std::str::FromStr>(cell: &str, what: &str, path: &Path) -> Result<T> {
+    cell.parse().map_err(|_| {
+        InputError::new(format!("the cell {cell:?} is not {what}"))
+            .in_file(path)
+            .into()
+    })
+}
+
+/// Parses an optional number cell (empty = absent).
+fn number(cell: &str, path: &Path) -> Result<Option<f64>> {
+    (!cell.is_empty())
+        .then(|| parse(cell, "a number", path))
+        .transpose()
+}
+
+/// Reads `sweep.csv`: per row, the parameter cells and the row's figures.
+pub fn read_runs(path: &Path, params: &[String]) -> Result<Vec<(Vec<String>, RunRow)>> {
+    let n = params.len();
+    read_rows(path, &runs_header(params))?
+        .into_iter()
+        .map(|mut cells| {
+            let rest = cells.split_off(n);
+            let row = RunRow {
+                variant: rest[0].clone(),
+                replica: parse(&rest[1], "a replica index", path)?,
+                queries: parse(&rest[2], "a query count", path)?,
+                metrics: rest[3..]
+                    .iter()
+                    .map(|c| number(c, path))
+                    .collect::<Result<_>>()?,
+            };
+            Ok((cells, row))
+        })
+        .collect()
+}
+
+/// One row of `sweep_summary.csv` read back.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SummaryRow {
+    /// The point's parameter cells.
+    pub params: Vec<String>,
+    /// Variant name.
+    pub variant: String,
+    /// Per [`CATALOGUE`] metric: the mean over the replicas and its 95% interval.
+    pub stats: Vec<(Option<f64>, Option<[f64; 2]>)>,
+}
+
+/// Reads `sweep_summary.csv`.
+pub fn read_summary(path: &Path, params: &[String]) -> Result<Vec<SummaryRow>> {
+    let n = params.len();
+    read_rows(path, &summary_header(params))?
+        .into_iter()
+        .map(|mut cells| {
+            let rest = cells.split_off(n);
+            let stats = rest[2..]
+                .chunks(4)
+                .map(|c| {
+                    let (lo, hi) = (number(&c[2], path)?, number(&c[3], path)?);
+                    Ok((number(&c[0], path)?, lo.zip(hi).map(|(l, h)| [l, h])))
+                })
+                .collect::<Result<_>>()?;
+            Ok(SummaryRow {
+                params: cells,
+                variant: rest[0].clone(),
+                stats,
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

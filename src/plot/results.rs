@@ -2,9 +2,10 @@
 
 use super::chart::{Chart, Series, draw, spans_decades};
 use crate::error::{Error, InputError, Result};
-use crate::output::split_csv;
-use crate::sweep::{self, METRICS};
-use serde_json::Value;
+use crate::metrics::catalogue::{self, Figure, Metric, Scale, known};
+use crate::metrics::{ByReplicas, VariantSummary};
+use crate::output::{split_csv, summary_json, sweep_csv};
+use crate::sweep;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -101,50 +102,53 @@ fn column(header: &[String], name: &str, path: &Path) -> Result<usize> {
 }
 
 fn run_charts(dir: &Path) -> Result<Vec<(String, Chart)>> {
-    let summary_path = dir.join("summary.json");
-    let doc: Value = serde_json::from_str(&read(&summary_path)?).map_err(|e| {
-        InputError::new(format!("not a floodsim summary: {e}")).in_file(&summary_path)
-    })?;
-    let title = doc["scenario"]["name"]
-        .as_str()
-        .unwrap_or("floodsim")
-        .to_string();
-    let variants: Vec<&Value> = doc["variants"]
-        .as_array()
-        .map(|v| v.iter().collect())
-        .unwrap_or_default();
-    let names: Vec<String> = variants
-        .iter()
-        .map(|v| v["name"].as_str().unwrap_or("").to_string())
-        .collect();
+    let summary = summary_json::read(&dir.join("summary.json"))?;
+    let title = summary.scenario.as_str();
+    let variants: &[VariantSummary] = &summary.variants;
+    let names: Vec<String> = variants.iter().map(|v| v.name.clone()).collect();
+    let (success, messages, hops) = (
+        known("success_rate"),
+        known("messages_per_query"),
+        known("hops_to_first_hit"),
+    );
     let mut charts = Vec::new();
 
-    // Success against cost, one point per variant with its 95% interval.
+    // Success against cost, one point per variant with its 95% interval (none for a variant
+    // that issued no query).
+    let success_of = |v: &VariantSummary| match v.figure(success) {
+        Some(&Figure::Proportion { rate, ci95 }) => Some((rate, ci95)),
+        _ => None,
+    };
     let lowest = variants
         .iter()
-        .filter_map(|v| v["success_rate_ci95"][0].as_f64())
+        .filter_map(|v| success_of(v).map(|(_, ci)| ci[0]))
         .fold(1.0, f64::min);
     let mut trade = Chart {
         title: format!("{title}: success vs cost"),
-        x_label: "request messages per query (mean)".into(),
-        y_label: "success rate (95% CI)".into(),
+        x_label: format!("{} (mean)", messages.label),
+        y_label: format!("{} (95% CI)", success.label),
         y_range: Some((((lowest - 0.05) * 20.0).floor().max(0.0) / 20.0, 1.01)),
         legend_lower_right: true,
         ..Chart::default()
     };
-    for v in &variants {
-        let x = v["messages_per_query"]["mean"].as_f64().unwrap_or(0.0);
-        let y = v["success_rate"].as_f64().unwrap_or(0.0);
-        let ci = &v["success_rate_ci95"];
+    for v in variants {
+        let point = v.headline(messages).zip(success_of(v));
         trade.series.push(Series {
-            name: v["name"].as_str().unwrap_or("").into(),
-            points: vec![(x, y)],
-            error_bars: vec![(x, ci[0].as_f64().unwrap_or(y), ci[1].as_f64().unwrap_or(y))],
+            name: v.name.clone(),
+            points: point.iter().map(|&(x, (y, _))| (x, y)).collect(),
+            error_bars: point
+                .iter()
+                .map(|&(x, (_, ci))| (x, ci[0], ci[1]))
+                .collect(),
             markers: true,
             ..Series::default()
         });
     }
-    let xs: Vec<f64> = trade.series.iter().map(|s| s.points[0].0).collect();
+    let xs: Vec<f64> = trade
+        .series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.0))
+        .collect();
     trade.x_log = spans_decades(
         xs.iter().copied().fold(f64::INFINITY, f64::min),
         xs.iter().copied().fold(0.0, f64::max),
@@ -171,11 +175,11 @@ fn run_charts(dir: &Path) -> Result<Vec<(String, Chart)>> {
             .collect()
     };
     for (name, col, label, log_ok) in [
-        ("cdf_messages", mcol, "request messages per query", true),
+        ("cdf_messages", mcol, messages.label.to_string(), true),
         (
             "cdf_hops",
             hcol,
-            "hops to the first hit (successful queries)",
+            format!("{} (successful queries)", hops.label),
             false,
         ),
     ] {
@@ -193,7 +197,7 @@ fn run_charts(dir: &Path) -> Result<Vec<(String, Chart)>> {
                 "{title}: CDF of {}",
                 if col == mcol { "messages" } else { "hops" }
             ),
-            x_label: label.into(),
+            x_label: label,
             y_label: "share of queries (CDF)".into(),
             x_log,
             y_range: Some((0.0, 1.02)),
@@ -213,16 +217,11 @@ fn run_charts(dir: &Path) -> Result<Vec<(String, Chart)>> {
     }
 
     // Success and cost by replica count.
-    let buckets: Vec<(u64, u64)> = {
-        let mut all: Vec<(u64, u64)> = variants
+    let buckets: Vec<(u32, u32)> = {
+        let mut all: Vec<(u32, u32)> = variants
             .iter()
-            .flat_map(|v| v["by_replicas"].as_array().cloned().unwrap_or_default())
-            .map(|b| {
-                (
-                    b["min_replicas"].as_u64().unwrap_or(0),
-                    b["max_replicas"].as_u64().unwrap_or(0),
-                )
-            })
+            .flat_map(|v| &v.by_replicas)
+            .map(|b| (b.min_replicas, b.max_replicas))
             .collect();
         all.sort_unstable();
         all.dedup();
@@ -238,52 +237,58 @@ fn run_charts(dir: &Path) -> Result<Vec<(String, Chart)>> {
             }
         })
         .collect();
-    for (name, key, ylabel) in [
-        ("by_replicas_success", "success_rate", "success rate"),
+    /// A by-replicas chart: file name, title word, y label, the value, whether it is a share.
+    type ByChart = (
+        &'static str,
+        &'static str,
+        String,
+        fn(&ByReplicas) -> f64,
+        bool,
+    );
+    let by_charts: [ByChart; 2] = [
+        (
+            "by_replicas_success",
+            "success",
+            success.label.to_string(),
+            |b| b.success_rate,
+            true,
+        ),
         (
             "by_replicas_messages",
-            "messages_per_query",
-            "request messages per query (mean)",
+            "cost",
+            format!("{} (mean)", messages.label),
+            |b| b.messages_per_query,
+            false,
         ),
-    ] {
+    ];
+    for (name, what, ylabel, value, share) in by_charts {
         let mut chart = Chart {
-            title: format!(
-                "{title}: {} by online replicas",
-                if key == "success_rate" {
-                    "success"
-                } else {
-                    "cost"
-                }
-            ),
+            title: format!("{title}: {what} by online replicas"),
             x_label: "online replicas of the object (excluding the source's own)".into(),
-            y_label: ylabel.into(),
+            y_label: ylabel,
             x_ticks: Some(labels.clone()),
-            y_range: (key == "success_rate").then_some((0.0, 1.05)),
-            legend_lower_right: key == "success_rate",
+            y_range: share.then_some((0.0, 1.05)),
+            legend_lower_right: share,
             ..Chart::default()
         };
-        for v in &variants {
-            let points: Vec<(f64, f64)> = v["by_replicas"]
-                .as_array()
-                .map(|bs| {
-                    bs.iter()
-                        .filter_map(|b| {
-                            let lo = b["min_replicas"].as_u64()?;
-                            let i = buckets.iter().position(|x| x.0 == lo)?;
-                            Some((i as f64, b[key].as_f64()?))
-                        })
-                        .collect()
+        for v in variants {
+            let points: Vec<(f64, f64)> = v
+                .by_replicas
+                .iter()
+                .filter_map(|b| {
+                    let i = buckets.iter().position(|x| x.0 == b.min_replicas)?;
+                    Some((i as f64, value(b)))
                 })
-                .unwrap_or_default();
+                .collect();
             chart.series.push(Series {
-                name: v["name"].as_str().unwrap_or("").into(),
+                name: v.name.clone(),
                 points,
                 line: true,
                 markers: true,
                 ..Series::default()
             });
         }
-        if key != "success_rate" {
+        if !share {
             let ys: Vec<f64> = chart
                 .series
                 .iter()
@@ -408,24 +413,6 @@ pub const DEFAULT_SWEEP_METRICS: [&str; 4] = [
     "time_to_first_hit_ms",
 ];
 
-fn metric_label(m: &str) -> &'static str {
-    match m {
-        "success_rate" => "success rate",
-        "messages_per_query" => "request messages per query",
-        "response_messages_per_query" => "response messages per query",
-        "hops_to_first_hit" => "hops to the first hit",
-        "time_to_first_hit_ms" => "time to the first hit (ms)",
-        "nodes_reached_per_query" => "nodes reached per query",
-        "duplicate_ratio" => "duplicates / request messages",
-        "bytes_per_query" => "bytes per query",
-        "peak_node_load" => "busiest node's messages per query",
-        "hits_lost_per_query" => "QueryHits lost to churn per query",
-        "rpc_timeouts_per_query" => "RPC timeouts per query",
-        "maintenance_per_node_per_s" => "maintenance messages per node per second",
-        _ => "average node's messages per query",
-    }
-}
-
 fn sweep_charts(dir: &Path, choice: &SweepChoice) -> Result<Vec<(String, Chart)>> {
     let definition = sweep::read_definition(dir)?;
     let params: Vec<String> = definition
@@ -438,23 +425,22 @@ fn sweep_charts(dir: &Path, choice: &SweepChoice) -> Result<Vec<(String, Chart)>
         InputError::new(format!("{x:?} is not a swept parameter"))
             .fix(format!("use --x with one of: {}", params.join(", ")))
     })?;
-    let metrics: Vec<String> = if choice.metrics.is_empty() {
-        DEFAULT_SWEEP_METRICS
-            .iter()
-            .map(|m| m.to_string())
-            .collect()
+    let metrics: Vec<&Metric> = if choice.metrics.is_empty() {
+        DEFAULT_SWEEP_METRICS.map(known).to_vec()
     } else {
-        choice.metrics.clone()
+        choice
+            .metrics
+            .iter()
+            .map(|m| {
+                catalogue::metric(m).ok_or_else(|| {
+                    InputError::new(format!("unknown metric {m:?}"))
+                        .fix(format!("use --metric with one of: {}", catalogue::names()))
+                })
+            })
+            .collect::<Result<_, _>>()?
     };
-    if let Some(bad) = metrics.iter().find(|m| !METRICS.contains(&m.as_str())) {
-        return Err(InputError::new(format!("unknown metric {bad:?}"))
-            .fix(format!("use --metric with one of: {}", METRICS.join(", ")))
-            .into());
-    }
-    let spath = dir.join("sweep_summary.csv");
-    let (header, rows) = csv(&spath)?;
-    let vcol = column(&header, "variant", &spath)?;
-    let x_of = |r: &[String]| r[xi].parse::<f64>().ok();
+    let rows = sweep_csv::read_summary(&dir.join("sweep_summary.csv"), &params)?;
+    let x_of = |r: &sweep_csv::SummaryRow| r.params[xi].parse::<f64>().ok();
     if rows.iter().any(|r| x_of(r).is_none()) {
         return Err(InputError::new(format!(
             "the values of {x} are not numbers, so they cannot be an x axis"
@@ -473,7 +459,7 @@ fn sweep_charts(dir: &Path, choice: &SweepChoice) -> Result<Vec<(String, Chart)>
     for r in &rows {
         let key: Vec<String> = (0..params.len())
             .filter(|&p| p != xi)
-            .map(|p| r[p].clone())
+            .map(|p| r.params[p].clone())
             .collect();
         if !groups.contains(&key) {
             groups.push(key);
@@ -486,22 +472,18 @@ fn sweep_charts(dir: &Path, choice: &SweepChoice) -> Result<Vec<(String, Chart)>
         .map(|(_, n)| n)
         .collect();
     let mut charts = Vec::new();
-    for m in &metrics {
-        let (mc, lo, hi) = (
-            column(&header, &format!("{m}_mean"), &spath)?,
-            column(&header, &format!("{m}_ci95_lo"), &spath)?,
-            column(&header, &format!("{m}_ci95_hi"), &spath)?,
-        );
+    for m in metrics {
+        let share = matches!(m.scale, Scale::Domain(..));
         for (g, key) in groups.iter().enumerate() {
             let fixed: Vec<String> = others
                 .iter()
                 .zip(key)
                 .map(|(p, v)| format!("{p}={v}"))
                 .collect();
-            let in_group = |r: &&Vec<String>| {
+            let in_group = |r: &&sweep_csv::SummaryRow| {
                 (0..params.len())
                     .filter(|&p| p != xi)
-                    .map(|p| &r[p])
+                    .map(|p| &r.params[p])
                     .eq(key.iter())
             };
             let mut chart = Chart {
@@ -511,9 +493,12 @@ fn sweep_charts(dir: &Path, choice: &SweepChoice) -> Result<Vec<(String, Chart)>
                     format!("{} ({})", definition.scenario.name, fixed.join(", "))
                 },
                 x_label: x.clone(),
-                y_label: format!("{} (mean, 95% CI)", metric_label(m)),
-                y_range: (m == "success_rate").then_some((0.0, 1.05)),
-                legend_lower_right: m == "success_rate",
+                y_label: format!("{} (mean, 95% CI)", m.label),
+                y_range: match m.scale {
+                    Scale::Domain(lo, hi) => Some((lo, hi + 0.05 * (hi - lo))),
+                    Scale::Auto => None,
+                },
+                legend_lower_right: share,
                 ..Chart::default()
             };
             for n in &names {
@@ -521,11 +506,10 @@ fn sweep_charts(dir: &Path, choice: &SweepChoice) -> Result<Vec<(String, Chart)>
                 let mut pts: Vec<Point> = rows
                     .iter()
                     .filter(in_group)
-                    .filter(|r| &r[vcol] == n)
+                    .filter(|r| &r.variant == n)
                     .filter_map(|r| {
-                        let y = r[mc].parse::<f64>().ok()?;
-                        let band = r[lo].parse::<f64>().ok().zip(r[hi].parse::<f64>().ok());
-                        Some((x_of(r)?, y, band))
+                        let (y, band) = r.stats[m.index()];
+                        Some((x_of(r)?, y?, band.map(|[l, h]| (l, h))))
                     })
                     .collect();
                 pts.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -559,15 +543,14 @@ fn sweep_charts(dir: &Path, choice: &SweepChoice) -> Result<Vec<(String, Chart)>
             };
             let max = |v: &[f64]| v.iter().copied().fold(0.0, f64::max);
             chart.x_log = xs.iter().all(|&a| a > 0.0) && spans_decades(min_pos(&xs), max(&xs));
-            chart.y_log = m != "success_rate"
-                && ys.iter().all(|&a| a > 0.0)
-                && spans_decades(min_pos(&ys), max(&ys));
+            chart.y_log =
+                !share && ys.iter().all(|&a| a > 0.0) && spans_decades(min_pos(&ys), max(&ys));
             let suffix = if groups.len() > 1 {
                 format!("_{g}")
             } else {
                 String::new()
             };
-            charts.push((format!("sweep_{m}{suffix}"), chart));
+            charts.push((format!("sweep_{}{suffix}", m.name), chart));
         }
     }
     Ok(charts)
