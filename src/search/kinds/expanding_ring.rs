@@ -1,6 +1,7 @@
 //! `kind = "expanding-ring"`: floods of growing TTL, the next one only if no hit arrived.
 
-use super::super::{FloodConfig, Flooding, Routing};
+use super::super::Routing;
+use super::flooding::run_rings;
 use super::{Facts, Kind, Runner, Sizing, check_ttl};
 use crate::sim::Outcome;
 use crate::time::SimDuration;
@@ -46,12 +47,7 @@ impl Kind for Table {
     }
 
     fn run(&self, r: Runner<'_>) -> Outcome {
-        let config = FloodConfig {
-            rings: self.ttls.iter().map(|&t| t as u8).collect(),
-            wait: SimDuration::from_millis_f64(self.wait_ms),
-            routing: Routing::AllLinks,
-        };
-        let nodes = r.nodes();
-        r.simulate(Flooding::new(config, nodes))
+        let wait = SimDuration::from_millis_f64(self.wait_ms);
+        run_rings(r, &self.ttls, wait, Routing::AllLinks)
     }
 }

@@ -33,12 +33,23 @@ impl Kind for Table {
     }
 
     fn run(&self, r: Runner<'_>) -> Outcome {
-        let config = FloodConfig {
-            rings: vec![self.ttl as u8],
-            wait: SimDuration::ZERO,
-            routing: Routing::AllLinks,
-        };
-        let nodes = r.nodes();
-        r.simulate(Flooding::new(config, nodes))
+        run_rings(r, &[self.ttl], SimDuration::ZERO, Routing::AllLinks)
     }
+}
+
+/// Runs the flood mechanism with rings of TTL `ttls`, launched `wait` apart while no hit has
+/// arrived, over the links `routing` picks: every flooding kind is this with parameters.
+pub(super) fn run_rings(
+    r: Runner<'_>,
+    ttls: &[u32],
+    wait: SimDuration,
+    routing: Routing,
+) -> Outcome {
+    let config = FloodConfig {
+        rings: ttls.iter().map(|&t| t as u8).collect(),
+        wait,
+        routing,
+    };
+    let nodes = r.nodes();
+    r.simulate(Flooding::new(config, nodes))
 }

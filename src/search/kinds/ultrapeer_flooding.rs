@@ -1,7 +1,8 @@
 //! `kind = "ultrapeer-flooding"`: Gnutella 0.6 on a two-tier overlay, one ring of the flood
 //! mechanism with ultrapeer routing.
 
-use super::super::{FloodConfig, Flooding, Routing};
+use super::super::Routing;
+use super::flooding::run_rings;
 use super::{Facts, Kind, Runner, Sizing, check_ttl};
 use crate::sim::Outcome;
 use crate::time::SimDuration;
@@ -42,12 +43,6 @@ impl Kind for Table {
     }
 
     fn run(&self, r: Runner<'_>) -> Outcome {
-        let config = FloodConfig {
-            rings: vec![self.ttl as u8],
-            wait: SimDuration::ZERO,
-            routing: Routing::Ultrapeer,
-        };
-        let nodes = r.nodes();
-        r.simulate(Flooding::new(config, nodes))
+        run_rings(r, &[self.ttl], SimDuration::ZERO, Routing::Ultrapeer)
     }
 }
