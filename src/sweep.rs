@@ -164,6 +164,10 @@ pub struct RunRow {
 pub struct PointResult {
     /// Point index.
     pub index: usize,
+    /// The master seed of its runs.
+    pub seed: u64,
+    /// The [`fingerprint`] of the sweep it belongs to.
+    pub sweep: String,
     /// Rows in (variant, replica) order.
     pub rows: Vec<RunRow>,
 }
@@ -354,7 +358,6 @@ pub fn run(
     let dir = opts.out.clone().unwrap_or_else(|| {
         Path::new("results").join(format!("{}-sweep", definition.scenario.name))
     });
-    prepare_dir(&dir, definition, opts.resume)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.jobs.unwrap_or(0))
         .build()
@@ -366,14 +369,11 @@ pub fn run(
         .max_by_key(|e| e.total)
         .expect("at least one point");
     crate::resources::refuse_if_too_big(&points[0], &biggest)?;
+    let finished = prepare_dir(&dir, definition, opts.resume)?;
     let owned: Vec<usize> = (0..points.len())
         .filter(|i| opts.shard.is_none_or(|(k, n)| i % n == k))
         .collect();
-    let todo: Vec<usize> = owned
-        .iter()
-        .copied()
-        .filter(|&i| !point_path(&dir, i).is_file())
-        .collect();
+    let todo: Vec<usize> = owned.iter().copied().filter(|&i| !finished[i]).collect();
     let total_runs = todo
         .iter()
         .map(|&i| u64::from(points[i].scenario.replications))
@@ -395,12 +395,14 @@ pub fn run(
     let done = AtomicU64::new(0);
     let failure: Mutex<Option<Error>> = Mutex::new(None);
     let meter = Meter::default();
+    let sweep = fingerprint(definition);
     let worker = || {
         while failure.lock().expect("failure lock").is_none() {
             let Some(&(i, r)) = runs.get(next.fetch_add(1, Ordering::SeqCst)) else {
                 break;
             };
-            if let Err(e) = run_one(&points[i], i, r, &slots[i], &dir, &meter) {
+            let point = (&definition.points[i], sweep.as_str());
+            if let Err(e) = run_one(&points[i], point, r, &slots[i], &dir, &meter) {
                 failure.lock().expect("failure lock").get_or_insert(e);
             }
             progress(done.fetch_add(1, Ordering::SeqCst) + 1, total_runs);
@@ -424,10 +426,11 @@ pub fn run(
     })
 }
 
-/// Runs replica `replica` of point `index`; when it completes the point, writes the point file.
+/// Runs replica `replica` of `point` (of the sweep with the given fingerprint); when it
+/// completes the point, writes the point file.
 fn run_one(
     v: &Validated,
-    index: usize,
+    (point, sweep): (&PointInfo, &str),
     replica: u32,
     slot: &Mutex<Vec<Option<Vec<RunRow>>>>,
     dir: &Path,
@@ -464,9 +467,15 @@ fn run_one(
     let rows: Vec<RunRow> = (0..names.len())
         .flat_map(|vi| per_replica.iter().map(move |r| r[vi].clone()))
         .collect();
+    let result = PointResult {
+        index: point.index,
+        seed: point.seed,
+        sweep: sweep.to_string(),
+        rows,
+    };
     write_atomic(
-        &point_path(dir, index),
-        &serde_json::to_vec(&PointResult { index, rows }).expect("serialise"),
+        &point_path(dir, point.index),
+        &serde_json::to_vec(&result).expect("serialise"),
     )
 }
 
@@ -494,15 +503,20 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<SweepReport> {
                 .into(),
         );
     }
-    prepare_dir(out, &definition, false)?;
+    let sweep = fingerprint(&definition);
+    let mut found: Vec<Option<PathBuf>> = vec![None; definition.points.len()];
     for dir in inputs {
         for p in &definition.points {
-            let from = point_path(dir, p.index);
-            let to = point_path(out, p.index);
-            if from.is_file() && !to.is_file() {
-                let bytes = fs::read(&from).map_err(|e| Error::io(&from, "read", e))?;
-                write_atomic(&to, &bytes)?;
+            if found[p.index].is_none() && read_point(dir, p, &sweep)?.is_some() {
+                found[p.index] = Some(point_path(dir, p.index));
             }
+        }
+    }
+    prepare_dir(out, &definition, false)?;
+    for (index, from) in found.iter().enumerate() {
+        if let Some(from) = from {
+            let bytes = fs::read(from).map_err(|e| Error::io(from, "read", e))?;
+            write_atomic(&point_path(out, index), &bytes)?;
         }
     }
     let present = finalize(out, &definition)?;
@@ -526,10 +540,60 @@ fn point_path(dir: &Path, index: usize) -> PathBuf {
     dir.join("points").join(format!("{index:06}.json"))
 }
 
+/// A fingerprint of everything that defines a sweep's results, stored in every point file so
+/// that a point of another sweep (a copied or stray file) is never merged.
+pub fn fingerprint(definition: &Definition) -> String {
+    let json = serde_json::to_string(definition).expect("serialise");
+    format!("{:016x}", crate::rng::name_key(&json))
+}
+
+/// Reads and checks the point file of `point` in sweep folder `dir`, if there is one: it must
+/// be a point file of this sweep (fingerprint `sweep`), with this point's index and seed.
+fn read_point(dir: &Path, point: &PointInfo, sweep: &str) -> Result<Option<PointResult>> {
+    let path = point_path(dir, point.index);
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let refuse = |problem: String| -> Error {
+        InputError::new(problem)
+            .in_file(&path)
+            .fix("delete this file (its point is then run again) and resume")
+            .into()
+    };
+    let bytes = fs::read(&path).map_err(|e| Error::io(&path, "read", e))?;
+    let r: PointResult = serde_json::from_slice(&bytes)
+        .map_err(|e| refuse(format!("damaged or foreign point file: {e}")))?;
+    if (r.index, r.seed, r.sweep.as_str()) != (point.index, point.seed, sweep) {
+        return Err(refuse(format!(
+            "this is point {} (seed {}) of sweep {}, not point {} (seed {}) of this sweep ({sweep}): \
+             a copied or stray file",
+            r.index, r.seed, r.sweep, point.index, point.seed
+        )));
+    }
+    if r.rows.is_empty() || r.rows.iter().any(|row| row.metrics.len() != METRICS.len()) {
+        return Err(refuse(format!(
+            "damaged point file: every row needs {} metrics",
+            METRICS.len()
+        )));
+    }
+    Ok(Some(r))
+}
+
+/// Writes `path` through a hidden temporary sibling (removed on failure and on SIGINT/SIGTERM),
+/// so the file is either whole or absent.
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let temp = path.with_extension(format!("tmp-{}", std::process::id()));
-    fs::write(&temp, bytes).map_err(|e| Error::io(&temp, "write", e))?;
-    fs::rename(&temp, path).map_err(|e| Error::io(path, "move into place", e))
+    let name = path
+        .file_name()
+        .map_or(String::new(), |n| n.to_string_lossy().into_owned());
+    let temp = path.with_file_name(output::temp::temp_name(&name));
+    let _registered = output::temp::register(&temp);
+    let moved = fs::write(&temp, bytes)
+        .map_err(|e| Error::io(&temp, "write", e))
+        .and_then(|()| fs::rename(&temp, path).map_err(|e| Error::io(path, "move into place", e)));
+    if moved.is_err() {
+        let _ = fs::remove_file(&temp);
+    }
+    moved
 }
 
 /// Reads a sweep folder's definition.
@@ -553,45 +617,56 @@ pub fn read_definition(dir: &Path) -> Result<Definition> {
         })
 }
 
-/// Makes `dir` ready for `definition`: new, emptied (an older floodsim result), or kept when
-/// resuming the same sweep.
-fn prepare_dir(dir: &Path, definition: &Definition, resume: bool) -> Result<()> {
+/// Makes `dir` ready for `definition` and returns which points are finished there: when
+/// resuming a folder of the same sweep, its checked point files are kept (temporaries of dead
+/// processes are removed); otherwise the folder is made new (an older floodsim result is
+/// replaced) with the marker and the definition written first, so a sweep killed at any moment
+/// can be resumed.
+fn prepare_dir(dir: &Path, definition: &Definition, resume: bool) -> Result<Vec<bool>> {
     output::check_target(dir)?;
-    if dir.join("sweep.json").is_file() && resume {
+    let is_empty = fs::read_dir(dir).map_or(true, |mut e| e.next().is_none());
+    if resume && !is_empty {
+        if !dir.join("sweep.json").is_file() {
+            return Err(InputError::new(format!(
+                "{} is not a sweep folder (it has no sweep.json), so there is nothing to resume",
+                dir.display()
+            ))
+            .fix("resume only a folder written by floodsim sweep, or drop --resume to replace it")
+            .into());
+        }
         let old = read_definition(dir)?;
         if old != *definition {
             return Err(InputError::new(format!("{} holds a different sweep", dir.display()))
                 .fix("resume with the same scenario, parameters and options, or choose another --out")
                 .into());
         }
-    } else if dir.exists() {
+        let points = dir.join("points");
+        output::temp::remove_stale(dir, ".");
+        output::temp::remove_stale(&points, ".");
+        fs::create_dir_all(&points).map_err(|e| Error::io(&points, "create the folder", e))?;
+        let sweep = fingerprint(definition);
+        return definition
+            .points
+            .iter()
+            .map(|p| read_point(dir, p, &sweep).map(|r| r.is_some()))
+            .collect();
+    }
+    output::check_writable(dir)?;
+    if dir.exists() {
         fs::remove_dir_all(dir).map_err(|e| Error::io(dir, "replace the old result", e))?;
     }
+    fs::create_dir_all(dir).map_err(|e| Error::io(dir, "create the folder", e))?;
+    write_atomic(
+        &dir.join(MARKER),
+        format!("written by floodsim {}\n", env!("CARGO_PKG_VERSION")).as_bytes(),
+    )?;
+    write_definition(dir, definition, 0)?;
     fs::create_dir_all(dir.join("points")).map_err(|e| Error::io(dir, "create the folder", e))?;
-    fs::write(
-        dir.join(MARKER),
-        format!("written by floodsim {}\n", env!("CARGO_PKG_VERSION")),
-    )
-    .map_err(|e| Error::io(dir, "write", e))?;
-    Ok(())
+    Ok(vec![false; definition.points.len()])
 }
 
-/// Rebuilds `sweep.json`, `sweep.csv` and `sweep_summary.csv` from the point files present;
-/// returns how many points are present.
-fn finalize(dir: &Path, definition: &Definition) -> Result<usize> {
-    let mut results = Vec::new();
-    for p in &definition.points {
-        let path = point_path(dir, p.index);
-        if path.is_file() {
-            let bytes = fs::read(&path).map_err(|e| Error::io(&path, "read", e))?;
-            let r: PointResult = serde_json::from_slice(&bytes).map_err(|e| {
-                InputError::new(format!("damaged point file: {e}"))
-                    .in_file(&path)
-                    .fix("delete it and resume")
-            })?;
-            results.push((p, r));
-        }
-    }
+/// Writes `sweep.json`: the definition and how many of its points are present.
+fn write_definition(dir: &Path, definition: &Definition, present: usize) -> Result<()> {
     #[derive(Serialize)]
     struct File<'a> {
         definition: &'a Definition,
@@ -600,12 +675,25 @@ fn finalize(dir: &Path, definition: &Definition) -> Result<usize> {
     }
     let file = File {
         definition,
-        points_present: results.len(),
-        complete: results.len() == definition.points.len(),
+        points_present: present,
+        complete: present == definition.points.len(),
     };
     let mut json = serde_json::to_vec_pretty(&file).expect("serialise");
     json.push(b'\n');
-    write_atomic(&dir.join("sweep.json"), &json)?;
+    write_atomic(&dir.join("sweep.json"), &json)
+}
+
+/// Rebuilds `sweep.json`, `sweep.csv` and `sweep_summary.csv` from the point files present;
+/// returns how many points are present.
+fn finalize(dir: &Path, definition: &Definition) -> Result<usize> {
+    let sweep = fingerprint(definition);
+    let mut results = Vec::new();
+    for p in &definition.points {
+        if let Some(r) = read_point(dir, p, &sweep)? {
+            results.push((p, r));
+        }
+    }
+    write_definition(dir, definition, results.len())?;
     let mut csv = Vec::new();
     output::sweep_csv::write_runs(&mut csv, definition, &results)
         .map_err(|e| Error::io(dir, "write sweep.csv", e))?;

@@ -546,3 +546,88 @@ fn bad_dht_values_name_their_fields() {
         ],
     );
 }
+
+#[test]
+fn stdout_closed_by_the_reader_ends_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "s.toml", SMALL);
+    for args in [
+        &["validate", "s.toml"][..],
+        &["graph", "s.toml", "--stats"],
+        &["graph", "s.toml", "--json"],
+        &["run", "s.toml", "--out", "r"],
+    ] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_floodsim"))
+            .current_dir(dir.path())
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Close the reading end before floodsim writes: its writes then fail with EPIPE.
+        drop(child.stdout.take());
+        let o = child.wait_with_output().unwrap();
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        assert!(!stderr(&o).contains("panicked"), "{args:?}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn an_unwritable_out_is_refused_before_simulating() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "s.toml", SMALL);
+    for out in ["s.toml/below-a-file", "/proc/floodsim/out"] {
+        let started = std::time::Instant::now();
+        for cmd in [
+            &["run", "s.toml", "--out", out][..],
+            &[
+                "sweep",
+                "s.toml",
+                "--param",
+                "variant.flood.search.ttl=2,3",
+                "--out",
+                out,
+            ],
+        ] {
+            let o = floodsim(dir.path(), cmd);
+            assert_eq!(o.status.code(), Some(2), "{cmd:?}: {}", stderr(&o));
+            assert!(stderr(&o).contains("fix:"), "{}", stderr(&o));
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    }
+    let o = floodsim(dir.path(), &["run", "s.toml", "--quiet", "--out", "r"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = floodsim(dir.path(), &["plot", "r", "--out", "s.toml"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("not a folder"), "{}", stderr(&o));
+    for jobs in ["0", "257", "65535"] {
+        let o = floodsim(dir.path(), &["run", "s.toml", "--jobs", jobs, "--out", "j"]);
+        assert_eq!(o.status.code(), Some(2), "--jobs {jobs}");
+        assert!(!dir.path().join("j").exists());
+    }
+    // A SIGINT or SIGTERM during a run leaves no temporary folder.
+    #[cfg(target_os = "linux")]
+    for signal in ["-INT", "-TERM"] {
+        let slow = SMALL.replace("queries = 150", "queries = 200000");
+        write(dir.path(), "slow.toml", &slow);
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_floodsim"))
+            .current_dir(dir.path())
+            .args(["run", "slow.toml", "--quiet", "--out", "slow"])
+            .spawn()
+            .unwrap();
+        let started = std::time::Instant::now();
+        let temp = dir.path().join(format!(".slow.tmp-{}", child.id()));
+        while !temp.exists() && started.elapsed() < std::time::Duration::from_secs(30) {
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        let pid = child.id().to_string();
+        std::process::Command::new("kill")
+            .args([signal, &pid])
+            .status()
+            .unwrap();
+        let status = child.wait().unwrap();
+        assert_ne!(status.code(), Some(0), "the run ended before the signal");
+        assert!(!temp.exists(), "{signal} left {}", temp.display());
+        assert!(!dir.path().join("slow").exists());
+    }
+}
