@@ -67,6 +67,16 @@ struct Figure {
 
 /// Reads the headline figures of a `run` folder (summary.json) or a `sweep` folder (sweep.csv).
 fn figures(dir: &Path) -> Result<(String, Vec<Figure>)> {
+    if !dir.is_dir() {
+        let why = if dir.exists() {
+            "is not a folder"
+        } else {
+            "does not exist"
+        };
+        return Err(InputError::new(format!("{} {why}", dir.display()))
+            .fix("give a folder written by floodsim run or floodsim sweep")
+            .into());
+    }
     if dir.join("summary.json").is_file() {
         run_figures(dir)
     } else if dir.join("sweep.json").is_file() {
@@ -79,6 +89,21 @@ fn figures(dir: &Path) -> Result<(String, Vec<Figure>)> {
         .fix("give a folder written by floodsim run or floodsim sweep")
         .into())
     }
+}
+
+/// Refuses a results path that does not exist or is not a folder, saying which.
+fn require_folder(dir: &Path) -> Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let why = if dir.exists() {
+        "is not a folder"
+    } else {
+        "does not exist"
+    };
+    Err(InputError::new(format!("{} {why}", dir.display()))
+        .fix("give a folder written by floodsim run or floodsim sweep")
+        .into())
 }
 
 fn run_figures(dir: &Path) -> Result<(String, Vec<Figure>)> {
@@ -242,6 +267,7 @@ pub fn check(
     baseline_file: &Path,
     overrides: &[(String, f64)],
 ) -> Result<Vec<CheckLine>> {
+    require_folder(dir)?;
     let text = std::fs::read_to_string(baseline_file).map_err(|e| {
         InputError::new(format!("cannot read the baseline: {e}"))
             .in_file(baseline_file)

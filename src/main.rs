@@ -571,6 +571,38 @@ fn validate_command(input: &ScenarioArgs) -> Result<(), Error> {
     Ok(())
 }
 
+/// Refuses to write any of `outputs` over the input file `input` (compared as canonical paths)
+/// or into a folder that does not exist.
+fn refuse_overwriting(outputs: &[&PathBuf], input: &Path) -> Result<(), Error> {
+    if let Some(o) = outputs.iter().find(|o| {
+        o.parent()
+            .is_some_and(|p| !p.as_os_str().is_empty() && !p.is_dir())
+    }) {
+        return Err(InputError::new(format!(
+            "cannot write {}: its folder does not exist",
+            o.display()
+        ))
+        .fix("create the folder first, or write the file elsewhere")
+        .into());
+    }
+    let Ok(input_canonical) = std::fs::canonicalize(input) else {
+        return Ok(());
+    };
+    match outputs
+        .iter()
+        .find(|o| std::fs::canonicalize(o).is_ok_and(|c| c == input_canonical))
+    {
+        Some(o) => Err(InputError::new(format!(
+            "{} is an input of this command; writing it would destroy it",
+            o.display()
+        ))
+        .in_file(input)
+        .fix("write the export or the plot to another file")
+        .into()),
+        None => Ok(()),
+    }
+}
+
 struct GraphOptions {
     stats: bool,
     json: bool,
@@ -585,8 +617,18 @@ fn graph_command(input: ScenarioArgs, replica: u32, opts: &GraphOptions) -> Resu
     let is_scenario = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("toml") || e.eq_ignore_ascii_case("json"));
+    let outputs: Vec<&PathBuf> = opts
+        .export
+        .iter()
+        .map(|(_, f)| f)
+        .chain(&opts.plot)
+        .collect();
+    refuse_overwriting(&outputs, &path)?;
     let (overlay, seed, title) = if is_scenario {
         let v = input.load()?;
+        if let Some(edges) = &v.topology_file {
+            refuse_overwriting(&outputs, edges)?;
+        }
         let mut rng = stream(v.scenario.seed, replica, StreamKind::Topology, 0);
         let g = floodsim::world::build_overlay(&v, &mut rng)?;
         (

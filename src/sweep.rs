@@ -55,8 +55,9 @@ pub fn parse_param(text: &str) -> Result<Param, InputError> {
         let (b, step) = rest.split_once(':').unwrap_or((rest, "1"));
         range(a.trim(), b.trim(), step.trim()).map_err(err)?
     } else if let Ok(mut t) = toml::from_str::<toml::Table>(&format!("v = [{spec}]")) {
-        match t.remove("v").map(serde_json::to_value) {
+        match t.remove("v").map(|v| scenario::toml_to_json(&v, path)) {
             Some(Ok(Value::Array(vs))) => vs,
+            Some(Err(e)) => return Err(err(e.problem)),
             _ => return Err(err("cannot read the values".into())),
         }
     } else {
@@ -80,15 +81,13 @@ fn range(a: &str, b: &str, step: &str) -> Result<Vec<Value>, String> {
                 "the range {a}..={b}:{step} is empty or its step is not positive"
             ));
         }
-        let count = ((b - a) / step + 1) as usize;
-        if count > MAX_POINTS {
+        let count = (b - a) / step + 1;
+        if count > MAX_POINTS as i64 {
             return Err(format!(
                 "the range has {count} values, more than {MAX_POINTS}"
             ));
         }
-        return Ok((0..count as i64)
-            .map(|i| Value::from(a + i * step))
-            .collect());
+        return Ok((0..count).map(|i| Value::from(a + i * step)).collect());
     }
     let parse = |s: &str| {
         s.parse::<f64>()
@@ -100,12 +99,14 @@ fn range(a: &str, b: &str, step: &str) -> Result<Vec<Value>, String> {
             "the range {a}..={b}:{step} is empty or its step is not positive"
         ));
     }
-    let count = ((b - a) / step + 1e-9).floor() as usize + 1;
-    if count > MAX_POINTS {
+    // Counted in floating point: a range of 10^302 values must not wrap to a small count.
+    let count = ((b - a) / step + 1e-9).floor() + 1.0;
+    if count > MAX_POINTS as f64 {
         return Err(format!(
-            "the range has {count} values, more than {MAX_POINTS}"
+            "the range has {count:.3e} values, more than {MAX_POINTS}"
         ));
     }
+    let count = count as usize;
     // Values are a + i·step (no accumulated rounding), rounded to 12 significant digits.
     Ok((0..count)
         .map(|i| {
@@ -252,6 +253,22 @@ pub fn define(
     } else {
         params
     };
+    if let Some((i, p)) = params
+        .iter()
+        .enumerate()
+        .find(|(i, p)| params[..*i].iter().any(|q| q.path == p.path))
+    {
+        return Err(InputError::new(format!(
+            "{} is swept twice (parameters {} and {}); the first would be silently ignored",
+            p.path,
+            params.iter().position(|q| q.path == p.path).unwrap_or(0) + 1,
+            i + 1
+        ))
+        .in_file(file)
+        .at(format!("--param {}", p.path))
+        .fix("give each path once, with all its values: PATH=V1,V2,...")
+        .into());
+    }
     if params.is_empty() {
         return Err(InputError::new("nothing to sweep: no --param given and the scenario has no [sweep] table")
             .in_file(file)

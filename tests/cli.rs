@@ -631,3 +631,70 @@ fn an_unwritable_out_is_refused_before_simulating() {
         assert!(!dir.path().join("slow").exists());
     }
 }
+
+#[test]
+fn inputs_are_never_silently_misread() {
+    assert_input_error(
+        &with("timeout_s = 30", "timeout_s = inf"),
+        &[],
+        &["workload.timeout_s", "inf is not a value", "fix:"],
+    );
+    for set in [
+        "content.rare=inf",
+        "network.latency.max_ms=nan",
+        "workload.timeout_s=-inf",
+    ] {
+        let path = set.split('=').next().unwrap();
+        assert_input_error(SMALL, &["--set", set], &[path, "is not a value", "fix:"]);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "d.json",
+        "{\"schema_version\": 1, \"name\": \"a\", \"name\": \"b\"}",
+    );
+    let o = floodsim(dir.path(), &["validate", "d.json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("duplicate key `name`"),
+        "{}",
+        stderr(&o)
+    );
+
+    // graph never writes its export over its own input.
+    let scenario = write(dir.path(), "s.toml", SMALL);
+    std::fs::create_dir_all(dir.path().join("d")).unwrap();
+    for out in ["../s.toml", "./../s.toml", "../d/../s.toml"] {
+        let o = floodsim(
+            &dir.path().join("d"),
+            &["graph", "../s.toml", "--export", "edges", "-o", out],
+        );
+        assert_eq!(o.status.code(), Some(2), "{out}: {}", stderr(&o));
+        assert_eq!(std::fs::read_to_string(&scenario).unwrap(), SMALL);
+    }
+    let o = floodsim(
+        dir.path(),
+        &[
+            "graph",
+            "s.toml",
+            "--export",
+            "edges",
+            "-o",
+            "missing/e.txt",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
+
+#[test]
+fn a_missing_result_folder_is_named_as_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &["check", "nope", "--baseline", "b.json"][..],
+        &["baseline", "nope", "-o", "b.json"],
+    ] {
+        let o = floodsim(dir.path(), args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&o).contains("nope does not exist"), "{}", stderr(&o));
+    }
+}

@@ -183,6 +183,23 @@ fn sweep_input_errors_exit_2() {
             "K/N",
         ),
         (&[], "nothing to sweep"),
+        (
+            &[
+                "--param",
+                "variant.flood.search.ttl=2",
+                "--param",
+                "variant.flood.search.ttl=3",
+            ],
+            "swept twice",
+        ),
+        (
+            &["--param", "workload.timeout_s=1,inf"],
+            "inf is not a value",
+        ),
+        (
+            &["--param", "workload.timeout_s=1e-300..=1e300:1"],
+            "1.000e300 values",
+        ),
     ] {
         let mut args = vec!["sweep", "s.toml", "--out", "o"];
         args.extend_from_slice(extra);

@@ -9,7 +9,7 @@
 mod load;
 mod validate;
 
-pub use load::{Override, load, parse_override};
+pub use load::{Override, load, parse_override, toml_to_json};
 pub use validate::Validated;
 
 use serde::{Deserialize, Serialize};
