@@ -268,7 +268,7 @@ pub fn check(
     overrides: &[(String, f64)],
 ) -> Result<Vec<CheckLine>> {
     require_folder(dir)?;
-    let text = std::fs::read_to_string(baseline_file).map_err(|e| {
+    let text = crate::scenario::read_text(baseline_file, 16 << 20).map_err(|e| {
         InputError::new(format!("cannot read the baseline: {e}"))
             .in_file(baseline_file)
             .fix("write one with floodsim baseline RESULTS_DIR -o FILE")

@@ -167,8 +167,9 @@ pub fn estimate(v: &Validated, threads: usize) -> Estimate {
                         let steps = (nodes as f64 / catalogue_copies.max(1.0) / w
                             + f64::from(*check_every) / 2.0)
                             .min(f64::from(*ttl));
-                        let concurrent = 1.0
-                            + s.workload.rate_per_s * steps * mean_latency_s(&s.network.latency);
+                        let concurrent = (1.0
+                            + s.workload.rate_per_s * steps * mean_latency_s(&s.network.latency))
+                        .min(queries.max(1) as f64);
                         (concurrent * w * (steps * 32.0 + EVENT_BYTES as f64)) as u64
                     }
                     // The sorted ring, its index, the ids, and per node a successor list and
@@ -222,11 +223,46 @@ pub fn estimate(v: &Validated, threads: usize) -> Estimate {
         ("content", parallel * content),
         ("workload.queries", parallel * workload),
         ("replications", results),
+        ("output.timeseries_window_s", timeseries_bytes(v)),
     ];
     Estimate {
         total: parts.iter().map(|p| p.1).sum(),
         parts,
         edges,
+    }
+}
+
+/// Bytes of the `timeseries.csv` rows a run keeps until it writes them: a row per window ×
+/// variant × replica, in a vector that grows by doubling (so up to twice its rows), plus each
+/// run's per-window maintenance counts and, under churn, each replica's overlay windows.
+pub fn timeseries_bytes(v: &Validated) -> u64 {
+    let s = &v.scenario;
+    let duration = f64::from(s.workload.queries) / s.workload.rate_per_s + s.churn.warmup_s();
+    let windows = (duration / s.output.timeseries_window_s).floor() + 1.0;
+    let runs = s.variants.len() as f64 * f64::from(s.replications);
+    let row = size_of::<crate::metrics::TimeseriesRow>() as f64;
+    let overlay = if matches!(s.churn, crate::scenario::Churn::None) {
+        0.0
+    } else {
+        f64::from(s.replications) * size_of::<crate::churn::OverlayWindow>() as f64
+    };
+    let bytes = windows * (runs * (2.0 * row + 8.0) + overlay);
+    if bytes.is_finite() {
+        bytes as u64
+    } else {
+        u64::MAX / 4
+    }
+}
+
+/// How to shrink the estimate's largest item `field`.
+fn shrink_hint(field: &str) -> String {
+    match field {
+        "output.timeseries_window_s" => {
+            "use longer windows (a larger output.timeseries_window_s), or fewer variants or \
+             replications"
+                .into()
+        }
+        _ => format!("make {field} smaller, or run with fewer --jobs"),
     }
 }
 
@@ -343,7 +379,7 @@ pub fn refuse_if_too_big(v: &Validated, estimate: &Estimate) -> Result<(), Error
         ))
         .in_file(&v.file)
         .at(field)
-        .fix(format!("make {field} smaller, or run with fewer --jobs"))
+        .fix(shrink_hint(field))
         .into());
     }
     Ok(())

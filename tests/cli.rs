@@ -698,3 +698,112 @@ fn a_missing_result_folder_is_named_as_missing() {
         assert!(stderr(&o).contains("nope does not exist"), "{}", stderr(&o));
     }
 }
+
+/// A long run of many variants × replicas: 10^5 one-second windows each.
+fn long_timeseries() -> String {
+    let mut s = SMALL
+        .replace("replications = 2", "replications = 10")
+        .replace("queries = 150", "queries = 1000")
+        .replace("rate_per_s = 10.0", "rate_per_s = 0.01");
+    for i in 0..8 {
+        s.push_str(&format!(
+            "\n[[variant]]\nname = \"v{i}\"\nsearch = {{ kind = \"flooding\", ttl = 3 }}\n"
+        ));
+    }
+    s + "\n[output]\ntimeseries_window_s = 1.0\n"
+}
+
+#[test]
+fn the_memory_estimate_covers_timeseries_windows_and_caps_walkers() {
+    let v = validated(&long_timeseries(), &[]);
+    let s = &v.scenario;
+    let windows = f64::from(s.workload.queries) / s.workload.rate_per_s / 1.0;
+    let rows = windows * s.variants.len() as f64 * f64::from(s.replications);
+    let held = rows * std::mem::size_of::<floodsim::metrics::TimeseriesRow>() as f64;
+    let estimate = floodsim::resources::estimate(&v, 2);
+    assert!(
+        estimate.total as f64 >= held,
+        "estimate {} < {held} bytes of timeseries rows",
+        estimate.total
+    );
+    // Far too many windows for memory: refused, blaming the window width.
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "s.toml", &long_timeseries());
+    let o = floodsim(
+        dir.path(),
+        &[
+            "validate",
+            "s.toml",
+            "--set",
+            "output.timeseries_window_s=0.01",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("s.toml: output.timeseries_window_s: this scenario needs"),
+        "{}",
+        stderr(&o)
+    );
+
+    // Walkers in flight are bounded by the queries, however slow the links.
+    let walk = SMALL
+        .replace("queries = 150", "queries = 10")
+        .replace("[[variant]]\nname = \"short\"", "[[variant]]\nname = \"x\"")
+        .replace(
+            "search = { kind = \"flooding\", ttl = 2 }",
+            "search = { kind = \"random-walk\", walkers = 16, ttl = 255, check_every = 4 }",
+        );
+    let slow = validated(
+        &walk,
+        &["network.latency={ kind = \"lognormal\", median_ms = 60000, sigma = 4 }".into()],
+    );
+    let fast = validated(
+        &walk,
+        &["network.latency={ kind = \"constant\", ms = 1 }".into()],
+    );
+    let walkers_at_most = 10 * 16 * (255 * 32 + floodsim::resources::EVENT_BYTES);
+    let (slow, fast) = (
+        floodsim::resources::estimate(&slow, 1).total,
+        floodsim::resources::estimate(&fast, 1).total,
+    );
+    assert!(
+        slow <= fast + walkers_at_most,
+        "{slow} > {fast} + {walkers_at_most}"
+    );
+}
+
+#[test]
+fn endless_and_huge_inputs_are_refused_quickly() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "s.toml", SMALL);
+    let zero = SMALL.replace(
+        "nodes = 400\ntopology = { kind = \"random-regular\", degree = 4 }",
+        "topology = { kind = \"file\", path = \"/dev/zero\" }",
+    );
+    assert_ne!(zero, SMALL);
+    write(dir.path(), "zero.toml", &zero);
+    let started = std::time::Instant::now();
+    for args in [
+        &["validate", "/dev/zero"][..],
+        &["graph", "/dev/zero"],
+        &["run", "zero.toml", "--out", "o"],
+        &["check", ".", "--baseline", "/dev/zero"],
+        &[
+            "sweep",
+            "s.toml",
+            "--param",
+            "variant.flood.search.ttl=1..=1000",
+            "--param",
+            "network.topology.degree=1..=1000",
+            "--out",
+            "o",
+        ],
+    ] {
+        let o = floodsim(dir.path(), args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+    }
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(left.len(), 2, "{left:?}");
+}

@@ -42,10 +42,33 @@ pub fn parse_override(text: &str) -> Result<Override, InputError> {
     })
 }
 
+/// Largest scenario file floodsim reads.
+pub const MAX_SCENARIO_BYTES: u64 = 16 << 20;
+
+/// Reads a text file whole, refusing (with `InvalidData`) one longer than `limit` bytes, so
+/// that `/dev/zero` or a multi-gigabyte file is refused at once instead of filling memory.
+pub fn read_text(path: &Path, limit: u64) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(limit + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > limit {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "it is larger than floodsim's limit of {} for this file",
+                crate::resources::human_bytes(limit)
+            ),
+        ));
+    }
+    Ok(text)
+}
+
 /// Reads a scenario file, applies the overrides in order, and checks its keys and types.
 /// Values are checked later by [`Scenario::validate`].
 pub fn load(path: &Path, overrides: &[Override]) -> Result<Scenario, Error> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let text = read_text(path, MAX_SCENARIO_BYTES).map_err(|e| {
         InputError::new(format!("cannot read the scenario file: {e}"))
             .in_file(path)
             .fix("check the path (scenario files end in .toml or .json)")

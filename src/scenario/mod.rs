@@ -9,7 +9,7 @@
 mod load;
 mod validate;
 
-pub use load::{Override, load, parse_override, toml_to_json};
+pub use load::{MAX_SCENARIO_BYTES, Override, load, parse_override, read_text, toml_to_json};
 pub use validate::Validated;
 
 use serde::{Deserialize, Serialize};
