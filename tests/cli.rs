@@ -807,3 +807,63 @@ fn endless_and_huge_inputs_are_refused_quickly() {
     let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert_eq!(left.len(), 2, "{left:?}");
 }
+
+#[test]
+fn messages_echo_huge_values_briefly_and_numbers_readably() {
+    let huge = format!("name = \"{}\"", "A".repeat(5_000_000));
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "s.toml", &with("name = \"small\"", &huge));
+    let deep = format!(
+        "seed = 3\ndeep = {}{}",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    write(dir.path(), "deep.toml", &with("seed = 3", &deep));
+    for file in ["s.toml", "deep.toml"] {
+        let o = floodsim(dir.path(), &["validate", file]);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(
+            o.stderr.len() < 3000,
+            "{file}: {} bytes of message",
+            o.stderr.len()
+        );
+        assert!(stderr(&o).contains("characters cut"), "{}", stderr(&o));
+    }
+    write(dir.path(), "s.toml", SMALL);
+    let run_of_digits = |text: &str| {
+        text.split(|c: char| !c.is_ascii_digit())
+            .map(str::len)
+            .max()
+            .unwrap_or(0)
+    };
+    for (set, needle) in [
+        ("network.latency.max_ms=1e300", "got 1e300"),
+        ("workload.rate_per_s=1e-300", "at 1e-300 per second"),
+    ] {
+        let o = floodsim(dir.path(), &["validate", "s.toml", "--set", set]);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(stderr(&o).contains(needle), "{}", stderr(&o));
+        assert!(run_of_digits(&stderr(&o)) < 25, "{}", stderr(&o));
+    }
+    // The suggested window width is true: it gives at most the allowed number of windows.
+    let o = floodsim(
+        dir.path(),
+        &[
+            "validate",
+            "s.toml",
+            "--set",
+            "output.timeseries_window_s=1e-9",
+        ],
+    );
+    let err = stderr(&o);
+    let least: f64 = err
+        .split("at least ")
+        .nth(1)
+        .and_then(|t| t.split(' ').next())
+        .and_then(|t| t.parse().ok())
+        .unwrap_or_else(|| panic!("{err}"));
+    let duration = 150.0 / 10.0;
+    assert!(least > 0.0, "{err}");
+    // 1e7 windows per variant and replica is the documented limit.
+    assert!(duration / least <= 1e7 * 1.001, "{err}");
+}

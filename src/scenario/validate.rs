@@ -525,7 +525,7 @@ fn check_window(c: &mut Checker, s: &Scenario) {
                 "{window} s windows over about {duration:.0} s make {:.1e} windows",
                 duration / window
             ),
-            format!("use windows of at least {:.3} s", duration / MAX_WINDOWS),
+            format!("use windows of at least {:.3e} s", duration / MAX_WINDOWS),
         );
     }
 }
