@@ -638,13 +638,27 @@ pub fn read_definition(dir: &Path) -> Result<Definition> {
     struct File {
         definition: Definition,
     }
-    serde_json::from_str::<File>(&text)
+    let d = serde_json::from_str::<File>(&text)
         .map(|f| f.definition)
-        .map_err(|e| {
-            InputError::new(format!("not a floodsim sweep.json: {e}"))
-                .in_file(&path)
-                .into()
-        })
+        .map_err(|e| InputError::new(format!("not a floodsim sweep.json: {e}")).in_file(&path))?;
+    let grid: Option<usize> = d
+        .parameters
+        .iter()
+        .try_fold(1usize, |acc, p| acc.checked_mul(p.values.len()));
+    let consistent = grid == Some(d.points.len())
+        && d.points
+            .iter()
+            .enumerate()
+            .all(|(i, p)| p.index == i && p.values.len() == d.parameters.len());
+    if !consistent {
+        return Err(InputError::new(
+            "damaged sweep definition: its points do not match its parameters",
+        )
+        .in_file(&path)
+        .fix("run the sweep again into a new folder")
+        .into());
+    }
+    Ok(d)
 }
 
 /// Makes `dir` ready for `definition` and returns which points are finished there: when
