@@ -395,7 +395,14 @@ pub fn run(
     let threads = pool.current_num_threads();
     let biggest = points
         .iter()
-        .map(|v| crate::resources::estimate(v, threads))
+        .map(|v| {
+            // A sweep keeps no timeseries rows.
+            let mut e = crate::resources::estimate(v, threads);
+            e.parts
+                .retain(|(field, _)| *field != "output.timeseries_window_s");
+            e.total = e.parts.iter().map(|p| p.1).sum();
+            e
+        })
         .max_by_key(|e| e.total)
         .expect("at least one point");
     crate::resources::refuse_if_too_big(&points[0], &biggest)?;
