@@ -82,6 +82,7 @@ impl Kind {
 /// Reads the headline figures of a `run` folder (summary.json) or a `sweep` folder
 /// (sweep.csv), with the scenario name and the kind of folder.
 fn figures(dir: &Path) -> Result<(String, Kind, Vec<Figure>)> {
+    require_folder(dir)?;
     if dir.join("summary.json").is_file() {
         let (name, figures) = run_figures(dir)?;
         Ok((name, Kind::Run, figures))
@@ -96,6 +97,21 @@ fn figures(dir: &Path) -> Result<(String, Kind, Vec<Figure>)> {
         .fix("give a folder written by floodsim run or floodsim sweep")
         .into())
     }
+}
+
+/// Refuses a results path that does not exist or is not a folder, saying which.
+fn require_folder(dir: &Path) -> Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let why = if dir.exists() {
+        "is not a folder"
+    } else {
+        "does not exist"
+    };
+    Err(InputError::new(format!("{} {why}", dir.display()))
+        .fix("give a folder written by floodsim run or floodsim sweep")
+        .into())
 }
 
 fn run_figures(dir: &Path) -> Result<(String, Vec<Figure>)> {
@@ -229,7 +245,8 @@ pub fn check(
     baseline_file: &Path,
     overrides: &[(String, f64)],
 ) -> Result<Vec<CheckLine>> {
-    let text = std::fs::read_to_string(baseline_file).map_err(|e| {
+    require_folder(dir)?;
+    let text = crate::input::read_text(baseline_file, 16 << 20).map_err(|e| {
         InputError::new(format!("cannot read the baseline: {e}"))
             .in_file(baseline_file)
             .fix("write one with floodsim baseline RESULTS_DIR -o FILE")

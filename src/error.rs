@@ -56,14 +56,60 @@ impl fmt::Display for InputError {
             write!(f, "{}: ", file.display())?;
         }
         if let Some(location) = &self.location {
-            write!(f, "{location}: ")?;
+            write!(f, "{}: ", readable(location))?;
         }
-        write!(f, "{}", self.problem)?;
+        write!(f, "{}", readable(&self.problem))?;
         if let Some(fix) = &self.fix {
-            write!(f, "\n  fix: {fix}")?;
+            write!(f, "\n  fix: {}", readable(fix))?;
         }
         Ok(())
     }
+}
+
+/// Longest line of a message shown whole; longer lines (a huge echoed value) keep their start
+/// and end around a note of what was cut.
+const MAX_LINE_CHARS: usize = 400;
+/// Longest number shown digit by digit (a `u64` has at most 20 digits); longer ones, as Rust
+/// prints `1e300`, are shown in scientific notation.
+const MAX_NUMBER_CHARS: usize = 24;
+
+/// A message made readable: numbers of more than [`MAX_NUMBER_CHARS`] characters in scientific
+/// notation, lines of more than [`MAX_LINE_CHARS`] characters cut in the middle.
+pub fn readable(text: &str) -> String {
+    text.split('\n')
+        .map(|line| shorten(&short_numbers(line)))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn short_numbers(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(start) = rest.find(|c: char| c.is_ascii_digit()) {
+        let len = rest[start..]
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len() - start);
+        let token = &rest[start..start + len];
+        out.push_str(&rest[..start]);
+        match token.parse::<f64>() {
+            Ok(x) if token.len() > MAX_NUMBER_CHARS => out.push_str(&format!("{x:e}")),
+            _ => out.push_str(token),
+        }
+        rest = &rest[start + len..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn shorten(line: &str) -> String {
+    let chars = line.chars().count();
+    if chars <= MAX_LINE_CHARS {
+        return line.to_string();
+    }
+    let (head, tail) = (MAX_LINE_CHARS * 2 / 3, MAX_LINE_CHARS / 4);
+    let start: String = line.chars().take(head).collect();
+    let end: String = line.chars().skip(chars - tail).collect();
+    format!("{start} [… {} characters cut …] {end}", chars - head - tail)
 }
 
 /// Everything that can go wrong in floodsim.

@@ -44,6 +44,7 @@ pub mod engine;
 pub mod error;
 pub mod hint;
 pub mod ids;
+pub mod input;
 pub mod metrics;
 pub mod output;
 pub mod plot;

@@ -10,9 +10,33 @@ use std::process::ExitCode;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+/// `println!` for stdout that ends the process quietly (exit 0) when the reader has gone away
+/// (`floodsim check ... | head -4`), instead of panicking on the broken pipe.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        write_stdout(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// Writes to stdout; a closed pipe exits 0, any other write error exits 1.
+fn write_stdout(args: std::fmt::Arguments) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_fmt(args).and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: could not write to stdout: {e}");
+        std::process::exit(1);
+    }
+}
+
 /// Huge pages for the large per-node arrays: fewer TLB misses on the flood's random reads.
 #[global_allocator]
 static ALLOCATOR: floodsim::alloc::HugePages = floodsim::alloc::HugePages;
+
+/// Most worker threads `--jobs` accepts: more only adds memory and start-up time.
+const MAX_JOBS: i64 = 256;
 
 #[derive(Parser)]
 #[command(
@@ -44,9 +68,9 @@ enum Command {
         /// replaced whole; any other existing folder is refused.
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
-        /// Worker threads for replications and variants [default: all cores]. Results are
-        /// byte-identical for any value.
-        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+        /// Worker threads for replications and variants, 1 to 256 [default: all cores]. Results
+        /// are byte-identical for any value.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_JOBS))]
         jobs: Option<u16>,
         /// No progress bar and no summary table; errors are still printed.
         #[arg(long, short)]
@@ -115,8 +139,9 @@ enum Command {
         /// replica k of every point sees the same world where the parameter leaves it alone).
         #[arg(long)]
         independent: bool,
-        /// Worker threads [default: all cores]; results are byte-identical for any value.
-        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+        /// Worker threads, 1 to 256 [default: all cores]; results are byte-identical for any
+        /// value.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_JOBS))]
         jobs: Option<u16>,
         /// Run only the K-th of N deterministic slices of the points (K from 1 to N);
         /// combine the slices with `floodsim merge`.
@@ -260,9 +285,13 @@ fn parse_tolerance(text: &str) -> Result<(String, f64), String> {
 /// Prints the check table; returns whether anything failed.
 fn print_check(lines: &[floodsim::check::CheckLine]) -> bool {
     let width = lines.iter().map(|l| l.id.len()).max().unwrap_or(6).max(6);
-    println!(
+    outln!(
         "{:<width$} {:>14} {:>14} {:>12} {:>12}  status",
-        "metric", "baseline", "now", "change", "allowed"
+        "metric",
+        "baseline",
+        "now",
+        "change",
+        "allowed"
     );
     let mut failed = 0;
     for l in lines {
@@ -272,12 +301,16 @@ fn print_check(lines: &[floodsim::check::CheckLine]) -> bool {
         };
         let status = if l.ok { "ok" } else { "REGRESSED" };
         failed += usize::from(!l.ok);
-        println!(
+        outln!(
             "{:<width$} {:>14.6} {:>14} {:>12} {:>12.6}  {status}",
-            l.id, l.baseline, now, change, l.allowed
+            l.id,
+            l.baseline,
+            now,
+            change,
+            l.allowed
         );
     }
-    println!(
+    outln!(
         "{} of {} metrics within tolerance",
         lines.len() - failed,
         lines.len()
@@ -308,7 +341,7 @@ fn sweep_command(
 ) -> Result<(), Error> {
     let params = params
         .iter()
-        .map(|p| floodsim::sweep::parse_param(p).map_err(|e| e.in_file(&input.scenario)))
+        .map(|p| floodsim::scenario::parse_param(p).map_err(|e| e.in_file(&input.scenario)))
         .collect::<Result<Vec<_>, InputError>>()?;
     let (definition, points) = floodsim::sweep::define(
         &input.scenario,
@@ -323,7 +356,7 @@ fn sweep_command(
     })?;
     bar.finish();
     if !quiet {
-        println!(
+        outln!(
             "ran {} point(s), kept {} finished; {} of {} points present; results in {}",
             report.ran,
             report.skipped,
@@ -336,6 +369,7 @@ fn sweep_command(
 }
 
 fn main() -> ExitCode {
+    floodsim::output::temp::clean_up_on_signals();
     let cli = parse_cli();
     let result = match cli.command {
         Command::Run {
@@ -373,13 +407,15 @@ fn main() -> ExitCode {
         } => {
             let out = out.unwrap_or_else(|| results.join("plots"));
             let choice = floodsim::plot::SweepChoice { metrics, x };
-            floodsim::plot::plot_results(&results, &out, format, &choice).map(|files| {
-                println!("wrote {} charts to {}", files.len(), out.display());
-            })
+            check_chart_folder(&out)
+                .and_then(|()| floodsim::plot::plot_results(&results, &out, format, &choice))
+                .map(|files| {
+                    outln!("wrote {} charts to {}", files.len(), out.display());
+                })
         }
         Command::Baseline { results, output } => floodsim::check::write_baseline(&results, &output)
             .map(|n| {
-                println!("wrote {} metrics to {}", n, output.display());
+                outln!("wrote {} metrics to {}", n, output.display());
             }),
         Command::Check {
             results,
@@ -397,7 +433,7 @@ fn main() -> ExitCode {
             Err(e) => Err(e),
         },
         Command::Merge { inputs, out } => floodsim::sweep::merge(&inputs, &out).map(|r| {
-            println!(
+            outln!(
                 "merged {} of {} points into {}",
                 r.present,
                 r.total,
@@ -449,6 +485,18 @@ fn main() -> ExitCode {
     }
 }
 
+/// Refuses a `plot --out` that is an existing file or cannot be created (bad input, exit 2).
+fn check_chart_folder(out: &Path) -> Result<(), Error> {
+    if out.exists() && !out.is_dir() {
+        return Err(
+            InputError::new(format!("{} exists and is not a folder", out.display()))
+                .fix("give --out a folder for the charts")
+                .into(),
+        );
+    }
+    floodsim::output::check_writable(out)
+}
+
 fn run_command(
     input: &ScenarioArgs,
     out: Option<PathBuf>,
@@ -467,9 +515,14 @@ fn run_command(
 }
 
 fn print_report(report: &run::RunReport) {
-    println!(
+    outln!(
         "{:<16} {:>8} {:>9} {:>13} {:>11} {:>12}",
-        "variant", "queries", "success", "messages/q", "hops(mean)", "first hit ms"
+        "variant",
+        "queries",
+        "success",
+        "messages/q",
+        "hops(mean)",
+        "first hit ms"
     );
     for v in &report.summary.variants {
         // "-" where a metric is undefined (no hit, or no query at all).
@@ -477,7 +530,7 @@ fn print_report(report: &run::RunReport) {
             v.headline(floodsim::metrics::catalogue::known(name))
                 .map_or("-".to_string(), format)
         };
-        println!(
+        outln!(
             "{:<16} {:>8} {:>9} {:>13} {:>11} {:>12}",
             v.name,
             v.queries,
@@ -487,7 +540,7 @@ fn print_report(report: &run::RunReport) {
             shown("time_to_first_hit_ms", |x| format!("{x:.2}")),
         );
     }
-    println!(
+    outln!(
         "{} events in {:.2} s ({:.2} M events/s); results in {}",
         report.info.events,
         report.info.wall_seconds,
@@ -500,7 +553,7 @@ fn validate_command(input: &ScenarioArgs) -> Result<(), Error> {
     let v = input.load()?;
     if let Some(path) = &v.topology_file {
         let g = floodsim::topology::load_edge_list(path)?;
-        println!(
+        outln!(
             "{}: {} nodes, {} edges",
             path.display(),
             g.node_count(),
@@ -509,14 +562,46 @@ fn validate_command(input: &ScenarioArgs) -> Result<(), Error> {
     }
     let estimate = resources::estimate(&v, rayon::current_num_threads());
     resources::refuse_if_too_big(&v, &estimate)?;
-    println!(
+    outln!(
         "{}: ok ({} variant(s), {} replication(s); estimated peak memory {})",
         Path::new(&v.file).display(),
         v.scenario.variants.len(),
         v.scenario.replications,
-        resources::human_bytes(estimate.total)
+        floodsim::input::human_bytes(estimate.total)
     );
     Ok(())
+}
+
+/// Refuses to write any of `outputs` over the input file `input` (compared as canonical paths)
+/// or into a folder that does not exist.
+fn refuse_overwriting(outputs: &[&PathBuf], input: &Path) -> Result<(), Error> {
+    if let Some(o) = outputs.iter().find(|o| {
+        o.parent()
+            .is_some_and(|p| !p.as_os_str().is_empty() && !p.is_dir())
+    }) {
+        return Err(InputError::new(format!(
+            "cannot write {}: its folder does not exist",
+            o.display()
+        ))
+        .fix("create the folder first, or write the file elsewhere")
+        .into());
+    }
+    let Ok(input_canonical) = std::fs::canonicalize(input) else {
+        return Ok(());
+    };
+    match outputs
+        .iter()
+        .find(|o| std::fs::canonicalize(o).is_ok_and(|c| c == input_canonical))
+    {
+        Some(o) => Err(InputError::new(format!(
+            "{} is an input of this command; writing it would destroy it",
+            o.display()
+        ))
+        .in_file(input)
+        .fix("write the export or the plot to another file")
+        .into()),
+        None => Ok(()),
+    }
 }
 
 struct GraphOptions {
@@ -533,8 +618,18 @@ fn graph_command(input: ScenarioArgs, replica: u32, opts: &GraphOptions) -> Resu
     let is_scenario = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("toml") || e.eq_ignore_ascii_case("json"));
+    let outputs: Vec<&PathBuf> = opts
+        .export
+        .iter()
+        .map(|(_, f)| f)
+        .chain(&opts.plot)
+        .collect();
+    refuse_overwriting(&outputs, &path)?;
     let (overlay, seed, title) = if is_scenario {
         let v = input.load()?;
+        if let Some(edges) = &v.topology_file {
+            refuse_overwriting(&outputs, edges)?;
+        }
         let mut rng = stream(v.scenario.seed, replica, StreamKind::Topology, 0);
         let g = floodsim::build::build_overlay(&v, &mut rng)?;
         (
@@ -585,7 +680,7 @@ fn graph_command(input: ScenarioArgs, replica: u32, opts: &GraphOptions) -> Resu
     }
     if let (true, Some(stats)) = (opts.stats, &stats) {
         if opts.json {
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(stats).expect("stats serialise")
             );
@@ -597,42 +692,50 @@ fn graph_command(input: ScenarioArgs, replica: u32, opts: &GraphOptions) -> Resu
 }
 
 fn print_graph_stats(title: &str, s: &floodsim::topology::GraphStats) {
-    println!("{title}");
-    println!("  nodes                {}", s.nodes);
-    println!("  edges                {}", s.edges);
+    outln!("{title}");
+    outln!("  nodes                {}", s.nodes);
+    outln!("  edges                {}", s.edges);
     if let Some(u) = s.ultrapeers {
-        println!(
+        outln!(
             "  ultrapeers           {u} (nodes 0..{u}), leaves {}",
             s.nodes - u
         );
     }
-    println!(
+    outln!(
         "  degree               min {}, mean {:.3}, max {}, std {:.3}",
-        s.degree.min, s.degree.mean, s.degree.max, s.degree.std
+        s.degree.min,
+        s.degree.mean,
+        s.degree.max,
+        s.degree.std
     );
-    println!(
+    outln!(
         "  components           {} (largest: {} nodes)",
-        s.components, s.largest_component
+        s.components,
+        s.largest_component
     );
-    println!("  average clustering   {:.4}", s.average_clustering);
-    println!(
+    outln!("  average clustering   {:.4}", s.average_clustering);
+    outln!(
         "  mean shortest path   {:.3} (estimated by BFS from {} sources in the largest component)",
-        s.paths.mean_shortest_path, s.paths.sources
+        s.paths.mean_shortest_path,
+        s.paths.sources
     );
-    println!(
+    outln!(
         "  diameter             >= {} (largest distance from those sources)",
         s.paths.diameter_lower_bound
     );
     match &s.power_law {
-        Some(f) => println!(
+        Some(f) => outln!(
             "  power-law fit        alpha = {:.3} for k >= {} ({} nodes in the tail, KS distance {:.3})",
-            f.exponent, f.k_min, f.tail_nodes, f.ks_distance
+            f.exponent,
+            f.k_min,
+            f.tail_nodes,
+            f.ks_distance
         ),
-        None => println!(
+        None => outln!(
             "  power-law fit        none (largest degree is under 5 x the mean: not heavy-tailed)"
         ),
     }
-    println!("  degree histogram     (bins of k: nodes; --json lists every degree)");
+    outln!("  degree histogram     (bins of k: nodes; --json lists every degree)");
     let mut bins: Vec<(u64, u64, u64)> = Vec::new();
     for &[k, count] in &s.degree_histogram {
         let (lo, hi) = if k == 0 {
@@ -651,7 +754,7 @@ fn print_graph_stats(title: &str, s: &floodsim::topology::GraphStats) {
         } else {
             format!("{lo}-{hi}")
         };
-        println!("    {range:>13}: {count}");
+        outln!("    {range:>13}: {count}");
     }
 }
 

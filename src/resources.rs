@@ -1,6 +1,7 @@
 //! Memory: the up-front estimate that refuses oversized scenarios, and the measured peak.
 
 use crate::error::{Error, InputError};
+use crate::input::human_bytes;
 use crate::scenario::{Topology, Validated};
 use crate::search::Sizing;
 use std::mem::size_of;
@@ -153,6 +154,7 @@ pub fn estimate(v: &Validated, threads: usize) -> Estimate {
         ("content", parallel * content),
         ("workload.queries", parallel * workload),
         ("replications", results),
+        ("output.timeseries_window_s", timeseries_bytes(v)),
     ];
     Estimate {
         total: parts.iter().map(|p| p.1).sum(),
@@ -183,6 +185,7 @@ pub fn sizing(v: &Validated) -> Sizing {
         mean_degree,
         copies_per_object: catalogue_copies,
         copies: objects as f64 * catalogue_copies + rare as f64,
+        queries: u64::from(s.workload.queries),
         rate_per_s: s.workload.rate_per_s,
         mean_latency_s: mean_latency_s(&s.network.latency),
         // Constant latency keeps every message in order, in the FIFO.
@@ -193,6 +196,40 @@ pub fn sizing(v: &Validated) -> Sizing {
         heap_event_bytes: EVENT_BYTES,
         record_bytes: crate::dht::RECORD_BYTES,
         slack: QUEUE_SLACK,
+    }
+}
+
+/// Bytes of the `timeseries.csv` rows a run keeps until it writes them: a row per window ×
+/// variant × replica, in a vector that grows by doubling (so up to twice its rows), plus each
+/// run's per-window maintenance counts and, under churn, each replica's overlay windows.
+pub fn timeseries_bytes(v: &Validated) -> u64 {
+    let s = &v.scenario;
+    let duration = f64::from(s.workload.queries) / s.workload.rate_per_s + s.churn.warmup_s();
+    let windows = (duration / s.output.timeseries_window_s).floor() + 1.0;
+    let runs = s.variants.len() as f64 * f64::from(s.replications);
+    let row = size_of::<crate::metrics::TimeseriesRow>() as f64;
+    let overlay = if matches!(s.churn, crate::scenario::Churn::None) {
+        0.0
+    } else {
+        f64::from(s.replications) * size_of::<crate::metrics::OverlayWindow>() as f64
+    };
+    let bytes = windows * (runs * (2.0 * row + 8.0) + overlay);
+    if bytes.is_finite() {
+        bytes as u64
+    } else {
+        u64::MAX / 4
+    }
+}
+
+/// How to shrink the estimate's largest item `field`.
+fn shrink_hint(field: &str) -> String {
+    match field {
+        "output.timeseries_window_s" => {
+            "use longer windows (a larger output.timeseries_window_s), or fewer variants or \
+             replications"
+                .into()
+        }
+        _ => format!("make {field} smaller, or run with fewer --jobs"),
     }
 }
 
@@ -289,7 +326,7 @@ pub fn refuse_if_too_big(v: &Validated, estimate: &Estimate) -> Result<(), Error
         ))
         .in_file(&v.file)
         .at(field)
-        .fix(format!("make {field} smaller, or run with fewer --jobs"))
+        .fix(shrink_hint(field))
         .into());
     }
     Ok(())
@@ -316,22 +353,6 @@ fn meminfo_kib(file: &str, key: &str) -> Option<u64> {
         .ok()
 }
 
-/// `1536` -> `1.5 KiB`.
-pub fn human_bytes(bytes: u64) -> String {
-    let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < units.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{value:.1} {}", units[unit])
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -343,13 +364,6 @@ mod tests {
             (in_order as u64, out_of_order as u64),
             (IN_ORDER_EVENT_BYTES, EVENT_BYTES)
         );
-    }
-
-    #[test]
-    fn human_bytes_scales() {
-        assert_eq!(human_bytes(512), "512 B");
-        assert_eq!(human_bytes(1536), "1.5 KiB");
-        assert_eq!(human_bytes(3 << 30), "3.0 GiB");
     }
 
     #[test]

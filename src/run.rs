@@ -63,6 +63,8 @@ pub fn run(
     let threads = pool.current_num_threads();
     let estimate = resources::estimate(v, threads);
     resources::refuse_if_too_big(v, &estimate)?;
+    // Before simulating, so an unwritable --out is found at once.
+    let dir = ResultDir::create(&out)?;
 
     let s = &v.scenario;
     let total_work =
@@ -86,7 +88,6 @@ pub fn run(
         .map(|r| r.events)
         .sum();
 
-    let dir = ResultDir::create(&out)?;
     dir.write("summary.json", |w| {
         output::summary_json::write(w, s, &summary)
     })?;

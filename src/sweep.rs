@@ -16,7 +16,8 @@ use crate::error::{Error, InputError, Result};
 use crate::metrics::{self, CATALOGUE, RunRow};
 use crate::output::{self, MARKER};
 use crate::run::{Meter, simulate_replica};
-use crate::scenario::{self, Override, Scenario, Validated};
+pub use crate::scenario::MAX_POINTS;
+use crate::scenario::{self, Override, Param, Scenario, Validated, parse_param};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::fs;
@@ -24,97 +25,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
-/// Most points one sweep may have.
-pub const MAX_POINTS: usize = 1_000_000;
-
-/// One swept parameter: a dotted scenario path and its values.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Param {
-    /// Dotted path, as for `--set`.
-    pub path: String,
-    /// Values in sweep order.
-    pub values: Vec<Value>,
-}
-
-/// Parses `PATH=V1,V2,...` (values are TOML: `3,5,7`, `"a","b"`, `{ kind = "constant", ms = 5 }, ...`;
-/// bare words are strings) or `PATH=A..=B[:STEP]` (inclusive numeric range, step 1 by default).
-pub fn parse_param(text: &str) -> Result<Param, InputError> {
-    let err = |problem: String| {
-        InputError::new(problem)
-            .at(format!("--param {text}"))
-            .fix("write PATH=V1,V2,... or PATH=A..=B[:STEP], e.g. variant.flood.search.ttl=1..=7")
-    };
-    let (path, spec) = text
-        .split_once('=')
-        .ok_or_else(|| err("no '=' between the path and the values".into()))?;
-    let (path, spec) = (path.trim(), spec.trim());
-    if path.is_empty() || path.split('.').any(str::is_empty) || spec.is_empty() {
-        return Err(err("the path or the values are empty".into()));
-    }
-    let values = if let Some((a, rest)) = spec.split_once("..=") {
-        let (b, step) = rest.split_once(':').unwrap_or((rest, "1"));
-        range(a.trim(), b.trim(), step.trim()).map_err(err)?
-    } else if let Ok(mut t) = toml::from_str::<toml::Table>(&format!("v = [{spec}]")) {
-        match t.remove("v").map(serde_json::to_value) {
-            Some(Ok(Value::Array(vs))) => vs,
-            _ => return Err(err("cannot read the values".into())),
-        }
-    } else {
-        spec.split(',')
-            .map(|v| Value::String(v.trim().to_string()))
-            .collect()
-    };
-    if values.is_empty() {
-        return Err(err("no values".into()));
-    }
-    Ok(Param {
-        path: path.to_string(),
-        values,
-    })
-}
-
-fn range(a: &str, b: &str, step: &str) -> Result<Vec<Value>, String> {
-    if let (Ok(a), Ok(b), Ok(step)) = (a.parse::<i64>(), b.parse::<i64>(), step.parse::<i64>()) {
-        if step <= 0 || b < a {
-            return Err(format!(
-                "the range {a}..={b}:{step} is empty or its step is not positive"
-            ));
-        }
-        let count = ((b - a) / step + 1) as usize;
-        if count > MAX_POINTS {
-            return Err(format!(
-                "the range has {count} values, more than {MAX_POINTS}"
-            ));
-        }
-        return Ok((0..count as i64)
-            .map(|i| Value::from(a + i * step))
-            .collect());
-    }
-    let parse = |s: &str| {
-        s.parse::<f64>()
-            .map_err(|_| format!("{s:?} is not a number"))
-    };
-    let (a, b, step) = (parse(a)?, parse(b)?, parse(step)?);
-    if !(step > 0.0 && b >= a && a.is_finite() && b.is_finite()) {
-        return Err(format!(
-            "the range {a}..={b}:{step} is empty or its step is not positive"
-        ));
-    }
-    let count = ((b - a) / step + 1e-9).floor() as usize + 1;
-    if count > MAX_POINTS {
-        return Err(format!(
-            "the range has {count} values, more than {MAX_POINTS}"
-        ));
-    }
-    // Values are a + i·step (no accumulated rounding), rounded to 12 significant digits.
-    Ok((0..count)
-        .map(|i| {
-            let x = a + i as f64 * step;
-            let x: f64 = format!("{x:.12e}").parse().unwrap_or(x);
-            serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)
-        })
-        .collect())
-}
+/// Setup time per sweep point, seconds (measured).
+pub const SETUP_SECONDS_PER_POINT: f64 = 80e-6;
+/// Setup memory per sweep point, bytes (measured).
+pub const SETUP_BYTES_PER_POINT: u64 = 1200;
 
 /// Everything that defines a sweep's results; two folders merge only if theirs are equal.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -158,6 +72,10 @@ pub struct PointInfo {
 pub struct PointResult {
     /// Point index.
     pub index: usize,
+    /// The master seed of its runs.
+    pub seed: u64,
+    /// The [`fingerprint`] of the sweep it belongs to.
+    pub sweep: String,
     /// Rows in (variant, replica) order.
     pub rows: Vec<RunRow>,
 }
@@ -207,6 +125,22 @@ pub fn define(
     } else {
         params
     };
+    if let Some((i, p)) = params
+        .iter()
+        .enumerate()
+        .find(|(i, p)| params[..*i].iter().any(|q| q.path == p.path))
+    {
+        return Err(InputError::new(format!(
+            "{} is swept twice (parameters {} and {}); the first would be silently ignored",
+            p.path,
+            params.iter().position(|q| q.path == p.path).unwrap_or(0) + 1,
+            i + 1
+        ))
+        .in_file(file)
+        .at(format!("--param {}", p.path))
+        .fix("give each path once, with all its values: PATH=V1,V2,...")
+        .into());
+    }
     if params.is_empty() {
         return Err(InputError::new("nothing to sweep: no --param given and the scenario has no [sweep] table")
             .in_file(file)
@@ -219,11 +153,18 @@ pub fn define(
     let count = match count {
         Some(c) if c <= MAX_POINTS => c,
         _ => {
-            return Err(
-                InputError::new(format!("the grid has more than {MAX_POINTS} points"))
-                    .fix("sweep fewer values")
-                    .into(),
-            );
+            let points: f64 = params.iter().map(|p| p.values.len() as f64).product();
+            return Err(InputError::new(format!(
+                "the grid has {points:.3e} points, more than {MAX_POINTS}: setting them up \
+                 alone would take about {:.0} s and {} of memory before any point runs",
+                points * SETUP_SECONDS_PER_POINT,
+                crate::input::human_bytes(
+                    (points * SETUP_BYTES_PER_POINT as f64).min(u64::MAX as f64) as u64
+                )
+            ))
+            .in_file(file)
+            .fix("sweep fewer values, or split the grid into several sweeps")
+            .into());
         }
     };
     let mut points = Vec::with_capacity(count);
@@ -313,7 +254,6 @@ pub fn run(
     let dir = opts.out.clone().unwrap_or_else(|| {
         Path::new("results").join(format!("{}-sweep", definition.scenario.name))
     });
-    prepare_dir(&dir, definition, opts.resume)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.jobs.unwrap_or(0))
         .build()
@@ -321,18 +261,22 @@ pub fn run(
     let threads = pool.current_num_threads();
     let biggest = points
         .iter()
-        .map(|v| crate::resources::estimate(v, threads))
+        .map(|v| {
+            // A sweep keeps no timeseries rows.
+            let mut e = crate::resources::estimate(v, threads);
+            e.parts
+                .retain(|(field, _)| *field != "output.timeseries_window_s");
+            e.total = e.parts.iter().map(|p| p.1).sum();
+            e
+        })
         .max_by_key(|e| e.total)
         .expect("at least one point");
     crate::resources::refuse_if_too_big(&points[0], &biggest)?;
+    let finished = prepare_dir(&dir, definition, opts.resume)?;
     let owned: Vec<usize> = (0..points.len())
         .filter(|i| opts.shard.is_none_or(|(k, n)| i % n == k))
         .collect();
-    let todo: Vec<usize> = owned
-        .iter()
-        .copied()
-        .filter(|&i| !point_path(&dir, i).is_file())
-        .collect();
+    let todo: Vec<usize> = owned.iter().copied().filter(|&i| !finished[i]).collect();
     let total_runs = todo
         .iter()
         .map(|&i| u64::from(points[i].scenario.replications))
@@ -354,12 +298,14 @@ pub fn run(
     let done = AtomicU64::new(0);
     let failure: Mutex<Option<Error>> = Mutex::new(None);
     let meter = Meter::default();
+    let sweep = fingerprint(definition);
     let worker = || {
         while failure.lock().expect("failure lock").is_none() {
             let Some(&(i, r)) = runs.get(next.fetch_add(1, Ordering::SeqCst)) else {
                 break;
             };
-            if let Err(e) = run_one(&points[i], i, r, &slots[i], &dir, &meter) {
+            let point = (&definition.points[i], sweep.as_str());
+            if let Err(e) = run_one(&points[i], point, r, &slots[i], &dir, &meter) {
                 failure.lock().expect("failure lock").get_or_insert(e);
             }
             progress(done.fetch_add(1, Ordering::SeqCst) + 1, total_runs);
@@ -383,10 +329,11 @@ pub fn run(
     })
 }
 
-/// Runs replica `replica` of point `index`; when it completes the point, writes the point file.
+/// Runs replica `replica` of `point` (of the sweep with the given fingerprint); when it
+/// completes the point, writes the point file.
 fn run_one(
     v: &Validated,
-    index: usize,
+    (point, sweep): (&PointInfo, &str),
     replica: u32,
     slot: &Mutex<Vec<Option<Vec<RunRow>>>>,
     dir: &Path,
@@ -423,9 +370,15 @@ fn run_one(
     let rows: Vec<RunRow> = (0..names.len())
         .flat_map(|vi| per_replica.iter().map(move |r| r[vi].clone()))
         .collect();
+    let result = PointResult {
+        index: point.index,
+        seed: point.seed,
+        sweep: sweep.to_string(),
+        rows,
+    };
     write_atomic(
-        &point_path(dir, index),
-        &serde_json::to_vec(&PointResult { index, rows }).expect("serialise"),
+        &point_path(dir, point.index),
+        &serde_json::to_vec(&result).expect("serialise"),
     )
 }
 
@@ -453,15 +406,20 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<SweepReport> {
                 .into(),
         );
     }
-    prepare_dir(out, &definition, false)?;
+    let sweep = fingerprint(&definition);
+    let mut found: Vec<Option<PathBuf>> = vec![None; definition.points.len()];
     for dir in inputs {
         for p in &definition.points {
-            let from = point_path(dir, p.index);
-            let to = point_path(out, p.index);
-            if from.is_file() && !to.is_file() {
-                let bytes = fs::read(&from).map_err(|e| Error::io(&from, "read", e))?;
-                write_atomic(&to, &bytes)?;
+            if found[p.index].is_none() && read_point(dir, p, &sweep)?.is_some() {
+                found[p.index] = Some(point_path(dir, p.index));
             }
+        }
+    }
+    prepare_dir(out, &definition, false)?;
+    for (index, from) in found.iter().enumerate() {
+        if let Some(from) = from {
+            let bytes = fs::read(from).map_err(|e| Error::io(from, "read", e))?;
+            write_atomic(&point_path(out, index), &bytes)?;
         }
     }
     let present = finalize(out, &definition)?;
@@ -485,10 +443,64 @@ fn point_path(dir: &Path, index: usize) -> PathBuf {
     dir.join("points").join(format!("{index:06}.json"))
 }
 
+/// A fingerprint of everything that defines a sweep's results, stored in every point file so
+/// that a point of another sweep (a copied or stray file) is never merged.
+pub fn fingerprint(definition: &Definition) -> String {
+    let json = serde_json::to_string(definition).expect("serialise");
+    format!("{:016x}", crate::rng::name_key(&json))
+}
+
+/// Reads and checks the point file of `point` in sweep folder `dir`, if there is one: it must
+/// be a point file of this sweep (fingerprint `sweep`), with this point's index and seed.
+fn read_point(dir: &Path, point: &PointInfo, sweep: &str) -> Result<Option<PointResult>> {
+    let path = point_path(dir, point.index);
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let refuse = |problem: String| -> Error {
+        InputError::new(problem)
+            .in_file(&path)
+            .fix("delete this file (its point is then run again) and resume")
+            .into()
+    };
+    let bytes = fs::read(&path).map_err(|e| Error::io(&path, "read", e))?;
+    let r: PointResult = serde_json::from_slice(&bytes)
+        .map_err(|e| refuse(format!("damaged or foreign point file: {e}")))?;
+    if (r.index, r.seed, r.sweep.as_str()) != (point.index, point.seed, sweep) {
+        return Err(refuse(format!(
+            "this is point {} (seed {}) of sweep {}, not point {} (seed {}) of this sweep ({sweep}): \
+             a copied or stray file",
+            r.index, r.seed, r.sweep, point.index, point.seed
+        )));
+    }
+    if r.rows.is_empty()
+        || r.rows
+            .iter()
+            .any(|row| row.metrics.len() != CATALOGUE.len())
+    {
+        return Err(refuse(format!(
+            "damaged point file: every row needs {} metrics",
+            CATALOGUE.len()
+        )));
+    }
+    Ok(Some(r))
+}
+
+/// Writes `path` through a hidden temporary sibling (removed on failure and on SIGINT/SIGTERM),
+/// so the file is either whole or absent.
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let temp = path.with_extension(format!("tmp-{}", std::process::id()));
-    fs::write(&temp, bytes).map_err(|e| Error::io(&temp, "write", e))?;
-    fs::rename(&temp, path).map_err(|e| Error::io(path, "move into place", e))
+    let name = path
+        .file_name()
+        .map_or(String::new(), |n| n.to_string_lossy().into_owned());
+    let temp = path.with_file_name(output::temp::temp_name(&name));
+    let _registered = output::temp::register(&temp);
+    let moved = fs::write(&temp, bytes)
+        .map_err(|e| Error::io(&temp, "write", e))
+        .and_then(|()| fs::rename(&temp, path).map_err(|e| Error::io(path, "move into place", e)));
+    if moved.is_err() {
+        let _ = fs::remove_file(&temp);
+    }
+    moved
 }
 
 /// Reads a sweep folder's definition.
@@ -503,54 +515,79 @@ pub fn read_definition(dir: &Path) -> Result<Definition> {
     struct File {
         definition: Definition,
     }
-    serde_json::from_str::<File>(&text)
+    let d = serde_json::from_str::<File>(&text)
         .map(|f| f.definition)
-        .map_err(|e| {
-            InputError::new(format!("not a floodsim sweep.json: {e}"))
-                .in_file(&path)
-                .into()
-        })
+        .map_err(|e| InputError::new(format!("not a floodsim sweep.json: {e}")).in_file(&path))?;
+    let grid: Option<usize> = d
+        .parameters
+        .iter()
+        .try_fold(1usize, |acc, p| acc.checked_mul(p.values.len()));
+    let consistent = grid == Some(d.points.len())
+        && d.points
+            .iter()
+            .enumerate()
+            .all(|(i, p)| p.index == i && p.values.len() == d.parameters.len());
+    if !consistent {
+        return Err(InputError::new(
+            "damaged sweep definition: its points do not match its parameters",
+        )
+        .in_file(&path)
+        .fix("run the sweep again into a new folder")
+        .into());
+    }
+    Ok(d)
 }
 
-/// Makes `dir` ready for `definition`: new, emptied (an older floodsim result), or kept when
-/// resuming the same sweep.
-fn prepare_dir(dir: &Path, definition: &Definition, resume: bool) -> Result<()> {
+/// Makes `dir` ready for `definition` and returns which points are finished there: when
+/// resuming a folder of the same sweep, its checked point files are kept (temporaries of dead
+/// processes are removed); otherwise the folder is made new (an older floodsim result is
+/// replaced) with the marker and the definition written first, so a sweep killed at any moment
+/// can be resumed.
+fn prepare_dir(dir: &Path, definition: &Definition, resume: bool) -> Result<Vec<bool>> {
     output::check_target(dir)?;
-    if dir.join("sweep.json").is_file() && resume {
+    let is_empty = fs::read_dir(dir).map_or(true, |mut e| e.next().is_none());
+    if resume && !is_empty {
+        if !dir.join("sweep.json").is_file() {
+            return Err(InputError::new(format!(
+                "{} is not a sweep folder (it has no sweep.json), so there is nothing to resume",
+                dir.display()
+            ))
+            .fix("resume only a folder written by floodsim sweep, or drop --resume to replace it")
+            .into());
+        }
         let old = read_definition(dir)?;
         if old != *definition {
             return Err(InputError::new(format!("{} holds a different sweep", dir.display()))
                 .fix("resume with the same scenario, parameters and options, or choose another --out")
                 .into());
         }
-    } else if dir.exists() {
+        let points = dir.join("points");
+        output::temp::remove_stale(dir, ".");
+        output::temp::remove_stale(&points, ".");
+        fs::create_dir_all(&points).map_err(|e| Error::io(&points, "create the folder", e))?;
+        let sweep = fingerprint(definition);
+        return definition
+            .points
+            .iter()
+            .map(|p| read_point(dir, p, &sweep).map(|r| r.is_some()))
+            .collect();
+    }
+    output::check_writable(dir)?;
+    if dir.exists() {
         fs::remove_dir_all(dir).map_err(|e| Error::io(dir, "replace the old result", e))?;
     }
+    fs::create_dir_all(dir).map_err(|e| Error::io(dir, "create the folder", e))?;
+    write_atomic(
+        &dir.join(MARKER),
+        format!("written by floodsim {}\n", env!("CARGO_PKG_VERSION")).as_bytes(),
+    )?;
+    write_definition(dir, definition, 0)?;
     fs::create_dir_all(dir.join("points")).map_err(|e| Error::io(dir, "create the folder", e))?;
-    fs::write(
-        dir.join(MARKER),
-        format!("written by floodsim {}\n", env!("CARGO_PKG_VERSION")),
-    )
-    .map_err(|e| Error::io(dir, "write", e))?;
-    Ok(())
+    Ok(vec![false; definition.points.len()])
 }
 
-/// Rebuilds `sweep.json`, `sweep.csv` and `sweep_summary.csv` from the point files present;
-/// returns how many points are present.
-fn finalize(dir: &Path, definition: &Definition) -> Result<usize> {
-    let mut results = Vec::new();
-    for p in &definition.points {
-        let path = point_path(dir, p.index);
-        if path.is_file() {
-            let bytes = fs::read(&path).map_err(|e| Error::io(&path, "read", e))?;
-            let r: PointResult = serde_json::from_slice(&bytes).map_err(|e| {
-                InputError::new(format!("damaged point file: {e}"))
-                    .in_file(&path)
-                    .fix("delete it and resume")
-            })?;
-            results.push((p, r));
-        }
-    }
+/// Writes `sweep.json`: the definition and how many of its points are present.
+fn write_definition(dir: &Path, definition: &Definition, present: usize) -> Result<()> {
     #[derive(Serialize)]
     struct File<'a> {
         definition: &'a Definition,
@@ -559,12 +596,25 @@ fn finalize(dir: &Path, definition: &Definition) -> Result<usize> {
     }
     let file = File {
         definition,
-        points_present: results.len(),
-        complete: results.len() == definition.points.len(),
+        points_present: present,
+        complete: present == definition.points.len(),
     };
     let mut json = serde_json::to_vec_pretty(&file).expect("serialise");
     json.push(b'\n');
-    write_atomic(&dir.join("sweep.json"), &json)?;
+    write_atomic(&dir.join("sweep.json"), &json)
+}
+
+/// Rebuilds `sweep.json`, `sweep.csv` and `sweep_summary.csv` from the point files present;
+/// returns how many points are present.
+fn finalize(dir: &Path, definition: &Definition) -> Result<usize> {
+    let sweep = fingerprint(definition);
+    let mut results = Vec::new();
+    for p in &definition.points {
+        if let Some(r) = read_point(dir, p, &sweep)? {
+            results.push((p, r));
+        }
+    }
+    write_definition(dir, definition, results.len())?;
     let params = definition.parameter_paths();
     let points: Vec<_> = results
         .iter()

@@ -546,3 +546,324 @@ fn bad_dht_values_name_their_fields() {
         ],
     );
 }
+
+#[test]
+fn stdout_closed_by_the_reader_ends_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "s.toml", SMALL);
+    for args in [
+        &["validate", "s.toml"][..],
+        &["graph", "s.toml", "--stats"],
+        &["graph", "s.toml", "--json"],
+        &["run", "s.toml", "--out", "r"],
+    ] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_floodsim"))
+            .current_dir(dir.path())
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Close the reading end before floodsim writes: its writes then fail with EPIPE.
+        drop(child.stdout.take());
+        let o = child.wait_with_output().unwrap();
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        assert!(!stderr(&o).contains("panicked"), "{args:?}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn an_unwritable_out_is_refused_before_simulating() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "s.toml", SMALL);
+    for out in ["s.toml/below-a-file", "/proc/floodsim/out"] {
+        let started = std::time::Instant::now();
+        for cmd in [
+            &["run", "s.toml", "--out", out][..],
+            &[
+                "sweep",
+                "s.toml",
+                "--param",
+                "variant.flood.search.ttl=2,3",
+                "--out",
+                out,
+            ],
+        ] {
+            let o = floodsim(dir.path(), cmd);
+            assert_eq!(o.status.code(), Some(2), "{cmd:?}: {}", stderr(&o));
+            assert!(stderr(&o).contains("fix:"), "{}", stderr(&o));
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    }
+    let o = floodsim(dir.path(), &["run", "s.toml", "--quiet", "--out", "r"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = floodsim(dir.path(), &["plot", "r", "--out", "s.toml"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("not a folder"), "{}", stderr(&o));
+    for jobs in ["0", "257", "65535"] {
+        let o = floodsim(dir.path(), &["run", "s.toml", "--jobs", jobs, "--out", "j"]);
+        assert_eq!(o.status.code(), Some(2), "--jobs {jobs}");
+        assert!(!dir.path().join("j").exists());
+    }
+    // A SIGINT or SIGTERM during a run leaves no temporary folder.
+    #[cfg(target_os = "linux")]
+    for signal in ["-INT", "-TERM"] {
+        let slow = SMALL.replace("queries = 150", "queries = 200000");
+        write(dir.path(), "slow.toml", &slow);
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_floodsim"))
+            .current_dir(dir.path())
+            .args(["run", "slow.toml", "--quiet", "--out", "slow"])
+            .spawn()
+            .unwrap();
+        let started = std::time::Instant::now();
+        let temp = dir.path().join(format!(".slow.tmp-{}", child.id()));
+        while !temp.exists() && started.elapsed() < std::time::Duration::from_secs(30) {
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        let pid = child.id().to_string();
+        std::process::Command::new("kill")
+            .args([signal, &pid])
+            .status()
+            .unwrap();
+        let status = child.wait().unwrap();
+        assert_ne!(status.code(), Some(0), "the run ended before the signal");
+        assert!(!temp.exists(), "{signal} left {}", temp.display());
+        assert!(!dir.path().join("slow").exists());
+    }
+}
+
+#[test]
+fn inputs_are_never_silently_misread() {
+    assert_input_error(
+        &with("timeout_s = 30", "timeout_s = inf"),
+        &[],
+        &["workload.timeout_s", "inf is not a value", "fix:"],
+    );
+    for set in [
+        "content.rare=inf",
+        "network.latency.max_ms=nan",
+        "workload.timeout_s=-inf",
+    ] {
+        let path = set.split('=').next().unwrap();
+        assert_input_error(SMALL, &["--set", set], &[path, "is not a value", "fix:"]);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "d.json",
+        "{\"schema_version\": 1, \"name\": \"a\", \"name\": \"b\"}",
+    );
+    let o = floodsim(dir.path(), &["validate", "d.json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("duplicate key `name`"),
+        "{}",
+        stderr(&o)
+    );
+
+    // graph never writes its export over its own input.
+    let scenario = write(dir.path(), "s.toml", SMALL);
+    std::fs::create_dir_all(dir.path().join("d")).unwrap();
+    for out in ["../s.toml", "./../s.toml", "../d/../s.toml"] {
+        let o = floodsim(
+            &dir.path().join("d"),
+            &["graph", "../s.toml", "--export", "edges", "-o", out],
+        );
+        assert_eq!(o.status.code(), Some(2), "{out}: {}", stderr(&o));
+        assert_eq!(std::fs::read_to_string(&scenario).unwrap(), SMALL);
+    }
+    let o = floodsim(
+        dir.path(),
+        &[
+            "graph",
+            "s.toml",
+            "--export",
+            "edges",
+            "-o",
+            "missing/e.txt",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
+
+#[test]
+fn a_missing_result_folder_is_named_as_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &["check", "nope", "--baseline", "b.json"][..],
+        &["baseline", "nope", "-o", "b.json"],
+    ] {
+        let o = floodsim(dir.path(), args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&o).contains("nope does not exist"), "{}", stderr(&o));
+    }
+}
+
+/// A long run of many variants × replicas: 10^5 one-second windows each.
+fn long_timeseries() -> String {
+    let mut s = SMALL
+        .replace("replications = 2", "replications = 10")
+        .replace("queries = 150", "queries = 1000")
+        .replace("rate_per_s = 10.0", "rate_per_s = 0.01");
+    for i in 0..8 {
+        s.push_str(&format!(
+            "\n[[variant]]\nname = \"v{i}\"\nsearch = {{ kind = \"flooding\", ttl = 3 }}\n"
+        ));
+    }
+    s + "\n[output]\ntimeseries_window_s = 1.0\n"
+}
+
+#[test]
+fn the_memory_estimate_covers_timeseries_windows_and_caps_walkers() {
+    let v = validated(&long_timeseries(), &[]);
+    let s = &v.scenario;
+    let windows = f64::from(s.workload.queries) / s.workload.rate_per_s / 1.0;
+    let rows = windows * s.variants.len() as f64 * f64::from(s.replications);
+    let held = rows * std::mem::size_of::<floodsim::metrics::TimeseriesRow>() as f64;
+    let estimate = floodsim::resources::estimate(&v, 2);
+    assert!(
+        estimate.total as f64 >= held,
+        "estimate {} < {held} bytes of timeseries rows",
+        estimate.total
+    );
+    // Far too many windows for memory: refused, blaming the window width.
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "s.toml", &long_timeseries());
+    let o = floodsim(
+        dir.path(),
+        &[
+            "validate",
+            "s.toml",
+            "--set",
+            "output.timeseries_window_s=0.01",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("s.toml: output.timeseries_window_s: this scenario needs"),
+        "{}",
+        stderr(&o)
+    );
+
+    // Walkers in flight are bounded by the queries, however slow the links.
+    let walk = SMALL
+        .replace("queries = 150", "queries = 10")
+        .replace("[[variant]]\nname = \"short\"", "[[variant]]\nname = \"x\"")
+        .replace(
+            "search = { kind = \"flooding\", ttl = 2 }",
+            "search = { kind = \"random-walk\", walkers = 16, ttl = 255, check_every = 4 }",
+        );
+    let slow = validated(
+        &walk,
+        &["network.latency={ kind = \"lognormal\", median_ms = 60000, sigma = 4 }".into()],
+    );
+    let fast = validated(
+        &walk,
+        &["network.latency={ kind = \"constant\", ms = 1 }".into()],
+    );
+    let walkers_at_most = 10 * 16 * (255 * 32 + floodsim::resources::EVENT_BYTES);
+    let (slow, fast) = (
+        floodsim::resources::estimate(&slow, 1).total,
+        floodsim::resources::estimate(&fast, 1).total,
+    );
+    assert!(
+        slow <= fast + walkers_at_most,
+        "{slow} > {fast} + {walkers_at_most}"
+    );
+}
+
+#[test]
+fn endless_and_huge_inputs_are_refused_quickly() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "s.toml", SMALL);
+    let zero = SMALL.replace(
+        "nodes = 400\ntopology = { kind = \"random-regular\", degree = 4 }",
+        "topology = { kind = \"file\", path = \"/dev/zero\" }",
+    );
+    assert_ne!(zero, SMALL);
+    write(dir.path(), "zero.toml", &zero);
+    let started = std::time::Instant::now();
+    for args in [
+        &["validate", "/dev/zero"][..],
+        &["graph", "/dev/zero"],
+        &["run", "zero.toml", "--out", "o"],
+        &["check", ".", "--baseline", "/dev/zero"],
+        &[
+            "sweep",
+            "s.toml",
+            "--param",
+            "variant.flood.search.ttl=1..=1000",
+            "--param",
+            "network.topology.degree=1..=1000",
+            "--out",
+            "o",
+        ],
+    ] {
+        let o = floodsim(dir.path(), args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+    }
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(left.len(), 2, "{left:?}");
+}
+
+#[test]
+fn messages_echo_huge_values_briefly_and_numbers_readably() {
+    let huge = format!("name = \"{}\"", "A".repeat(5_000_000));
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "s.toml", &with("name = \"small\"", &huge));
+    let deep = format!(
+        "seed = 3\ndeep = {}{}",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    write(dir.path(), "deep.toml", &with("seed = 3", &deep));
+    for file in ["s.toml", "deep.toml"] {
+        let o = floodsim(dir.path(), &["validate", file]);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(
+            o.stderr.len() < 3000,
+            "{file}: {} bytes of message",
+            o.stderr.len()
+        );
+        assert!(stderr(&o).contains("characters cut"), "{}", stderr(&o));
+    }
+    write(dir.path(), "s.toml", SMALL);
+    let run_of_digits = |text: &str| {
+        text.split(|c: char| !c.is_ascii_digit())
+            .map(str::len)
+            .max()
+            .unwrap_or(0)
+    };
+    for (set, needle) in [
+        ("network.latency.max_ms=1e300", "got 1e300"),
+        ("workload.rate_per_s=1e-300", "at 1e-300 per second"),
+    ] {
+        let o = floodsim(dir.path(), &["validate", "s.toml", "--set", set]);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(stderr(&o).contains(needle), "{}", stderr(&o));
+        assert!(run_of_digits(&stderr(&o)) < 25, "{}", stderr(&o));
+    }
+    // The suggested window width is true: it gives at most the allowed number of windows.
+    let o = floodsim(
+        dir.path(),
+        &[
+            "validate",
+            "s.toml",
+            "--set",
+            "output.timeseries_window_s=1e-9",
+        ],
+    );
+    let err = stderr(&o);
+    let least: f64 = err
+        .split("at least ")
+        .nth(1)
+        .and_then(|t| t.split(' ').next())
+        .and_then(|t| t.parse().ok())
+        .unwrap_or_else(|| panic!("{err}"));
+    let duration = 150.0 / 10.0;
+    assert!(least > 0.0, "{err}");
+    // 1e7 windows per variant and replica is the documented limit.
+    assert!(duration / least <= 1e7 * 1.001, "{err}");
+}

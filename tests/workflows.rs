@@ -183,6 +183,23 @@ fn sweep_input_errors_exit_2() {
             "K/N",
         ),
         (&[], "nothing to sweep"),
+        (
+            &[
+                "--param",
+                "variant.flood.search.ttl=2",
+                "--param",
+                "variant.flood.search.ttl=3",
+            ],
+            "swept twice",
+        ),
+        (
+            &["--param", "workload.timeout_s=1,inf"],
+            "inf is not a value",
+        ),
+        (
+            &["--param", "workload.timeout_s=1e-300..=1e300:1"],
+            "1.000e300 values",
+        ),
     ] {
         let mut args = vec!["sweep", "s.toml", "--out", "o"];
         args.extend_from_slice(extra);
@@ -345,4 +362,241 @@ fn check_passes_on_identical_results_and_fails_on_drift() {
             .code(),
         Some(0)
     );
+}
+
+/// The point files in a sweep folder, by name (temporaries excluded).
+fn point_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<_> = std::fs::read_dir(dir.join("points"))
+        .map(|entries| {
+            entries
+                .map(|e| e.unwrap())
+                .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
+                .filter(|(name, _)| !name.starts_with('.'))
+                .map(|(name, path)| (name, std::fs::read(path).unwrap()))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+/// Hidden temporaries (`.NAME.tmp-PID`) anywhere below `dir`.
+fn temporaries(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten() {
+        let path = entry.unwrap().path();
+        if path.to_string_lossy().contains(".tmp-") {
+            found.push(path.clone());
+        }
+        if path.is_dir() {
+            found.extend(temporaries(&path));
+        }
+    }
+    found
+}
+
+#[test]
+fn a_sweep_killed_at_any_moment_resumes_without_losing_finished_points() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "s.toml",
+        &SMALL.replace("queries = 150", "queries = 1000"),
+    );
+    let args = |out: &str, resume: bool| -> Vec<String> {
+        let mut a: Vec<String> = ["sweep", "s.toml", "--jobs", "2", "--out", out]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        a.extend(
+            [
+                "--param",
+                "variant.flood.search.ttl=1..=5",
+                "--param",
+                "network.topology.degree=4,6",
+            ]
+            .map(String::from),
+        );
+        if resume {
+            a.push("--resume".into());
+        }
+        a
+    };
+    let whole = Command::new(env!("CARGO_BIN_EXE_floodsim"))
+        .current_dir(dir.path())
+        .args(args("whole", false))
+        .output()
+        .unwrap();
+    assert_eq!(whole.status.code(), Some(0), "{}", stderr(&whole));
+    // Each attempt resumes the previous one and is killed (SIGKILL and SIGINT in turn) at
+    // once, or a few milliseconds after it has finished `new` more points.
+    let mut kept: Vec<(String, Vec<u8>)> = Vec::new();
+    for (attempt, new) in [0, 0, 1, 1, 2, 2, 2].into_iter().enumerate() {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_floodsim"))
+            .current_dir(dir.path())
+            .args(args("cut", attempt > 0))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let cut = dir.path().join("cut");
+        let start = Instant::now();
+        while new > 0
+            && point_files(&cut).len() < kept.len() + new
+            && child.try_wait().unwrap().is_none()
+            && start.elapsed() < Duration::from_secs(60)
+        {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        std::thread::sleep(Duration::from_millis(7 * attempt as u64 % 20));
+        let sigint = cfg!(target_os = "linux") && attempt % 2 == 1;
+        if sigint {
+            let pid = child.id().to_string();
+            let o = Command::new("kill").args(["-INT", &pid]).output().unwrap();
+            assert!(o.status.success(), "kill: {}", stderr(&o));
+        } else {
+            child.kill().ok();
+        }
+        let status = child.wait().unwrap();
+        // (A signal in the first microseconds, before main has set up its handler, kills.)
+        if sigint && new > 0 && status.code() != Some(0) {
+            assert_eq!(status.code(), Some(130), "SIGINT exit code");
+            assert_eq!(temporaries(&cut), Vec::<std::path::PathBuf>::new());
+        }
+        let now = point_files(&cut);
+        eprintln!(
+            "attempt {attempt}: {status}, {} point(s) on disk",
+            now.len()
+        );
+        for file in &kept {
+            assert!(now.contains(file), "attempt {attempt} lost {}", file.0);
+        }
+        kept = now;
+    }
+    assert!(!kept.is_empty(), "no point finished before the last kill");
+    let o = floodsim(
+        dir.path(),
+        &args("cut", true)
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let report = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        report.contains(&format!("kept {} finished", kept.len())),
+        "{report}"
+    );
+    assert_eq!(
+        sweep_files(&dir.path().join("whole")),
+        sweep_files(&dir.path().join("cut"))
+    );
+    assert_eq!(
+        point_files(&dir.path().join("whole")),
+        point_files(&dir.path().join("cut"))
+    );
+    assert_eq!(
+        temporaries(&dir.path().join("cut")),
+        Vec::<std::path::PathBuf>::new()
+    );
+}
+
+#[test]
+fn resume_refuses_what_it_did_not_write_and_deletes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "s.toml", SMALL);
+    let o = floodsim(dir.path(), &["run", "s.toml", "--quiet", "--out", "run"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let mut resume = vec!["sweep", "s.toml", "--quiet", "--resume", "--out", "run"];
+    resume.extend_from_slice(&PARAMS);
+    let o = floodsim(dir.path(), &resume);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("not a sweep folder"), "{}", stderr(&o));
+    assert!(
+        dir.path().join("run/summary.json").is_file(),
+        "the run was deleted"
+    );
+
+    // A point file copied from another point, or from a sweep of other seeds, is refused.
+    sweep(dir.path(), "a", &[]);
+    sweep(dir.path(), "b", &["--independent"]);
+    let points = dir.path().join("a/points");
+    let original = std::fs::read(points.join("000000.json")).unwrap();
+    for stray in ["a/points/000001.json", "b/points/000000.json"] {
+        std::fs::copy(dir.path().join(stray), points.join("000000.json")).unwrap();
+        let mut args = vec![
+            "sweep",
+            "s.toml",
+            "--quiet",
+            "--replications",
+            "2",
+            "--resume",
+        ];
+        args.extend_from_slice(&["--out", "a"]);
+        args.extend_from_slice(&PARAMS);
+        let o = floodsim(dir.path(), &args);
+        assert_eq!(o.status.code(), Some(2), "{stray}: {}", stderr(&o));
+        assert!(stderr(&o).contains("000000.json"), "{}", stderr(&o));
+        let o = floodsim(dir.path(), &["merge", "a", "--out", "m"]);
+        assert_eq!(o.status.code(), Some(2), "{stray}: {}", stderr(&o));
+        assert!(
+            !dir.path().join("m").exists(),
+            "a refused merge left a folder"
+        );
+    }
+    std::fs::write(points.join("000000.json"), original).unwrap();
+
+    // Temporaries of a dead process are removed by the next run and sweep; a live one's stay.
+    let mut dead = Command::new("true").spawn().unwrap();
+    dead.wait().unwrap();
+    let dead = dead.id();
+    let stale = [
+        dir.path().join(format!(".run.tmp-{dead}")),
+        dir.path().join(format!("a/points/.000001.json.tmp-{dead}")),
+    ];
+    let live = dir.path().join(format!(".run.tmp-{}", std::process::id()));
+    for path in stale.iter().chain([&live]) {
+        std::fs::create_dir_all(path).unwrap();
+    }
+    let o = floodsim(dir.path(), &["run", "s.toml", "--quiet", "--out", "run"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let mut args = vec![
+        "sweep",
+        "s.toml",
+        "--quiet",
+        "--replications",
+        "2",
+        "--resume",
+    ];
+    args.extend_from_slice(&["--out", "a"]);
+    args.extend_from_slice(&PARAMS);
+    let o = floodsim(dir.path(), &args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    for path in &stale {
+        assert!(!path.exists(), "{} was left", path.display());
+    }
+    assert!(live.exists(), "a live process's temporary was removed");
+}
+
+#[test]
+fn a_refused_sweep_leaves_nothing_on_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "s.toml", SMALL);
+    let o = floodsim(
+        dir.path(),
+        &[
+            "sweep",
+            "s.toml",
+            "--out",
+            "o",
+            "--param",
+            "network.nodes=400,1000000000",
+            "--set",
+            "network.topology.degree=2",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("memory"), "{}", stderr(&o));
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(left.len(), 1, "{left:?}");
 }

@@ -26,9 +26,12 @@ pub struct Trace {
     pub transitions: Vec<(SimTime, NodeId, bool)>,
 }
 
+/// Largest trace file floodsim reads (it is read whole; about 13 million rows).
+pub const MAX_TRACE_BYTES: u64 = 256 << 20;
+
 /// Reads a trace for `overlay`, whose node labels the trace uses.
 pub fn load(path: &Path, overlay: &Overlay) -> Result<Trace, InputError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let text = crate::input::read_text(path, MAX_TRACE_BYTES).map_err(|e| {
         InputError::new(format!("cannot read the churn trace: {e}"))
             .in_file(path)
             .fix("check churn.path; it is resolved from the scenario file's folder")

@@ -9,6 +9,7 @@ pub mod queries_csv;
 pub mod run_json;
 pub mod summary_json;
 pub mod sweep_csv;
+pub mod temp;
 pub mod timeseries_csv;
 
 use crate::error::{Error, InputError};
@@ -23,6 +24,7 @@ pub const MARKER: &str = ".floodsim-result";
 pub struct ResultDir {
     target: PathBuf,
     temp: PathBuf,
+    _registered: temp::Registered,
 }
 
 /// Refuses a target that exists and is neither a floodsim result nor an empty folder.
@@ -48,10 +50,43 @@ pub fn check_target(target: &Path) -> Result<(), Error> {
     }
 }
 
+/// Refuses a `target` folder that cannot be created: below a file, or in a folder this process
+/// cannot write to (e.g. under `/proc`, or read-only). Creates nothing (a probe folder is made
+/// and removed where the target's parent would be created), so it can run before any work.
+pub fn check_writable(target: &Path) -> Result<(), Error> {
+    let mut existing = target.parent().unwrap_or(Path::new(""));
+    while !existing.as_os_str().is_empty() && fs::symlink_metadata(existing).is_err() {
+        existing = existing.parent().unwrap_or(Path::new(""));
+    }
+    if existing.as_os_str().is_empty() {
+        existing = Path::new(".");
+    }
+    let refuse = |why: String| -> Result<(), Error> {
+        Err(
+            InputError::new(format!("cannot create {}: {why}", target.display()))
+                .fix("choose an --out folder in a place you can write to")
+                .into(),
+        )
+    };
+    if !existing.is_dir() {
+        return refuse(format!("{} is not a folder", existing.display()));
+    }
+    let probe = existing.join(temp::temp_name("floodsim-probe"));
+    match fs::create_dir(&probe) {
+        Ok(()) => {
+            let _ = fs::remove_dir(&probe);
+            Ok(())
+        }
+        Err(e) => refuse(format!("cannot write in {}: {e}", existing.display())),
+    }
+}
+
 impl ResultDir {
-    /// Starts a result in a temporary sibling of `target`.
+    /// Starts a result in a temporary sibling of `target` (removed on SIGINT/SIGTERM), after
+    /// removing the temporaries that dead processes left for the same target.
     pub fn create(target: &Path) -> Result<ResultDir, Error> {
         check_target(target)?;
+        check_writable(target)?;
         let parent = match target.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
@@ -60,15 +95,18 @@ impl ResultDir {
         let name = target
             .file_name()
             .map_or("result".into(), |n| n.to_string_lossy().into_owned());
-        let temp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+        temp::remove_stale(&parent, &format!(".{name}"));
+        let temp = parent.join(temp::temp_name(&name));
         if temp.exists() {
             fs::remove_dir_all(&temp)
                 .map_err(|e| Error::io(&temp, "remove a stale temporary folder", e))?;
         }
+        let registered = temp::register(&temp);
         fs::create_dir(&temp).map_err(|e| Error::io(&temp, "create the folder", e))?;
         let dir = ResultDir {
             target: target.to_path_buf(),
             temp,
+            _registered: registered,
         };
         dir.write(MARKER, |w| {
             writeln!(w, "written by floodsim {}", env!("CARGO_PKG_VERSION"))

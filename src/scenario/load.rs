@@ -29,21 +29,26 @@ pub fn parse_override(text: &str) -> Result<Override, InputError> {
         .fix("write --set PATH=VALUE with a dotted path, e.g. --set variant.flood.search.ttl=5"));
     }
     let raw = raw.trim();
-    let value = toml::from_str::<toml::Table>(&format!("v = {raw}"))
+    let value = match toml::from_str::<toml::Table>(&format!("v = {raw}"))
         .ok()
         .and_then(|mut t| t.remove("v"))
-        .and_then(|v| serde_json::to_value(v).ok())
-        .unwrap_or_else(|| Value::String(raw.to_string()));
+    {
+        Some(v) => toml_to_json(&v, path)?,
+        None => Value::String(raw.to_string()),
+    };
     Ok(Override {
         path: path.to_string(),
         value,
     })
 }
 
+/// Largest scenario file floodsim reads.
+pub const MAX_SCENARIO_BYTES: u64 = 16 << 20;
+
 /// Reads a scenario file, applies the overrides in order, and checks its keys and types.
 /// Values are checked later by [`Scenario::validate`].
 pub fn load(path: &Path, overrides: &[Override]) -> Result<Scenario, Error> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let text = crate::input::read_text(path, MAX_SCENARIO_BYTES).map_err(|e| {
         InputError::new(format!("cannot read the scenario file: {e}"))
             .in_file(path)
             .fix("check the path (scenario files end in .toml or .json)")
@@ -52,17 +57,14 @@ pub fn load(path: &Path, overrides: &[Override]) -> Result<Scenario, Error> {
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("json"));
     let mut tree = if is_json {
-        serde_json::from_str::<Value>(&text)
+        serde_json::from_str::<NoDuplicates>(&text)
+            .map(|v| v.0)
             .map_err(|e| InputError::new(format!("invalid JSON: {e}")).in_file(path))?
     } else {
         let table: toml::Table = toml::from_str(&text).map_err(|e| {
             InputError::new(format!("invalid TOML: {}", e.to_string().trim_end())).in_file(path)
         })?;
-        serde_json::to_value(table).map_err(|e| {
-            InputError::new(format!("unsupported TOML value: {e}"))
-                .in_file(path)
-                .fix("use strings, numbers, booleans, arrays and tables only")
-        })?
+        toml_to_json(&toml::Value::Table(table), "").map_err(|e| e.in_file(path))?
     };
     for o in overrides {
         apply(&mut tree, o).map_err(|e| e.in_file(path))?;
@@ -84,6 +86,102 @@ pub fn load(path: &Path, overrides: &[Override]) -> Result<Scenario, Error> {
         }
         Error::from(err)
     })
+}
+
+/// Converts a TOML value to the JSON tree scenarios are read from, refusing what JSON cannot
+/// hold (`inf`, `nan`: they would silently become `null`) and dates. `at` is the value's
+/// dotted path, for the message.
+pub fn toml_to_json(value: &toml::Value, at: &str) -> Result<Value, InputError> {
+    let child = |key: &str| {
+        if at.is_empty() {
+            key.to_string()
+        } else {
+            format!("{at}.{key}")
+        }
+    };
+    Ok(match value {
+        toml::Value::Float(x) if !x.is_finite() => {
+            return Err(
+                InputError::new(format!("{x} is not a value floodsim accepts"))
+                    .at(at.to_string())
+                    .fix("give a finite number; for \"no limit\" use a large one, e.g. 1e6"),
+            );
+        }
+        toml::Value::Table(t) => Value::Object(
+            t.iter()
+                .map(|(k, v)| Ok((k.clone(), toml_to_json(v, &child(k))?)))
+                .collect::<Result<_, InputError>>()?,
+        ),
+        toml::Value::Array(a) => Value::Array(
+            a.iter()
+                .enumerate()
+                .map(|(i, v)| toml_to_json(v, &format!("{at}[{i}]")))
+                .collect::<Result<_, _>>()?,
+        ),
+        other => serde_json::to_value(other).map_err(|e| {
+            InputError::new(format!("unsupported TOML value: {e}"))
+                .at(at.to_string())
+                .fix("use strings, numbers, booleans, arrays and tables only")
+        })?,
+    })
+}
+
+/// A JSON value read with duplicate keys refused (serde_json alone keeps the last one, where
+/// TOML refuses them).
+struct NoDuplicates(Value);
+
+impl<'de> serde::Deserialize<'de> for NoDuplicates {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(NoDuplicatesVisitor).map(NoDuplicates)
+    }
+}
+
+struct NoDuplicatesVisitor;
+
+impl<'de> serde::de::Visitor<'de> for NoDuplicatesVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(v.into())
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(v.into())
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(v.into())
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(v.into())
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(v.into())
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(NoDuplicates(v)) = seq.next_element()? {
+            items.push(v);
+        }
+        Ok(Value::Array(items))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut object = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if object.contains_key(&key) {
+                return Err(serde::de::Error::custom(format!(
+                    "duplicate key `{key}` (remove one of them)"
+                )));
+            }
+            let NoDuplicates(v) = map.next_value()?;
+            object.insert(key, v);
+        }
+        Ok(Value::Object(object))
+    }
 }
 
 fn variant_names(tree: &Value) -> Vec<Option<String>> {

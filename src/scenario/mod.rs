@@ -7,9 +7,11 @@
 //! with every default filled in, are written back as the resolved scenario in `summary.json`.
 
 mod load;
+mod param;
 mod validate;
 
-pub use load::{Override, load, parse_override};
+pub use load::{MAX_SCENARIO_BYTES, Override, load, parse_override, toml_to_json};
+pub use param::{MAX_POINTS, Param, parse_param};
 pub use validate::Validated;
 
 pub use crate::churn::{Churn, Lifetime, Repair};

@@ -88,7 +88,7 @@ impl Scenario {
         };
         if let Some(sweep) = &s.sweep {
             for (i, p) in sweep.params.iter().enumerate() {
-                if let Err(e) = crate::sweep::parse_param(p) {
+                if let Err(e) = super::parse_param(p) {
                     let fix = e.fix.clone().unwrap_or_default();
                     c.fail(&format!("sweep.params[{i}]"), e.problem, fix);
                 }
@@ -451,7 +451,7 @@ fn check_window(c: &mut Checker, s: &Scenario) {
                 "{window} s windows over about {duration:.0} s make {:.1e} windows",
                 duration / window
             ),
-            format!("use windows of at least {:.3} s", duration / MAX_WINDOWS),
+            format!("use windows of at least {:.3e} s", duration / MAX_WINDOWS),
         );
     }
 }

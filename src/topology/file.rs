@@ -25,6 +25,9 @@ pub fn load_edge_list(path: &Path) -> Result<Overlay, InputError> {
     parse(reader, path)
 }
 
+/// Longest edge-list line floodsim reads (the file itself is streamed, of any size).
+const MAX_LINE_BYTES: u64 = 4096;
+
 fn parse(mut reader: impl BufRead, path: &Path) -> Result<Overlay, InputError> {
     let mut raw: Vec<(u64, u64)> = Vec::new();
     let mut line = String::new();
@@ -32,7 +35,16 @@ fn parse(mut reader: impl BufRead, path: &Path) -> Result<Overlay, InputError> {
     loop {
         line.clear();
         number += 1;
-        let read = reader.read_line(&mut line).map_err(|e| {
+        let read = std::io::Read::take(&mut reader, MAX_LINE_BYTES)
+            .read_line(&mut line)
+            .map_err(|e| e.to_string());
+        let read = match read {
+            Ok(n) if n as u64 == MAX_LINE_BYTES && !line.ends_with('\n') => {
+                Err(format!("a line is longer than {MAX_LINE_BYTES} bytes"))
+            }
+            other => other,
+        }
+        .map_err(|e| {
             InputError::new(format!("cannot read the edge list: {e}"))
                 .in_file(path)
                 .at(format!("line {number}"))

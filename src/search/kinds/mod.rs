@@ -53,6 +53,8 @@ pub struct Sizing {
     pub copies_per_object: f64,
     /// Copies of all objects, rare ones included.
     pub copies: f64,
+    /// Queries per replica.
+    pub queries: u64,
     /// Query arrival rate, per second.
     pub rate_per_s: f64,
     /// Mean link latency, seconds.

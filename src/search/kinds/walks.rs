@@ -66,14 +66,17 @@ impl Table {
     }
 
     /// A walker's expected steps: its share of the search size N/copies plus half a check
-    /// interval, at most ttl; a query lasts that many link latencies; visited sets take about
-    /// 32 bytes per node.
+    /// interval, at most ttl; a query lasts that many link latencies, so about
+    /// 1 + rate·steps·latency queries walk at once (at most all of them); visited sets take
+    /// about 32 bytes per node.
     fn memory(&self, s: &Sizing) -> u64 {
         let w = f64::from(self.walkers);
         let steps = (s.nodes as f64 / s.copies_per_object.max(1.0) / w
             + f64::from(self.check_every) / 2.0)
             .min(f64::from(self.ttl));
-        let concurrent = 1.0 + s.rate_per_s * steps * s.mean_latency_s;
+        // Queries in flight at once: at most all of them.
+        let concurrent =
+            (1.0 + s.rate_per_s * steps * s.mean_latency_s).min(s.queries.max(1) as f64);
         (concurrent * w * (steps * 32.0 + s.heap_event_bytes as f64)) as u64
     }
 
