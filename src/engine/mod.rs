@@ -165,11 +165,6 @@ impl<M: Copy, T: Copy, X: Transport> Kernel<M, T, X> {
         &mut self.rng
     }
 
-    /// The transport, for models that read or adjust it.
-    pub fn transport(&self) -> &X {
-        &self.transport
-    }
-
     /// Events handled so far (inputs included).
     pub fn events(&self) -> u64 {
         self.events
