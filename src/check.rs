@@ -7,7 +7,7 @@
 //! of the difference of two independent estimates from n queries each (at least 0.005).
 
 use crate::error::{Error, InputError, Result};
-use crate::metrics::catalogue::{self, Absolute, CATALOGUE};
+use crate::metrics::catalogue::{self, Absolute, Better, CATALOGUE};
 use crate::output::{summary_json, sweep_csv};
 use crate::sweep;
 use serde::{Deserialize, Serialize};
@@ -223,23 +223,53 @@ pub fn write_baseline(dir: &Path, file: &Path) -> Result<usize> {
     Ok(baseline.metrics.len())
 }
 
+/// How a figure compares with its baseline.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// Within tolerance.
+    Ok,
+    /// Outside tolerance, in the better direction.
+    Improved,
+    /// Outside tolerance, in the worse direction (or either way for a metric with no better
+    /// direction).
+    Regressed,
+    /// In the baseline, absent from the results.
+    Missing,
+    /// In the results, absent from the baseline.
+    New,
+}
+
+impl Status {
+    /// Whether this line fails the check: a regression or a missing figure always does, an
+    /// improvement only when `strict` (the baseline is then out of date).
+    pub fn fails(self, strict: bool) -> bool {
+        match self {
+            Status::Regressed | Status::Missing => true,
+            Status::Improved => strict,
+            Status::Ok | Status::New => false,
+        }
+    }
+}
+
 /// One line of the check table.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CheckLine {
     /// Metric id.
     pub id: String,
-    /// Baseline value.
-    pub baseline: f64,
+    /// Baseline value (None if the baseline lacks it).
+    pub baseline: Option<f64>,
     /// Value now (None if the results lack it).
     pub now: Option<f64>,
-    /// Largest allowed change.
+    /// Largest allowed change (0 when either side is absent).
     pub allowed: f64,
-    /// Whether it is within tolerance.
-    pub ok: bool,
+    /// How it compares.
+    pub status: Status,
 }
 
 /// Compares the results in `dir` with `baseline_file`; `overrides` replace the relative
-/// tolerance of the named metrics (`messages_per_query=0.1`).
+/// tolerance of the named metrics (`messages_per_query=0.1`). Lines come in baseline order,
+/// then the figures only the results have.
 pub fn check(
     dir: &Path,
     baseline_file: &Path,
@@ -287,8 +317,8 @@ pub fn check(
             kind.describe()
         ));
     }
-    let now: BTreeMap<&str, f64> = figures.iter().map(|f| (f.id.as_str(), f.value)).collect();
-    Ok(baseline
+    let now: BTreeMap<&str, &Figure> = figures.iter().map(|f| (f.id.as_str(), f)).collect();
+    let mut lines: Vec<CheckLine> = baseline
         .metrics
         .iter()
         .map(|m| {
@@ -298,16 +328,38 @@ pub fn check(
                 .find(|(n, _)| n == name)
                 .map_or(m.relative, |o| o.1);
             let allowed = (relative * m.value.abs()).max(m.absolute);
-            let value = now.get(m.id.as_str()).copied();
+            let status = match now.get(m.id.as_str()) {
+                None => Status::Missing,
+                Some(f) if (f.value - m.value).abs() <= allowed => Status::Ok,
+                Some(f) => match (f.metric.better, f.value > m.value) {
+                    (Better::Higher, true) | (Better::Lower, false) => Status::Improved,
+                    _ => Status::Regressed,
+                },
+            };
             CheckLine {
                 id: m.id.clone(),
-                baseline: m.value,
-                now: value,
+                baseline: Some(m.value),
+                now: now.get(m.id.as_str()).map(|f| f.value),
                 allowed,
-                ok: value.is_some_and(|v| (v - m.value).abs() <= allowed),
+                status,
             }
         })
-        .collect())
+        .collect();
+    let known: std::collections::BTreeSet<&str> =
+        baseline.metrics.iter().map(|m| m.id.as_str()).collect();
+    lines.extend(
+        figures
+            .iter()
+            .filter(|f| !known.contains(f.id.as_str()))
+            .map(|f| CheckLine {
+                id: f.id.clone(),
+                baseline: None,
+                now: Some(f.value),
+                allowed: 0.0,
+                status: Status::New,
+            }),
+    );
+    Ok(lines)
 }
 
 /// Refuses a baseline that floodsim could not have written: another layout version, a metric

@@ -223,6 +223,15 @@ enum Command {
         /// messages_per_query=0.1 (10%); repeatable.
         #[arg(long = "tolerance", value_name = "METRIC=REL", value_parser = parse_tolerance)]
         tolerances: Vec<(String, f64)>,
+        /// List every metric, not only those that moved beyond their tolerance.
+        #[arg(long)]
+        all: bool,
+        /// Fail on improvements too (the baseline is then out of date).
+        #[arg(long)]
+        strict: bool,
+        /// text (a verdict line, then a table) or json (the same, for machines).
+        #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json"])]
+        format: String,
     },
     /// Check a scenario (keys, types, values, input files, memory) without running it.
     #[command(
@@ -283,39 +292,92 @@ fn parse_tolerance(text: &str) -> Result<(String, f64), String> {
 }
 
 /// Prints the check table; returns whether anything failed.
-fn print_check(lines: &[floodsim::check::CheckLine]) -> bool {
-    let width = lines.iter().map(|l| l.id.len()).max().unwrap_or(6).max(6);
-    outln!(
-        "{:<width$} {:>14} {:>14} {:>12} {:>12}  status",
-        "metric",
-        "baseline",
-        "now",
-        "change",
-        "allowed"
+/// The verdict of a check: whether it fails, and a line counting each status.
+fn verdict(lines: &[floodsim::check::CheckLine], strict: bool) -> (bool, String) {
+    use floodsim::check::Status;
+    let count = |s: Status| lines.iter().filter(|l| l.status == s).count();
+    let failed = lines.iter().any(|l| l.status.fails(strict));
+    let text = format!(
+        "check: {}  {} regressed, {} improved, {} missing, {} new, {} within tolerance",
+        if failed { "FAIL" } else { "PASS" },
+        count(Status::Regressed),
+        count(Status::Improved),
+        count(Status::Missing),
+        count(Status::New),
+        count(Status::Ok),
     );
-    let mut failed = 0;
-    for l in lines {
-        let (now, change) = match l.now {
-            Some(v) => (format!("{v:.6}"), format!("{:+.6}", v - l.baseline)),
-            None => ("missing".into(), "-".into()),
-        };
-        let status = if l.ok { "ok" } else { "REGRESSED" };
-        failed += usize::from(!l.ok);
+    (failed, text)
+}
+
+/// Prints the verdict, then the metrics that moved (every metric with `all`) in aligned
+/// columns; returns whether the check fails.
+fn print_check(lines: &[floodsim::check::CheckLine], all: bool, strict: bool) -> bool {
+    use floodsim::check::Status;
+    let (failed, verdict) = verdict(lines, strict);
+    outln!("{verdict}");
+    let number = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.6}"));
+    let rows: Vec<[String; 6]> = lines
+        .iter()
+        .filter(|l| all || l.status != Status::Ok)
+        .map(|l| {
+            let change = l.now.zip(l.baseline).map(|(n, b)| n - b);
+            let status = match l.status {
+                Status::Ok => "ok",
+                Status::Improved => "IMPROVED",
+                Status::Regressed => "REGRESSED",
+                Status::Missing => "MISSING",
+                Status::New => "NEW",
+            };
+            [
+                l.id.clone(),
+                number(l.baseline),
+                number(l.now),
+                change.map_or("-".into(), |c| format!("{c:+.6}")),
+                number((l.baseline.is_some() && l.now.is_some()).then_some(l.allowed)),
+                status.to_string(),
+            ]
+        })
+        .collect();
+    if rows.is_empty() {
+        return failed;
+    }
+    let header = ["metric", "baseline", "now", "change", "allowed", "status"].map(String::from);
+    let mut width = header.clone().map(|h| h.len());
+    for row in &rows {
+        for (w, cell) in width.iter_mut().zip(row) {
+            *w = (*w).max(cell.len());
+        }
+    }
+    for row in std::iter::once(&header).chain(&rows) {
         outln!(
-            "{:<width$} {:>14.6} {:>14} {:>12} {:>12.6}  {status}",
-            l.id,
-            l.baseline,
-            now,
-            change,
-            l.allowed
+            "{:<w0$}  {:>w1$}  {:>w2$}  {:>w3$}  {:>w4$}  {}",
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            row[4],
+            row[5],
+            w0 = width[0],
+            w1 = width[1],
+            w2 = width[2],
+            w3 = width[3],
+            w4 = width[4],
         );
     }
-    outln!(
-        "{} of {} metrics within tolerance",
-        lines.len() - failed,
-        lines.len()
-    );
-    failed > 0
+    failed
+}
+
+/// Prints the check as one JSON document; returns whether it fails.
+fn print_check_json(lines: &[floodsim::check::CheckLine], strict: bool) -> bool {
+    let (failed, verdict) = verdict(lines, strict);
+    let doc = serde_json::json!({
+        "verdict": if failed { "fail" } else { "pass" },
+        "summary": verdict,
+        "strict": strict,
+        "metrics": lines,
+    });
+    outln!("{}", serde_json::to_string_pretty(&doc).expect("serialise"));
+    failed
 }
 
 fn parse_shard(text: &str) -> Result<(usize, usize), String> {
@@ -421,9 +483,16 @@ fn main() -> ExitCode {
             results,
             baseline,
             tolerances,
+            all,
+            strict,
+            format,
         } => match floodsim::check::check(&results, &baseline, &tolerances) {
             Ok(lines) => {
-                let failed = print_check(&lines);
+                let failed = if format == "json" {
+                    print_check_json(&lines, strict)
+                } else {
+                    print_check(&lines, all, strict)
+                };
                 return if failed {
                     ExitCode::from(1)
                 } else {

@@ -293,18 +293,36 @@ fn check_passes_on_identical_results_and_fails_on_drift() {
         "{}",
         String::from_utf8_lossy(&o.stdout)
     );
+    // TTL 5 -> 4: fewer messages (an improvement) but less success (a regression).
     let o = floodsim(dir.path(), &["check", "changed", "--baseline", "b.json"]);
     let table = String::from_utf8_lossy(&o.stdout);
     assert_eq!(o.status.code(), Some(1), "{table}");
+    assert!(table.starts_with("check: FAIL"), "{table}");
+    let line = |table: &str, id: &str| -> String {
+        table
+            .lines()
+            .find(|l| l.starts_with(id))
+            .unwrap_or_default()
+            .to_string()
+    };
     assert!(
-        table.contains("flood/messages_per_query") && table.contains("REGRESSED"),
+        line(&table, "flood/success_rate").ends_with("REGRESSED"),
         "{table}"
     );
     assert!(
-        table
-            .lines()
-            .any(|l| l.starts_with("short/messages_per_query") && l.ends_with("ok")),
+        line(&table, "flood/messages_per_query").ends_with("IMPROVED"),
         "{table}"
+    );
+    // By default only what moved is listed; --all lists the rest as ok.
+    assert_eq!(line(&table, "short/messages_per_query"), "", "{table}");
+    let o = floodsim(
+        dir.path(),
+        &["check", "changed", "--baseline", "b.json", "--all"],
+    );
+    let all = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        line(&all, "short/messages_per_query").ends_with("ok"),
+        "{all}"
     );
     // A generous tolerance lets the change through for that metric only.
     let o = floodsim(
@@ -316,6 +334,7 @@ fn check_passes_on_identical_results_and_fails_on_drift() {
             "b.json",
             "--tolerance",
             "messages_per_query=10",
+            "--all",
         ],
     );
     let table = String::from_utf8_lossy(&o.stdout);
@@ -599,4 +618,73 @@ fn a_refused_sweep_leaves_nothing_on_disk() {
     assert!(stderr(&o).contains("memory"), "{}", stderr(&o));
     let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert_eq!(left.len(), 1, "{left:?}");
+}
+
+#[test]
+fn check_tells_improvements_missing_and_new_figures_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "s.toml", SMALL);
+    let o = floodsim(dir.path(), &["run", "s.toml", "-q", "--out", "r"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(
+        floodsim(dir.path(), &["baseline", "r", "-o", "b.json"])
+            .status
+            .code(),
+        Some(0)
+    );
+    // Edit the baseline: success was lower and messages higher (so now is better), one
+    // figure is dropped (so it is new) and a variant that no longer exists is added.
+    let mut b: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("b.json")).unwrap()).unwrap();
+    let metrics = b["metrics"].as_array_mut().unwrap();
+    for m in metrics.iter_mut() {
+        let v = m["value"].as_f64().unwrap();
+        match m["id"].as_str().unwrap() {
+            "flood/success_rate" => m["value"] = (v - 0.3).into(),
+            "flood/messages_per_query" => m["value"] = (v * 2.0).into(),
+            _ => {}
+        }
+    }
+    metrics.retain(|m| m["id"] != "short/bytes_per_query");
+    write(dir.path(), "b.json", &b.to_string());
+    let o = floodsim(dir.path(), &["check", "r", "--baseline", "b.json"]);
+    let table = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "improvements pass: {table}");
+    assert!(
+        table.starts_with("check: PASS  0 regressed, 2 improved, 0 missing, 1 new"),
+        "{table}"
+    );
+    assert!(
+        table.contains("short/bytes_per_query") && table.contains("NEW"),
+        "{table}"
+    );
+    let strict = floodsim(
+        dir.path(),
+        &["check", "r", "--baseline", "b.json", "--strict"],
+    );
+    assert_eq!(
+        strict.status.code(),
+        Some(1),
+        "--strict fails on improvements"
+    );
+    // A figure only the baseline has fails the check.
+    let mut ghost = b.clone();
+    let mut extra = ghost["metrics"][0].clone();
+    extra["id"] = "ghost/success_rate".into();
+    ghost["metrics"].as_array_mut().unwrap().push(extra);
+    write(dir.path(), "g.json", &ghost.to_string());
+    let o = floodsim(
+        dir.path(),
+        &["check", "r", "--baseline", "g.json", "--format", "json"],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json output");
+    assert_eq!(doc["verdict"], "fail");
+    let ghost_line = doc["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == "ghost/success_rate")
+        .expect("listed");
+    assert_eq!(ghost_line["status"], "missing");
 }

@@ -25,6 +25,8 @@ pub struct Metric {
     pub tolerance: Tolerance,
     /// How a plot axis shows the metric.
     pub scale: Scale,
+    /// Which way is better, so `check` tells an improvement from a regression.
+    pub better: Better,
     /// Written after every other metric in `summary.json` (where the node loads have always
     /// been); new metrics leave it `false`.
     pub summary_at_end: bool,
@@ -68,6 +70,17 @@ pub enum Absolute {
     /// The 95% range of the difference of two binomial estimates from the same number of
     /// queries (for proportions of queries).
     Binomial,
+}
+
+/// Which change of a metric is an improvement.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Better {
+    /// More is better (success).
+    Higher,
+    /// Less is better (cost, delay, losses).
+    Lower,
+    /// Neither way is better by itself (reach: more finds more and costs more).
+    Neither,
 }
 
 /// How a plot axis shows a metric.
@@ -121,6 +134,7 @@ pub const CATALOGUE: &[Metric] = &[
             absolute: Absolute::Binomial,
         },
         scale: SHARE,
+        better: Better::Higher,
         summary_at_end: false,
     },
     Metric {
@@ -133,6 +147,7 @@ pub const CATALOGUE: &[Metric] = &[
             absolute: TIGHT,
         },
         scale: Scale::Auto,
+        better: Better::Lower,
         summary_at_end: false,
     },
     Metric {
@@ -145,6 +160,7 @@ pub const CATALOGUE: &[Metric] = &[
             absolute: TIGHT,
         },
         scale: Scale::Auto,
+        better: Better::Lower,
         summary_at_end: false,
     },
     Metric {
@@ -157,6 +173,7 @@ pub const CATALOGUE: &[Metric] = &[
             absolute: TIGHT,
         },
         scale: Scale::Auto,
+        better: Better::Lower,
         summary_at_end: false,
     },
     Metric {
@@ -169,6 +186,7 @@ pub const CATALOGUE: &[Metric] = &[
             absolute: TIGHT,
         },
         scale: Scale::Auto,
+        better: Better::Lower,
         summary_at_end: false,
     },
     Metric {
@@ -181,6 +199,7 @@ pub const CATALOGUE: &[Metric] = &[
             absolute: TIGHT,
         },
         scale: Scale::Auto,
+        better: Better::Neither,
         summary_at_end: false,
     },
     Metric {
@@ -193,6 +212,7 @@ pub const CATALOGUE: &[Metric] = &[
             absolute: Absolute::Fixed(0.01),
         },
         scale: Scale::Auto,
+        better: Better::Lower,
         summary_at_end: false,
     },
     Metric {
@@ -205,6 +225,7 @@ pub const CATALOGUE: &[Metric] = &[
             absolute: TIGHT,
         },
         scale: Scale::Auto,
+        better: Better::Lower,
         summary_at_end: false,
     },
     Metric {
@@ -217,6 +238,7 @@ pub const CATALOGUE: &[Metric] = &[
             absolute: TIGHT,
         },
         scale: Scale::Auto,
+        better: Better::Lower,
         summary_at_end: true,
     },
     Metric {
@@ -229,6 +251,7 @@ pub const CATALOGUE: &[Metric] = &[
             absolute: TIGHT,
         },
         scale: Scale::Auto,
+        better: Better::Lower,
         summary_at_end: true,
     },
     Metric {
@@ -241,6 +264,7 @@ pub const CATALOGUE: &[Metric] = &[
             absolute: Absolute::Fixed(0.01),
         },
         scale: Scale::Auto,
+        better: Better::Lower,
         summary_at_end: false,
     },
     Metric {
@@ -253,6 +277,7 @@ pub const CATALOGUE: &[Metric] = &[
             absolute: Absolute::Fixed(0.01),
         },
         scale: Scale::Auto,
+        better: Better::Lower,
         summary_at_end: false,
     },
     Metric {
@@ -265,6 +290,7 @@ pub const CATALOGUE: &[Metric] = &[
             absolute: TIGHT,
         },
         scale: Scale::Auto,
+        better: Better::Lower,
         summary_at_end: false,
     },
 ];
