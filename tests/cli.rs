@@ -600,6 +600,10 @@ fn an_unwritable_out_is_refused_before_simulating() {
     let o = floodsim(dir.path(), &["plot", "r", "--out", "s.toml"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("not a folder"), "{}", stderr(&o));
+    for out in ["s.toml/b.json", "missing/b.json"] {
+        let o = floodsim(dir.path(), &["baseline", "r", "-o", out]);
+        assert_eq!(o.status.code(), Some(2), "{out}: {}", stderr(&o));
+    }
     for jobs in ["0", "257", "65535"] {
         let o = floodsim(dir.path(), &["run", "s.toml", "--jobs", jobs, "--out", "j"]);
         assert_eq!(o.status.code(), Some(2), "--jobs {jobs}");
