@@ -774,6 +774,17 @@ fn the_memory_estimate_covers_timeseries_windows_and_caps_walkers() {
         slow <= fast + walkers_at_most,
         "{slow} > {fast} + {walkers_at_most}"
     );
+    // When the walkers' state is what grows, the estimate blames the variant, not the nodes.
+    let busy = validated(
+        &walk,
+        &[
+            "network.latency={ kind = \"lognormal\", median_ms = 60000, sigma = 4 }".into(),
+            "workload.queries=1000000".into(),
+            "workload.rate_per_s=1000".into(),
+        ],
+    );
+    let e = floodsim::resources::estimate(&busy, 1);
+    assert_eq!(e.largest_part().0, "variant", "{:?}", e.parts);
 }
 
 #[test]
