@@ -475,7 +475,8 @@ fn main() -> ExitCode {
                     outln!("wrote {} charts to {}", files.len(), out.display());
                 })
         }
-        Command::Baseline { results, output } => floodsim::check::write_baseline(&results, &output)
+        Command::Baseline { results, output } => check_output_files(&[&output])
+            .and_then(|()| floodsim::check::write_baseline(&results, &output))
             .map(|n| {
                 outln!("wrote {} metrics to {}", n, output.display());
             }),
@@ -641,20 +642,27 @@ fn validate_command(input: &ScenarioArgs) -> Result<(), Error> {
     Ok(())
 }
 
-/// Refuses to write any of `outputs` over the input file `input` (compared as canonical paths)
-/// or into a folder that does not exist.
-fn refuse_overwriting(outputs: &[&PathBuf], input: &Path) -> Result<(), Error> {
-    if let Some(o) = outputs.iter().find(|o| {
+/// Refuses output files whose folder does not exist (or is a file): bad input, found before
+/// any work.
+fn check_output_files(outputs: &[&PathBuf]) -> Result<(), Error> {
+    match outputs.iter().find(|o| {
         o.parent()
             .is_some_and(|p| !p.as_os_str().is_empty() && !p.is_dir())
     }) {
-        return Err(InputError::new(format!(
+        Some(o) => Err(InputError::new(format!(
             "cannot write {}: its folder does not exist",
             o.display()
         ))
         .fix("create the folder first, or write the file elsewhere")
-        .into());
+        .into()),
+        None => Ok(()),
     }
+}
+
+/// Refuses to write any of `outputs` over the input file `input` (compared as canonical paths)
+/// or into a folder that does not exist.
+fn refuse_overwriting(outputs: &[&PathBuf], input: &Path) -> Result<(), Error> {
+    check_output_files(outputs)?;
     let Ok(input_canonical) = std::fs::canonicalize(input) else {
         return Ok(());
     };

@@ -145,12 +145,20 @@ pub fn estimate(v: &Validated, threads: usize) -> Estimate {
     let building = build.max(alive + churn.builder);
     let parallel = threads.clamp(1, s.replications.max(1) as usize) as u64;
     let worlds = (parallel * building).max((parallel - 1) * building + alive + running);
+    let search = search_bytes(&sorted, replicas, running_variants);
+    // The search state is its own item when the running phase is the peak.
+    let search = if worlds > parallel * building {
+        search
+    } else {
+        0
+    };
     let results = record * queries * s.variants.len() as u64 * u64::from(s.replications);
     let parts = vec![
         (
             "network.nodes",
-            worlds.saturating_sub(parallel * (content + workload)) + BASE_BYTES,
+            worlds.saturating_sub(parallel * (content + workload) + search) + BASE_BYTES,
         ),
+        ("variant", search),
         ("content", parallel * content),
         ("workload.queries", parallel * workload),
         ("replications", results),
@@ -221,9 +229,23 @@ pub fn timeseries_bytes(v: &Validated) -> u64 {
     }
 }
 
+/// The protocol state of the `running` largest variant runs (`sorted` largest first, each in up
+/// to `replicas` replicas at once): walkers or messages in flight, visited sets, routing tables.
+fn search_bytes(sorted: &[u64], replicas: usize, running: usize) -> u64 {
+    sorted
+        .iter()
+        .flat_map(|bytes| std::iter::repeat_n(bytes, replicas))
+        .take(running)
+        .sum()
+}
+
 /// How to shrink the estimate's largest item `field`.
 fn shrink_hint(field: &str) -> String {
     match field {
+        "variant" => "lower the largest variant's search settings (walkers, ttl), the query rate \
+                      or the link latency (which keep more searches in flight), or run with \
+                      fewer --jobs"
+            .into(),
         "output.timeseries_window_s" => {
             "use longer windows (a larger output.timeseries_window_s), or fewer variants or \
              replications"

@@ -600,6 +600,10 @@ fn an_unwritable_out_is_refused_before_simulating() {
     let o = floodsim(dir.path(), &["plot", "r", "--out", "s.toml"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("not a folder"), "{}", stderr(&o));
+    for out in ["s.toml/b.json", "missing/b.json"] {
+        let o = floodsim(dir.path(), &["baseline", "r", "-o", out]);
+        assert_eq!(o.status.code(), Some(2), "{out}: {}", stderr(&o));
+    }
     for jobs in ["0", "257", "65535"] {
         let o = floodsim(dir.path(), &["run", "s.toml", "--jobs", jobs, "--out", "j"]);
         assert_eq!(o.status.code(), Some(2), "--jobs {jobs}");
@@ -770,6 +774,17 @@ fn the_memory_estimate_covers_timeseries_windows_and_caps_walkers() {
         slow <= fast + walkers_at_most,
         "{slow} > {fast} + {walkers_at_most}"
     );
+    // When the walkers' state is what grows, the estimate blames the variant, not the nodes.
+    let busy = validated(
+        &walk,
+        &[
+            "network.latency={ kind = \"lognormal\", median_ms = 60000, sigma = 4 }".into(),
+            "workload.queries=1000000".into(),
+            "workload.rate_per_s=1000".into(),
+        ],
+    );
+    let e = floodsim::resources::estimate(&busy, 1);
+    assert_eq!(e.largest_part().0, "variant", "{:?}", e.parts);
 }
 
 #[test]

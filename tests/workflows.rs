@@ -200,6 +200,10 @@ fn sweep_input_errors_exit_2() {
             &["--param", "workload.timeout_s=1e-300..=1e300:1"],
             "1.000e300 values",
         ),
+        (
+            &["--param", "seed=-9223372036854775808..=9223372036854775807"],
+            "the range has 18446744073709551616 values",
+        ),
     ] {
         let mut args = vec!["sweep", "s.toml", "--out", "o"];
         args.extend_from_slice(extra);

@@ -64,13 +64,16 @@ fn range(a: &str, b: &str, step: &str) -> Result<Vec<Value>, String> {
                 "the range {a}..={b}:{step} is empty or its step is not positive"
             ));
         }
-        let count = (b - a) / step + 1;
-        if count > MAX_POINTS as i64 {
+        // In i128: the count of 0..=i64::MAX must not wrap.
+        let count = (i128::from(b) - i128::from(a)) / i128::from(step) + 1;
+        if count > MAX_POINTS as i128 {
             return Err(format!(
                 "the range has {count} values, more than {MAX_POINTS}"
             ));
         }
-        return Ok((0..count).map(|i| Value::from(a + i * step)).collect());
+        return Ok((0..count as i64)
+            .map(|i| Value::from(a + i * step))
+            .collect());
     }
     let parse = |s: &str| {
         s.parse::<f64>()
