@@ -306,16 +306,6 @@ impl Routing for ChordRouting {
         }
     }
 
-    fn start(
-        &self,
-        ctx: &mut Context<'_, Chord>,
-        _records: &Records,
-        query: QueryId,
-        l: &mut Lookup<ChordRoute>,
-    ) -> Step {
-        self.advance(ctx, query, l, l.source)
-    }
-
     fn answered(
         &self,
         ctx: &mut Context<'_, Chord>,

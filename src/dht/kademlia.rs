@@ -296,27 +296,14 @@ impl Routing for KademliaRouting {
     fn route(&self) -> KademliaRoute {
         KademliaRoute {
             shortlist: Vec::with_capacity(self.k + 1),
-            pending: 0,
+            // The source's own answer.
+            pending: 1,
             rounds: 0,
         }
     }
 
-    /// A source holding records checks their providers at once.
-    fn start(
-        &self,
-        ctx: &mut Context<'_, Kademlia>,
-        records: &Records,
-        query: QueryId,
-        l: &mut Lookup<KademliaRoute>,
-    ) -> Step {
-        if records.holds(ctx, l.object, l.source) {
-            return Step::Records(l.source);
-        }
-        self.learn(l, l.source);
-        self.next_round(ctx, query, l)
-    }
-
-    /// A node holding records answers with them.
+    /// A node holding records answers with them (a source holding them checks their
+    /// providers at once).
     fn answered(
         &self,
         ctx: &mut Context<'_, Kademlia>,

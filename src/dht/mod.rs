@@ -245,16 +245,13 @@ pub(crate) fn publication_cost(nodes: u32, replicas: u32) -> u64 {
 }
 
 /// A uniform delay in [0, period), for spreading periodic timers.
-pub(crate) fn random_phase<P: Protocol>(
-    ctx: &mut Context<'_, P>,
-    period: SimDuration,
-) -> SimDuration {
+fn random_phase<P: Protocol>(ctx: &mut Context<'_, P>, period: SimDuration) -> SimDuration {
     use crate::rng::Sample;
     SimDuration(ctx.rng().below(period.micros().max(1)))
 }
 
 /// Re-arms a periodic timer unless the run is over.
-pub(crate) fn again<P: Protocol<Timer = DhtTimer>>(
+fn again<P: Protocol<Timer = DhtTimer>>(
     ctx: &mut Context<'_, P>,
     node: NodeId,
     period: SimDuration,
@@ -293,17 +290,8 @@ pub trait Routing: Sized {
     /// Refreshes `node`'s `table` from the live membership and counts its messages.
     fn refresh(&mut self, ctx: &mut Context<'_, Dht<Self>>, node: NodeId, table: u8);
 
-    /// The routing state of a new lookup.
+    /// The routing state of a new lookup, which starts as if its source had answered it.
     fn route(&self) -> Self::Route;
-
-    /// Starts routing the lookup `l` of `query`.
-    fn start(
-        &self,
-        ctx: &mut Context<'_, Dht<Self>>,
-        records: &Records,
-        query: QueryId,
-        l: &mut Lookup<Self::Route>,
-    ) -> Step;
 
     /// `from` answered a routing request of `l`.
     fn answered(
@@ -478,7 +466,7 @@ impl<R: Routing> Protocol for Dht<R> {
             providers: Vec::new(),
             route: self.routing.route(),
         });
-        let step = self.routing.start(ctx, &self.records, query, l);
+        let step = self.routing.answered(ctx, &self.records, query, l, source);
         self.follow(ctx, query, step);
     }
 
