@@ -16,13 +16,8 @@
 //! live membership; a joining node builds both at once (a lookup of its own id: 2·⌈½·log2 N⌉
 //! messages, plus its stabilization).
 
-use super::{
-    DhtMessage, DhtTimer, Identifiers, Records, Upkeep, again, check_next, lost, publication_cost,
-    publish_all, random_phase, republish, request,
-};
-use crate::content::ObjectId;
-use crate::ids::IdMap;
-use crate::sim::{Context, Protocol, QueryId};
+use super::{Dht, Identifiers, Lookup, Records, Routing, Step, Upkeep, publication_cost, request};
+use crate::sim::{Context, QueryId};
 use crate::time::SimDuration;
 use crate::topology::NodeId;
 
@@ -97,22 +92,16 @@ impl ChordRing {
 enum Phase {
     Routing,
     Fetching,
-    Checking,
 }
 
-struct Lookup {
-    source: NodeId,
-    object: ObjectId,
-    key: u64,
-    /// The node asked now, and the node whose table named it.
-    at: NodeId,
+/// A Chord lookup's routing state.
+pub struct ChordRoute {
+    /// The node whose table named the node asked now.
     prev: NodeId,
     hops: u32,
     phase: Phase,
     /// Nodes that timed out in this lookup.
     dead: Vec<NodeId>,
-    /// Providers still to check, in order.
-    providers: Vec<NodeId>,
 }
 
 /// Most routing steps before a lookup gives up (it cannot loop on a consistent ring; stale
@@ -120,19 +109,16 @@ struct Lookup {
 const MAX_STEPS: u32 = 256;
 
 /// The Chord protocol.
-pub struct Chord {
+pub type Chord = Dht<ChordRouting>;
+
+/// Chord's ring and every node's successor list and fingers.
+pub struct ChordRouting {
     ring: ChordRing,
-    keys: Vec<u64>,
     successors: usize,
     /// Per node: `successors` successor-list entries, then 64 fingers.
     tables: Vec<NodeId>,
     stabilize: SimDuration,
     fix_fingers: SimDuration,
-    upkeep: Upkeep,
-    session: Vec<u32>,
-    records: Records,
-    /// Active lookups only; looked up by id, never iterated.
-    lookups: IdMap<QueryId, Lookup>,
 }
 
 impl Chord {
@@ -144,22 +130,19 @@ impl Chord {
         fix_fingers: SimDuration,
         upkeep: Upkeep,
     ) -> Self {
-        let n = ids.node.len();
         let successors = successors as usize;
-        Chord {
+        let routing = ChordRouting {
             ring: ChordRing::new(&ids.node),
-            keys: ids.key.clone(),
             successors,
-            tables: vec![0; n * (successors + 64)],
+            tables: vec![0; ids.node.len() * (successors + 64)],
             stabilize,
             fix_fingers,
-            upkeep,
-            session: vec![0; n],
-            records: Records::new(ids.key.len() as u32, upkeep),
-            lookups: IdMap::default(),
-        }
+        };
+        Dht::with_routing(ids, upkeep, routing)
     }
+}
 
+impl ChordRouting {
     fn width(&self) -> usize {
         self.successors + 64
     }
@@ -175,7 +158,7 @@ impl Chord {
     }
 
     /// Refreshes `node`'s successor list from who is online now.
-    fn stabilize_node(&mut self, ctx: &Context<'_, Self>, node: NodeId) {
+    fn stabilize_node(&mut self, ctx: &Context<'_, Chord>, node: NodeId) {
         let start = self.ring.position[node as usize] as usize + 1;
         let list: Vec<NodeId> = self
             .ring
@@ -190,7 +173,7 @@ impl Chord {
     }
 
     /// Refreshes `node`'s fingers; returns how many distinct fingers it has.
-    fn fix_node_fingers(&mut self, ctx: &Context<'_, Self>, node: NodeId) -> u64 {
+    fn fix_node_fingers(&mut self, ctx: &Context<'_, Chord>, node: NodeId) -> u64 {
         let id = self.ring.id(node);
         let at = node as usize * self.width() + self.successors;
         let mut distinct = 0;
@@ -219,17 +202,11 @@ impl Chord {
         distinct
     }
 
-    fn targets(&self, ctx: &Context<'_, Self>, object: ObjectId) -> Vec<NodeId> {
-        let key = self.keys[object as usize];
-        self.ring
-            .responsible(key, self.successors as u32, |v| ctx.is_online(v))
-    }
-
     /// Where a lookup at `node`'s table goes next: fetch from the key's successor, or route
     /// to the closest finger preceding the key; when every such finger timed out, to the first
     /// live successor (the successor-list fallback).
-    fn step(&self, l: &Lookup, node: NodeId) -> Option<(Phase, NodeId)> {
-        let usable = |v: &NodeId| *v != node && !l.dead.contains(v);
+    fn step(&self, l: &Lookup<ChordRoute>, node: NodeId) -> Option<(Phase, NodeId)> {
+        let usable = |v: &NodeId| *v != node && !l.route.dead.contains(v);
         let me = self.ring.id(node);
         let first = self.successor_list(node).iter().copied().find(usable)?;
         if in_half_open(l.key, me, self.ring.id(first)) {
@@ -247,204 +224,116 @@ impl Chord {
     }
 
     /// The source learned `node`'s table: route on from it.
-    fn advance(&mut self, ctx: &mut Context<'_, Self>, query: QueryId, node: NodeId) {
-        let l = &self.lookups[&query];
-        let step = self.step(l, node).filter(|_| l.hops < MAX_STEPS);
+    fn advance(
+        &self,
+        ctx: &mut Context<'_, Chord>,
+        query: QueryId,
+        l: &mut Lookup<ChordRoute>,
+        node: NodeId,
+    ) -> Step {
+        let step = self.step(l, node).filter(|_| l.route.hops < MAX_STEPS);
         let Some((phase, next)) = step else {
-            self.lookups.remove(&query);
-            return;
+            return Step::Fail;
         };
-        let l = self.lookups.get_mut(&query).expect("active lookup");
-        l.phase = phase;
-        l.prev = node;
-        l.at = next;
+        l.route.phase = phase;
+        l.route.prev = node;
         if next == l.source {
             // The source itself is the next step: its own table and records are free.
-            match phase {
-                Phase::Routing => self.advance(ctx, query, next),
-                _ => self.records_arrived(ctx, query, next),
-            }
-            return;
+            return match phase {
+                Phase::Routing => self.advance(ctx, query, l, next),
+                Phase::Fetching => Step::Records(next),
+            };
         }
         if phase == Phase::Routing {
-            l.hops += 1;
+            l.route.hops += 1;
         }
         request(ctx, query, l.source, next, false);
-    }
-
-    fn records_arrived(&mut self, ctx: &mut Context<'_, Self>, query: QueryId, at: NodeId) {
-        let l = self.lookups.get_mut(&query).expect("active lookup");
-        l.providers = self.records.provider_stack(ctx, l.object, at, l.source);
-        l.phase = Phase::Checking;
-        self.check_next_provider(ctx, query);
-    }
-
-    fn check_next_provider(&mut self, ctx: &mut Context<'_, Self>, query: QueryId) {
-        let l = self.lookups.get_mut(&query).expect("active lookup");
-        match check_next(ctx, query, l.source, &mut l.providers) {
-            Some(p) => l.at = p,
-            None => {
-                self.lookups.remove(&query);
-            }
-        }
-    }
-
-    /// `node` (re)joins: fresh tables and timers.
-    fn start_node(&mut self, ctx: &mut Context<'_, Self>, node: NodeId) {
-        self.stabilize_node(ctx, node);
-        self.fix_node_fingers(ctx, node);
-        if !self.upkeep.churn {
-            return;
-        }
-        let session = self.session[node as usize];
-        for (table, period) in [(0, self.stabilize), (1, self.fix_fingers)] {
-            let phase = random_phase(ctx, period);
-            ctx.set_timer(node, phase, DhtTimer::Refresh { table, session });
-        }
+        Step::Wait
     }
 }
 
-impl Protocol for Chord {
-    type Message = DhtMessage;
-    type Timer = DhtTimer;
+impl Routing for ChordRouting {
+    type Route = ChordRoute;
+    /// The successor list and the fingers.
+    const TABLES: u8 = 2;
 
-    /// Lookups route by identifier, never over the overlay's links.
-    fn reads_neighbours(&self, _msg: &DhtMessage) -> bool {
-        false
+    fn replicas(&self) -> u32 {
+        self.successors as u32
     }
 
-    fn active_queries(&self) -> usize {
-        self.lookups.len()
+    fn targets(&self, ctx: &Context<'_, Chord>, key: u64) -> Vec<NodeId> {
+        self.ring
+            .responsible(key, self.successors as u32, |v| ctx.is_online(v))
     }
 
-    fn on_start(&mut self, ctx: &mut Context<'_, Self>) {
-        for v in 0..self.session.len() as NodeId {
-            if ctx.is_online(v) {
-                self.start_node(ctx, v);
-            }
+    fn build(&mut self, ctx: &mut Context<'_, Chord>, node: NodeId) {
+        self.stabilize_node(ctx, node);
+        self.fix_node_fingers(ctx, node);
+    }
+
+    /// A lookup of the node's own id, then its tables.
+    fn join(&mut self, ctx: &mut Context<'_, Chord>, node: NodeId) {
+        ctx.maintenance(publication_cost(self.ring.ring.len() as u32, 0));
+        self.build(ctx, node);
+    }
+
+    fn period(&self, table: u8) -> SimDuration {
+        if table == 0 {
+            self.stabilize
+        } else {
+            self.fix_fingers
         }
-        let targets: Vec<Vec<NodeId>> = (0..ctx.content().objects())
-            .map(|o| self.targets(ctx, o))
-            .collect();
-        publish_all(ctx, &mut self.records, self.upkeep, &targets);
     }
 
-    fn on_join(&mut self, ctx: &mut Context<'_, Self>, node: NodeId) {
-        self.session[node as usize] += 1;
-        let n = self.session.len() as u32;
-        ctx.maintenance(publication_cost(n, 0));
-        self.start_node(ctx, node);
+    /// Stabilization asks the successor (2 messages); fixing the fingers asks each distinct
+    /// finger (2 messages each).
+    fn refresh(&mut self, ctx: &mut Context<'_, Chord>, node: NodeId, table: u8) {
+        if table == 0 {
+            self.stabilize_node(ctx, node);
+            ctx.maintenance(2);
+        } else {
+            let fingers = self.fix_node_fingers(ctx, node);
+            ctx.maintenance(2 * fingers);
+        }
     }
 
-    fn start_query(
-        &mut self,
-        ctx: &mut Context<'_, Self>,
+    fn route(&self) -> ChordRoute {
+        ChordRoute {
+            prev: 0,
+            hops: 0,
+            phase: Phase::Routing,
+            dead: Vec::new(),
+        }
+    }
+
+    fn answered(
+        &self,
+        ctx: &mut Context<'_, Chord>,
+        _records: &Records,
         query: QueryId,
-        source: NodeId,
-        object: ObjectId,
-    ) {
-        let key = self.keys[object as usize];
-        self.lookups.insert(
-            query,
-            Lookup {
-                source,
-                object,
-                key,
-                at: source,
-                prev: source,
-                hops: 0,
-                phase: Phase::Routing,
-                dead: Vec::new(),
-                providers: Vec::new(),
-            },
-        );
-        self.advance(ctx, query, source);
-    }
-
-    fn on_message(
-        &mut self,
-        ctx: &mut Context<'_, Self>,
-        to: NodeId,
+        l: &mut Lookup<ChordRoute>,
         from: NodeId,
-        msg: DhtMessage,
-    ) {
-        match msg {
-            DhtMessage::Request { query, check } => super::answer(ctx, query, to, from, check),
-            DhtMessage::Response { query, .. } => {
-                let Some(&Lookup { phase, hops, .. }) = self.lookups.get(&query) else {
-                    return;
-                };
-                if !ctx.source_active(query) {
-                    self.lookups.remove(&query);
-                    return;
-                }
-                match phase {
-                    Phase::Routing => self.advance(ctx, query, from),
-                    Phase::Fetching => self.records_arrived(ctx, query, from),
-                    Phase::Checking => {
-                        self.lookups.remove(&query);
-                        ctx.deliver_hit(query, hops);
-                    }
-                }
-            }
+    ) -> Step {
+        match l.route.phase {
+            Phase::Routing => self.advance(ctx, query, l, from),
+            Phase::Fetching => Step::Records(from),
         }
     }
 
-    fn on_lost(&mut self, ctx: &mut Context<'_, Self>, to: NodeId, from: NodeId, msg: DhtMessage) {
-        if let Some(query) = lost(ctx, self.upkeep, to, from, msg) {
-            self.lookups.remove(&query);
-        }
+    /// Routes around `gone` from the previous node's table.
+    fn timed_out(
+        &self,
+        ctx: &mut Context<'_, Chord>,
+        query: QueryId,
+        l: &mut Lookup<ChordRoute>,
+        gone: NodeId,
+    ) -> Step {
+        l.route.dead.push(gone);
+        self.advance(ctx, query, l, l.route.prev)
     }
 
-    fn on_timer(&mut self, ctx: &mut Context<'_, Self>, node: NodeId, timer: DhtTimer) {
-        match timer {
-            DhtTimer::Timeout { query, node: gone } => {
-                let Some(l) = self.lookups.get_mut(&query) else {
-                    return;
-                };
-                ctx.report().rpc_timeout(query);
-                if !ctx.source_active(query) {
-                    self.lookups.remove(&query);
-                    return;
-                }
-                l.dead.push(gone);
-                match l.phase {
-                    Phase::Checking => self.check_next_provider(ctx, query),
-                    _ => {
-                        let prev = l.prev;
-                        self.advance(ctx, query, prev);
-                    }
-                }
-            }
-            DhtTimer::Refresh { table, session } => {
-                if !ctx.is_online(node) || self.session[node as usize] != session {
-                    return;
-                }
-                let period = if table == 0 {
-                    self.stabilize_node(ctx, node);
-                    ctx.maintenance(2);
-                    self.stabilize
-                } else {
-                    let fingers = self.fix_node_fingers(ctx, node);
-                    ctx.maintenance(2 * fingers);
-                    self.fix_fingers
-                };
-                again(ctx, node, period, timer);
-            }
-            DhtTimer::Republish { object } => {
-                let targets = ctx.is_online(node).then(|| self.targets(ctx, object));
-                let (records, upkeep) = (&mut self.records, self.upkeep);
-                republish(
-                    ctx,
-                    records,
-                    upkeep,
-                    node,
-                    object,
-                    targets,
-                    self.successors as u32,
-                );
-            }
-        }
+    fn hops(route: &ChordRoute) -> u32 {
+        route.hops
     }
 }
 

@@ -16,14 +16,10 @@
 //! (2 messages per contact learned). A joining node fills its buckets the same way (a lookup of
 //! its own id through a bootstrap node).
 
-use super::{
-    DhtMessage, DhtTimer, Identifiers, Records, Upkeep, again, check_next, lost, publish_all,
-    random_phase, republish, request,
-};
-use crate::content::ObjectId;
-use crate::ids::IdMap;
+use super::{Dht, Identifiers, Lookup, Records, Routing, Step, Upkeep, request};
 use crate::rng::{Sample, SimRng};
-use crate::sim::{Context, Protocol, QueryId};
+use crate::sim::{Context, QueryId};
+use crate::time::SimDuration;
 use crate::topology::NodeId;
 
 /// Node ids in XOR order and every node's k-buckets.
@@ -171,33 +167,25 @@ impl KademliaTables {
 /// Ranges of the sorted ids at most this long are ordered by a direct sort in `collect`.
 const SMALL_RANGE: usize = 16;
 
-struct Lookup {
-    source: NodeId,
-    object: ObjectId,
-    key: u64,
+/// A Kademlia lookup's routing state.
+pub struct KademliaRoute {
     /// (distance to the key, node, asked), closest first, at most k entries.
     shortlist: Vec<(u64, NodeId, bool)>,
     pending: u32,
     rounds: u32,
-    found: bool,
-    /// Providers still to check, in reverse order, and the one being checked.
-    providers: Vec<NodeId>,
-    checking: NodeId,
 }
 
 /// The Kademlia protocol.
-pub struct Kademlia {
+pub type Kademlia = Dht<KademliaRouting>;
+
+/// Kademlia's buckets and lookup parameters.
+pub struct KademliaRouting {
     tables: KademliaTables,
-    keys: Vec<u64>,
     k: usize,
     alpha: usize,
-    refresh: crate::time::SimDuration,
-    upkeep: Upkeep,
+    refresh: SimDuration,
+    churn: bool,
     bucket_rng: SimRng,
-    session: Vec<u32>,
-    records: Records,
-    /// Active lookups only; looked up by id, never iterated.
-    lookups: IdMap<QueryId, Lookup>,
 }
 
 impl Kademlia {
@@ -206,236 +194,145 @@ impl Kademlia {
         ids: &Identifiers,
         k: u32,
         alpha: u32,
-        refresh: crate::time::SimDuration,
+        refresh: SimDuration,
         upkeep: Upkeep,
         bucket_rng: SimRng,
     ) -> Self {
-        Kademlia {
+        let routing = KademliaRouting {
             tables: KademliaTables::new(&ids.node, k),
-            keys: ids.key.clone(),
             k: k as usize,
             alpha: alpha as usize,
             refresh,
-            upkeep,
+            churn: upkeep.churn,
             bucket_rng,
-            session: vec![0; ids.node.len()],
-            records: Records::new(ids.key.len() as u32, upkeep),
-            lookups: IdMap::default(),
-        }
+        };
+        Dht::with_routing(ids, upkeep, routing)
     }
+}
 
+impl KademliaRouting {
     /// Adds what `node` knows about the key to the shortlist.
-    fn learn(&mut self, query: QueryId, node: NodeId) {
-        let l = self.lookups.get_mut(&query).expect("active lookup");
+    fn learn(&self, l: &mut Lookup<KademliaRoute>, node: NodeId) {
+        let shortlist = &mut l.route.shortlist;
         for &c in self.tables.contacts(node) {
-            if c == l.source || l.shortlist.iter().any(|e| e.1 == c) {
+            if c == l.source || shortlist.iter().any(|e| e.1 == c) {
                 continue;
             }
             let d = self.tables.ids[c as usize] ^ l.key;
-            if l.shortlist.len() < self.k || d < l.shortlist[self.k - 1].0 {
-                let at = l.shortlist.partition_point(|e| e.0 < d);
-                l.shortlist.insert(at, (d, c, false));
-                l.shortlist.truncate(self.k);
+            if shortlist.len() < self.k || d < shortlist[self.k - 1].0 {
+                let at = shortlist.partition_point(|e| e.0 < d);
+                shortlist.insert(at, (d, c, false));
+                shortlist.truncate(self.k);
             }
         }
     }
 
-    /// Starts the next round, or ends a lookup that has asked all of its k closest.
-    fn round(&mut self, ctx: &mut Context<'_, Self>, query: QueryId) {
-        let l = self.lookups.get_mut(&query).expect("active lookup");
+    /// Starts the next round once every answer of this one is in; fails a lookup that has
+    /// asked all of its k closest.
+    fn next_round(
+        &self,
+        ctx: &mut Context<'_, Kademlia>,
+        query: QueryId,
+        l: &mut Lookup<KademliaRoute>,
+    ) -> Step {
+        if l.route.pending > 0 {
+            return Step::Wait;
+        }
         let mut asked = 0;
-        for e in l.shortlist.iter_mut().filter(|e| !e.2).take(self.alpha) {
+        for e in l
+            .route
+            .shortlist
+            .iter_mut()
+            .filter(|e| !e.2)
+            .take(self.alpha)
+        {
             e.2 = true;
             request(ctx, query, l.source, e.1, false);
             asked += 1;
         }
         if asked == 0 {
-            self.lookups.remove(&query);
-        } else {
-            l.pending = asked;
-            l.rounds += 1;
+            return Step::Fail;
         }
-    }
-
-    /// One routing answer (or timeout) is in; `from` holds records if `records` is set.
-    fn answered(&mut self, ctx: &mut Context<'_, Self>, query: QueryId, from: Option<NodeId>) {
-        let Some(l) = self.lookups.get_mut(&query) else {
-            return;
-        };
-        if l.found {
-            // Late answers of a lookup that already has its records are ignored.
-            return;
-        }
-        l.pending -= 1;
-        if let Some(node) = from {
-            let (object, source) = (l.object, l.source);
-            if self.records.holds(ctx, object, node) {
-                let l = self.lookups.get_mut(&query).expect("active lookup");
-                l.found = true;
-                l.providers = self.records.provider_stack(ctx, object, node, source);
-                self.check_next_provider(ctx, query);
-                return;
-            }
-            self.learn(query, node);
-        }
-        if self.lookups[&query].pending == 0 {
-            self.round(ctx, query);
-        }
-    }
-
-    fn check_next_provider(&mut self, ctx: &mut Context<'_, Self>, query: QueryId) {
-        let l = self.lookups.get_mut(&query).expect("active lookup");
-        match check_next(ctx, query, l.source, &mut l.providers) {
-            Some(p) => l.checking = p,
-            None => {
-                self.lookups.remove(&query);
-            }
-        }
+        l.route.pending = asked;
+        l.route.rounds += 1;
+        Step::Wait
     }
 
     /// Refills `node`'s buckets and counts the messages it costs.
-    fn refill(&mut self, ctx: &mut Context<'_, Self>, node: NodeId) {
+    fn refill(&mut self, ctx: &mut Context<'_, Kademlia>, node: NodeId) {
         let online = |v: NodeId| v != node && ctx.is_online(v);
         let (pinged, added) = self.tables.refill(node, online, &mut self.bucket_rng);
-        if self.upkeep.churn {
+        if self.churn {
             ctx.maintenance(2 * (pinged + added));
-        }
-    }
-
-    fn targets(&self, ctx: &Context<'_, Self>, object: ObjectId) -> Vec<NodeId> {
-        let key = self.keys[object as usize];
-        self.tables.closest(key, self.k, &|v| ctx.is_online(v))
-    }
-
-    fn start_timers(&mut self, ctx: &mut Context<'_, Self>, node: NodeId) {
-        if self.upkeep.churn {
-            let session = self.session[node as usize];
-            let phase = random_phase(ctx, self.refresh);
-            ctx.set_timer(node, phase, DhtTimer::Refresh { table: 0, session });
         }
     }
 }
 
-impl Protocol for Kademlia {
-    type Message = DhtMessage;
-    type Timer = DhtTimer;
+impl Routing for KademliaRouting {
+    type Route = KademliaRoute;
+    /// The buckets.
+    const TABLES: u8 = 1;
 
-    /// Lookups route by identifier, never over the overlay's links.
-    fn reads_neighbours(&self, _msg: &DhtMessage) -> bool {
-        false
+    fn replicas(&self) -> u32 {
+        self.k as u32
     }
 
-    fn active_queries(&self) -> usize {
-        self.lookups.len()
+    fn targets(&self, ctx: &Context<'_, Kademlia>, key: u64) -> Vec<NodeId> {
+        self.tables.closest(key, self.k, &|v| ctx.is_online(v))
     }
 
-    fn on_start(&mut self, ctx: &mut Context<'_, Self>) {
-        for v in 0..self.session.len() as NodeId {
-            if ctx.is_online(v) {
-                self.refill(ctx, v);
-                self.start_timers(ctx, v);
-            }
-        }
-        let targets: Vec<Vec<NodeId>> = (0..ctx.content().objects())
-            .map(|o| self.targets(ctx, o))
-            .collect();
-        publish_all(ctx, &mut self.records, self.upkeep, &targets);
-    }
-
-    fn on_join(&mut self, ctx: &mut Context<'_, Self>, node: NodeId) {
-        self.session[node as usize] += 1;
+    fn build(&mut self, ctx: &mut Context<'_, Kademlia>, node: NodeId) {
         self.refill(ctx, node);
-        self.start_timers(ctx, node);
     }
 
-    fn start_query(
-        &mut self,
-        ctx: &mut Context<'_, Self>,
+    fn period(&self, _table: u8) -> SimDuration {
+        self.refresh
+    }
+
+    fn refresh(&mut self, ctx: &mut Context<'_, Kademlia>, node: NodeId, _table: u8) {
+        self.refill(ctx, node);
+    }
+
+    fn route(&self) -> KademliaRoute {
+        KademliaRoute {
+            shortlist: Vec::with_capacity(self.k + 1),
+            // The source's own answer.
+            pending: 1,
+            rounds: 0,
+        }
+    }
+
+    /// A node holding records answers with them (a source holding them checks their
+    /// providers at once).
+    fn answered(
+        &self,
+        ctx: &mut Context<'_, Kademlia>,
+        records: &Records,
         query: QueryId,
-        source: NodeId,
-        object: ObjectId,
-    ) {
-        self.lookups.insert(
-            query,
-            Lookup {
-                source,
-                object,
-                key: self.keys[object as usize],
-                shortlist: Vec::with_capacity(self.k + 1),
-                pending: 0,
-                rounds: 0,
-                found: false,
-                providers: Vec::new(),
-                checking: source,
-            },
-        );
-        if self.records.holds(ctx, object, source) {
-            let l = self.lookups.get_mut(&query).expect("active lookup");
-            l.found = true;
-            l.providers = self.records.provider_stack(ctx, object, source, source);
-            self.check_next_provider(ctx, query);
-        } else {
-            self.learn(query, source);
-            self.round(ctx, query);
-        }
-    }
-
-    fn on_message(
-        &mut self,
-        ctx: &mut Context<'_, Self>,
-        to: NodeId,
+        l: &mut Lookup<KademliaRoute>,
         from: NodeId,
-        msg: DhtMessage,
-    ) {
-        match msg {
-            DhtMessage::Request { query, check } => super::answer(ctx, query, to, from, check),
-            DhtMessage::Response { query, check } => {
-                if !ctx.source_active(query) {
-                    self.lookups.remove(&query);
-                } else if check {
-                    if let Some(l) = self.lookups.remove(&query) {
-                        ctx.deliver_hit(query, l.rounds);
-                    }
-                } else {
-                    self.answered(ctx, query, Some(from));
-                }
-            }
+    ) -> Step {
+        l.route.pending -= 1;
+        if records.holds(ctx, l.object, from) {
+            return Step::Records(from);
         }
+        self.learn(l, from);
+        self.next_round(ctx, query, l)
     }
 
-    fn on_lost(&mut self, ctx: &mut Context<'_, Self>, to: NodeId, from: NodeId, msg: DhtMessage) {
-        if let Some(query) = lost(ctx, self.upkeep, to, from, msg) {
-            self.lookups.remove(&query);
-        }
+    fn timed_out(
+        &self,
+        ctx: &mut Context<'_, Kademlia>,
+        query: QueryId,
+        l: &mut Lookup<KademliaRoute>,
+        _gone: NodeId,
+    ) -> Step {
+        l.route.pending -= 1;
+        self.next_round(ctx, query, l)
     }
 
-    fn on_timer(&mut self, ctx: &mut Context<'_, Self>, node: NodeId, timer: DhtTimer) {
-        match timer {
-            DhtTimer::Timeout { query, node: gone } => {
-                let Some(l) = self.lookups.get(&query) else {
-                    return;
-                };
-                ctx.report().rpc_timeout(query);
-                if !ctx.source_active(query) {
-                    self.lookups.remove(&query);
-                } else if !l.found {
-                    self.answered(ctx, query, None);
-                } else if l.checking == gone {
-                    self.check_next_provider(ctx, query);
-                }
-            }
-            DhtTimer::Refresh { session, .. } => {
-                if ctx.is_online(node) && self.session[node as usize] == session {
-                    self.refill(ctx, node);
-                    again(ctx, node, self.refresh, timer);
-                }
-            }
-            DhtTimer::Republish { object } => {
-                let targets = ctx.is_online(node).then(|| self.targets(ctx, object));
-                let (records, upkeep) = (&mut self.records, self.upkeep);
-                republish(ctx, records, upkeep, node, object, targets, self.k as u32);
-            }
-        }
+    fn hops(route: &KademliaRoute) -> u32 {
+        route.rounds
     }
 }
 

@@ -33,8 +33,9 @@ pub use chord::{Chord, ChordRing};
 pub use kademlia::{Kademlia, KademliaTables};
 
 use crate::content::ObjectId;
+use crate::ids::IdMap;
 use crate::rng::{DHT_IDS, StreamKind, stream};
-use crate::sim::{Context, Protocol};
+use crate::sim::{Context, Protocol, QueryId};
 use crate::time::{SimDuration, SimTime};
 use crate::topology::NodeId;
 use rand_core::Rng;
@@ -163,7 +164,7 @@ pub(crate) const RECORD_BYTES: u64 = std::mem::size_of::<Record>() as u64;
 
 /// Provider records, per object.
 #[derive(Clone, Debug)]
-pub(crate) struct Records {
+pub struct Records {
     by_object: Vec<Vec<Record>>,
     lifetime: Option<SimDuration>,
 }
@@ -237,105 +238,20 @@ impl Records {
     }
 }
 
-/// The source checks the next provider on `stack` (one request); returns the provider asked,
-/// or `None` when none is left (the lookup fails).
-pub(crate) fn check_next<P: Protocol<Message = DhtMessage>>(
-    ctx: &mut Context<'_, P>,
-    query: u32,
-    source: NodeId,
-    stack: &mut Vec<NodeId>,
-) -> Option<NodeId> {
-    let p = stack.pop()?;
-    request(ctx, query, source, p, true);
-    Some(p)
-}
-
-/// What a lost message means to a lookup: a request to a departed node makes the source wait
-/// `rpc_timeout` in vain (a [`DhtTimer::Timeout`]); a response to a departed source means the
-/// lookup is abandoned, whose query is returned.
-pub(crate) fn lost<P: Protocol<Message = DhtMessage, Timer = DhtTimer>>(
-    ctx: &mut Context<'_, P>,
-    upkeep: Upkeep,
-    to: NodeId,
-    from: NodeId,
-    msg: DhtMessage,
-) -> Option<u32> {
-    match msg {
-        DhtMessage::Request { query, .. } => {
-            ctx.set_timer(
-                from,
-                upkeep.rpc_timeout,
-                DhtTimer::Timeout { query, node: to },
-            );
-            None
-        }
-        DhtMessage::Response { query, .. } => Some(query),
-    }
-}
-
-/// A holder's republication timer fired: if it is online (`targets` given), it publishes its
-/// record for `object` on `targets` at a cost of [`publication_cost`]; the timer is re-armed.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn republish<P: Protocol<Timer = DhtTimer>>(
-    ctx: &mut Context<'_, P>,
-    records: &mut Records,
-    upkeep: Upkeep,
-    holder: NodeId,
-    object: ObjectId,
-    targets: Option<Vec<NodeId>>,
-    replicas: u32,
-) {
-    if let Some(at) = targets {
-        records.publish(object, holder, &at, ctx.now());
-        ctx.maintenance(publication_cost(ctx.overlay().node_count(), replicas));
-    }
-    again(
-        ctx,
-        holder,
-        upkeep.republish,
-        DhtTimer::Republish { object },
-    );
-}
-
 /// Maintenance messages of one publication in a network of `nodes`: a lookup of about
 /// ⌈½·log2 N⌉ nodes and `replicas` stores, a request and a response each.
 pub(crate) fn publication_cost(nodes: u32, replicas: u32) -> u64 {
     2 * ((f64::from(nodes.max(2)).log2() / 2.0).ceil() as u64 + u64::from(replicas))
 }
 
-/// Publishes every online holder's records at time zero (`targets[object]` are the nodes
-/// responsible for it) and, under churn, starts each holder's republication timer at a random
-/// phase.
-pub(crate) fn publish_all<P: Protocol<Timer = DhtTimer>>(
-    ctx: &mut Context<'_, P>,
-    records: &mut Records,
-    upkeep: Upkeep,
-    targets: &[Vec<NodeId>],
-) {
-    for (object, at) in (0..).zip(targets) {
-        for &h in ctx.content().holders(object) {
-            if ctx.is_online(h) {
-                records.publish(object, h, at, ctx.now());
-            }
-            if upkeep.churn {
-                let phase = random_phase(ctx, upkeep.republish);
-                ctx.set_timer(h, phase, DhtTimer::Republish { object });
-            }
-        }
-    }
-}
-
 /// A uniform delay in [0, period), for spreading periodic timers.
-pub(crate) fn random_phase<P: Protocol>(
-    ctx: &mut Context<'_, P>,
-    period: SimDuration,
-) -> SimDuration {
+fn random_phase<P: Protocol>(ctx: &mut Context<'_, P>, period: SimDuration) -> SimDuration {
     use crate::rng::Sample;
     SimDuration(ctx.rng().below(period.micros().max(1)))
 }
 
 /// Re-arms a periodic timer unless the run is over.
-pub(crate) fn again<P: Protocol<Timer = DhtTimer>>(
+fn again<P: Protocol<Timer = DhtTimer>>(
     ctx: &mut Context<'_, P>,
     node: NodeId,
     period: SimDuration,
@@ -343,5 +259,291 @@ pub(crate) fn again<P: Protocol<Timer = DhtTimer>>(
 ) {
     if ctx.now() + period <= ctx.horizon() {
         ctx.set_timer(node, period, timer);
+    }
+}
+
+/// What tells one DHT from another: its routing tables, which nodes store a key's records, and
+/// how a lookup routes. [`Dht`] does the rest.
+pub trait Routing: Sized {
+    /// A lookup's routing state.
+    type Route;
+    /// How many tables a node refreshes, each on its own [`DhtTimer::Refresh`] timer.
+    const TABLES: u8;
+
+    /// How many nodes store each record.
+    fn replicas(&self) -> u32;
+
+    /// The online nodes responsible for `key` now.
+    fn targets(&self, ctx: &Context<'_, Dht<Self>>, key: u64) -> Vec<NodeId>;
+
+    /// Builds `node`'s tables from the live membership.
+    fn build(&mut self, ctx: &mut Context<'_, Dht<Self>>, node: NodeId);
+
+    /// `node` joins: it builds its tables, and counts what that costs.
+    fn join(&mut self, ctx: &mut Context<'_, Dht<Self>>, node: NodeId) {
+        self.build(ctx, node);
+    }
+
+    /// The refresh period of `table`.
+    fn period(&self, table: u8) -> SimDuration;
+
+    /// Refreshes `node`'s `table` from the live membership and counts its messages.
+    fn refresh(&mut self, ctx: &mut Context<'_, Dht<Self>>, node: NodeId, table: u8);
+
+    /// The routing state of a new lookup, which starts as if its source had answered it.
+    fn route(&self) -> Self::Route;
+
+    /// `from` answered a routing request of `l`.
+    fn answered(
+        &self,
+        ctx: &mut Context<'_, Dht<Self>>,
+        records: &Records,
+        query: QueryId,
+        l: &mut Lookup<Self::Route>,
+        from: NodeId,
+    ) -> Step;
+
+    /// `gone` did not answer a routing request of `l` in time.
+    fn timed_out(
+        &self,
+        ctx: &mut Context<'_, Dht<Self>>,
+        query: QueryId,
+        l: &mut Lookup<Self::Route>,
+        gone: NodeId,
+    ) -> Step;
+
+    /// The lookup's path length, reported as its hit's hops.
+    fn hops(route: &Self::Route) -> u32;
+}
+
+/// What a lookup does after a routing step.
+pub enum Step {
+    /// It waits for answers.
+    Wait,
+    /// It has reached this node's records: it checks their providers.
+    Records(NodeId),
+    /// It gives up.
+    Fail,
+}
+
+/// A lookup in flight.
+pub struct Lookup<S> {
+    source: NodeId,
+    object: ObjectId,
+    key: u64,
+    /// The provider being checked, once the records have arrived.
+    checking: Option<NodeId>,
+    /// Providers still to check, as a stack.
+    providers: Vec<NodeId>,
+    route: S,
+}
+
+/// A DHT: sessions, provider records and their republication, lookups with their provider
+/// checks, RPC timeouts and abandonment, over the routing `R` (Chord's or Kademlia's).
+pub struct Dht<R: Routing> {
+    routing: R,
+    keys: Vec<u64>,
+    upkeep: Upkeep,
+    session: Vec<u32>,
+    records: Records,
+    /// Active lookups only; looked up by id, never iterated.
+    lookups: IdMap<QueryId, Lookup<R::Route>>,
+}
+
+impl<R: Routing> Dht<R> {
+    fn with_routing(ids: &Identifiers, upkeep: Upkeep, routing: R) -> Self {
+        Dht {
+            routing,
+            keys: ids.key.clone(),
+            upkeep,
+            session: vec![0; ids.node.len()],
+            records: Records::new(ids.key.len() as u32, upkeep),
+            lookups: IdMap::default(),
+        }
+    }
+
+    /// The online nodes responsible for `object` now.
+    fn targets(&self, ctx: &Context<'_, Self>, object: ObjectId) -> Vec<NodeId> {
+        self.routing.targets(ctx, self.keys[object as usize])
+    }
+
+    /// Under churn, starts `node`'s refresh timers at random phases.
+    fn start_timers(&self, ctx: &mut Context<'_, Self>, node: NodeId) {
+        if !self.upkeep.churn {
+            return;
+        }
+        let session = self.session[node as usize];
+        for table in 0..R::TABLES {
+            let phase = random_phase(ctx, self.routing.period(table));
+            ctx.set_timer(node, phase, DhtTimer::Refresh { table, session });
+        }
+    }
+
+    /// Takes the lookup of `query` on by `step`.
+    fn follow(&mut self, ctx: &mut Context<'_, Self>, query: QueryId, step: Step) {
+        match step {
+            Step::Wait => {}
+            Step::Records(at) => {
+                let l = self.lookups.get_mut(&query).expect("active lookup");
+                l.providers = self.records.provider_stack(ctx, l.object, at, l.source);
+                self.check_next(ctx, query);
+            }
+            Step::Fail => {
+                self.lookups.remove(&query);
+            }
+        }
+    }
+
+    /// The source checks the next provider (one request); with none left the lookup fails.
+    fn check_next(&mut self, ctx: &mut Context<'_, Self>, query: QueryId) {
+        let l = self.lookups.get_mut(&query).expect("active lookup");
+        match l.providers.pop() {
+            Some(p) => {
+                request(ctx, query, l.source, p, true);
+                l.checking = Some(p);
+            }
+            None => {
+                self.lookups.remove(&query);
+            }
+        }
+    }
+}
+
+impl<R: Routing> Protocol for Dht<R> {
+    type Message = DhtMessage;
+    type Timer = DhtTimer;
+
+    /// Lookups route by identifier, never over the overlay's links.
+    fn reads_neighbours(&self, _msg: &DhtMessage) -> bool {
+        false
+    }
+
+    fn active_queries(&self) -> usize {
+        self.lookups.len()
+    }
+
+    /// Builds the tables of every online node, then publishes every online holder's records
+    /// and, under churn, starts each holder's republication timer at a random phase.
+    fn on_start(&mut self, ctx: &mut Context<'_, Self>) {
+        for v in 0..self.session.len() as NodeId {
+            if ctx.is_online(v) {
+                self.routing.build(ctx, v);
+                self.start_timers(ctx, v);
+            }
+        }
+        for object in 0..ctx.content().objects() {
+            let at = self.targets(ctx, object);
+            for &h in ctx.content().holders(object) {
+                if ctx.is_online(h) {
+                    self.records.publish(object, h, &at, ctx.now());
+                }
+                if self.upkeep.churn {
+                    let phase = random_phase(ctx, self.upkeep.republish);
+                    ctx.set_timer(h, phase, DhtTimer::Republish { object });
+                }
+            }
+        }
+    }
+
+    fn on_join(&mut self, ctx: &mut Context<'_, Self>, node: NodeId) {
+        self.session[node as usize] += 1;
+        self.routing.join(ctx, node);
+        self.start_timers(ctx, node);
+    }
+
+    fn start_query(
+        &mut self,
+        ctx: &mut Context<'_, Self>,
+        query: QueryId,
+        source: NodeId,
+        object: ObjectId,
+    ) {
+        let l = self.lookups.entry(query).or_insert(Lookup {
+            source,
+            object,
+            key: self.keys[object as usize],
+            checking: None,
+            providers: Vec::new(),
+            route: self.routing.route(),
+        });
+        let step = self.routing.answered(ctx, &self.records, query, l, source);
+        self.follow(ctx, query, step);
+    }
+
+    fn on_message(
+        &mut self,
+        ctx: &mut Context<'_, Self>,
+        to: NodeId,
+        from: NodeId,
+        msg: DhtMessage,
+    ) {
+        match msg {
+            DhtMessage::Request { query, check } => answer(ctx, query, to, from, check),
+            DhtMessage::Response { query, check } => {
+                let Some(l) = self.lookups.get_mut(&query) else {
+                    return;
+                };
+                if !ctx.source_active(query) {
+                    self.lookups.remove(&query);
+                } else if check {
+                    let hops = R::hops(&l.route);
+                    self.lookups.remove(&query);
+                    ctx.deliver_hit(query, hops);
+                } else if l.checking.is_none() {
+                    let step = self.routing.answered(ctx, &self.records, query, l, from);
+                    self.follow(ctx, query, step);
+                }
+            }
+        }
+    }
+
+    /// A request to a departed node makes the source wait `rpc_timeout` in vain; a response
+    /// to a departed source means the lookup is abandoned.
+    fn on_lost(&mut self, ctx: &mut Context<'_, Self>, to: NodeId, from: NodeId, msg: DhtMessage) {
+        match msg {
+            DhtMessage::Request { query, .. } => {
+                let timeout = DhtTimer::Timeout { query, node: to };
+                ctx.set_timer(from, self.upkeep.rpc_timeout, timeout);
+            }
+            DhtMessage::Response { query, .. } => {
+                self.lookups.remove(&query);
+            }
+        }
+    }
+
+    fn on_timer(&mut self, ctx: &mut Context<'_, Self>, node: NodeId, timer: DhtTimer) {
+        match timer {
+            DhtTimer::Timeout { query, node: gone } => {
+                let Some(l) = self.lookups.get_mut(&query) else {
+                    return;
+                };
+                ctx.report().rpc_timeout(query);
+                if !ctx.source_active(query) {
+                    self.lookups.remove(&query);
+                } else if l.checking.is_none() {
+                    let step = self.routing.timed_out(ctx, query, l, gone);
+                    self.follow(ctx, query, step);
+                } else if l.checking == Some(gone) {
+                    self.check_next(ctx, query);
+                }
+            }
+            DhtTimer::Refresh { table, session } => {
+                if ctx.is_online(node) && self.session[node as usize] == session {
+                    self.routing.refresh(ctx, node, table);
+                    again(ctx, node, self.routing.period(table), timer);
+                }
+            }
+            // A holder online republishes its record (a publication's cost); the timer is
+            // re-armed.
+            DhtTimer::Republish { object } => {
+                if ctx.is_online(node) {
+                    let at = self.targets(ctx, object);
+                    self.records.publish(object, node, &at, ctx.now());
+                    let nodes = ctx.overlay().node_count();
+                    ctx.maintenance(publication_cost(nodes, self.routing.replicas()));
+                }
+                again(ctx, node, self.upkeep.republish, timer);
+            }
+        }
     }
 }
