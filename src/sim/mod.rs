@@ -312,6 +312,7 @@ impl<P: Protocol> Model for Node<'_, P> {
         Some(query)
     }
 
+    #[inline]
     fn on_input(&mut self, kernel: &mut KernelOf<Self>) {
         match self.due {
             Input::Change => {
@@ -356,6 +357,7 @@ impl<P: Protocol> Model for Node<'_, P> {
         }
     }
 
+    #[inline]
     fn on_timer(&mut self, kernel: &mut KernelOf<Self>, node: NodeId, timer: P::Timer) {
         let (protocol, mut ctx) = self.context(kernel);
         protocol.on_timer(&mut ctx, node, timer);
