@@ -81,14 +81,15 @@ impl Kind {
 
 /// Reads the headline figures of a `run` folder (summary.json) or a `sweep` folder
 /// (sweep.csv), with the scenario name and the kind of folder.
-fn figures(dir: &Path) -> Result<(String, Kind, Vec<Figure>)> {
+/// Also returns the sweep points that have no results yet (none for a run).
+fn figures(dir: &Path) -> Result<(String, Kind, Vec<Figure>, Vec<usize>)> {
     require_folder(dir)?;
     if dir.join("summary.json").is_file() {
         let (name, figures) = run_figures(dir)?;
-        Ok((name, Kind::Run, figures))
+        Ok((name, Kind::Run, figures, Vec::new()))
     } else if dir.join("sweep.json").is_file() {
-        let (name, figures) = sweep_figures(dir)?;
-        Ok((name, Kind::Sweep, figures))
+        let (name, figures, missing) = sweep_figures(dir)?;
+        Ok((name, Kind::Sweep, figures, missing))
     } else {
         Err(InputError::new(format!(
             "{} holds neither summary.json nor sweep.json",
@@ -132,7 +133,7 @@ fn run_figures(dir: &Path) -> Result<(String, Vec<Figure>)> {
     Ok((summary.scenario, out))
 }
 
-fn sweep_figures(dir: &Path) -> Result<(String, Vec<Figure>)> {
+fn sweep_figures(dir: &Path) -> Result<(String, Vec<Figure>, Vec<usize>)> {
     let definition = sweep::read_definition(dir)?;
     let path = dir.join("sweep.csv");
     let rows = sweep_csv::read_runs(&path, &definition.parameter_paths())?;
@@ -161,6 +162,9 @@ fn sweep_figures(dir: &Path) -> Result<(String, Vec<Figure>)> {
             }
         }
     }
+    let missing: Vec<usize> = (0..definition.points.len())
+        .filter(|&i| !pooled.keys().any(|(p, _)| *p == i))
+        .collect();
     let mut out = Vec::new();
     for ((point, variant), (sums, queries)) in pooled {
         let label = definition
@@ -181,7 +185,7 @@ fn sweep_figures(dir: &Path) -> Result<(String, Vec<Figure>)> {
             }
         }
     }
-    Ok((definition.scenario.name, out))
+    Ok((definition.scenario.name, out, missing))
 }
 
 /// The default (relative, absolute) tolerance of a figure, from the catalogue.
@@ -196,9 +200,13 @@ fn tolerance(f: &Figure) -> (f64, f64) {
     (f.metric.tolerance.relative, absolute)
 }
 
-/// Writes a baseline of the results in `dir` to `file`.
-pub fn write_baseline(dir: &Path, file: &Path) -> Result<usize> {
-    let (scenario, _, figures) = figures(dir)?;
+/// Writes a baseline of the results in `dir` to `file`. A sweep with points still missing is
+/// refused unless `allow_partial`: its baseline would not check them.
+pub fn write_baseline(dir: &Path, file: &Path, allow_partial: bool) -> Result<usize> {
+    let (scenario, _, figures, missing) = figures(dir)?;
+    if !missing.is_empty() && !allow_partial {
+        return Err(sweep::partial(dir, &missing, "a baseline of it would not check them").into());
+    }
     let metrics: Vec<Metric> = figures
         .iter()
         .map(|f| {
@@ -294,7 +302,7 @@ pub fn check(
             );
         }
     }
-    let (scenario, kind, figures) = figures(dir)?;
+    let (scenario, kind, figures, _) = figures(dir)?;
     let refuse = |problem: String| {
         Err(InputError::new(problem)
             .in_file(baseline_file)

@@ -166,6 +166,9 @@ enum Command {
         /// The merged folder.
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
+        /// Merge even if some points are in none of the folders (they stay missing).
+        #[arg(long)]
+        allow_partial: bool,
     },
     /// Draw charts of a run or sweep result folder (never re-runs a simulation).
     #[command(after_help = "Examples:\n  \
@@ -206,6 +209,9 @@ enum Command {
         /// The baseline file to write (JSON).
         #[arg(short = 'o', long = "output", value_name = "FILE")]
         output: PathBuf,
+        /// Write it even if a sweep's points are missing (they go unchecked).
+        #[arg(long)]
+        allow_partial: bool,
     },
     /// Compare results with a baseline: prints every metric and exits 1 if any moved beyond
     /// its tolerance (0 if none, 2 on bad input).
@@ -475,8 +481,12 @@ fn main() -> ExitCode {
                     outln!("wrote {} charts to {}", files.len(), out.display());
                 })
         }
-        Command::Baseline { results, output } => check_output_files(&[&output])
-            .and_then(|()| floodsim::check::write_baseline(&results, &output))
+        Command::Baseline {
+            results,
+            output,
+            allow_partial,
+        } => check_output_files(&[&output])
+            .and_then(|()| floodsim::check::write_baseline(&results, &output, allow_partial))
             .map(|n| {
                 outln!("wrote {} metrics to {}", n, output.display());
             }),
@@ -502,7 +512,11 @@ fn main() -> ExitCode {
             }
             Err(e) => Err(e),
         },
-        Command::Merge { inputs, out } => floodsim::sweep::merge(&inputs, &out).map(|r| {
+        Command::Merge {
+            inputs,
+            out,
+            allow_partial,
+        } => floodsim::sweep::merge(&inputs, &out, allow_partial).map(|r| {
             outln!(
                 "merged {} of {} points into {}",
                 r.present,

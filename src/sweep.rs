@@ -383,7 +383,7 @@ fn run_one(
 }
 
 /// Combines the point files of several sweep folders of the same sweep into `out`.
-pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<SweepReport> {
+pub fn merge(inputs: &[PathBuf], out: &Path, allow_partial: bool) -> Result<SweepReport> {
     let mut definition: Option<Definition> = None;
     for dir in inputs {
         let d = read_definition(dir)?;
@@ -415,6 +415,16 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<SweepReport> {
             }
         }
     }
+    let missing: Vec<usize> = (0..found.len()).filter(|&i| found[i].is_none()).collect();
+    if !missing.is_empty() && !allow_partial {
+        let dirs: Vec<String> = inputs.iter().map(|d| d.display().to_string()).collect();
+        return Err(partial(
+            Path::new(&dirs.join(" + ")),
+            &missing,
+            "some shards are not given or not finished",
+        )
+        .into());
+    }
     prepare_dir(out, &definition, false)?;
     for (index, from) in found.iter().enumerate() {
         if let Some(from) = from {
@@ -430,6 +440,19 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<SweepReport> {
         present,
         total: definition.points.len(),
     })
+}
+
+/// The refusal of an incomplete sweep: which points are missing, and why that matters.
+pub fn partial(dir: &Path, missing: &[usize], why: &str) -> InputError {
+    let shown: Vec<String> = missing.iter().take(8).map(ToString::to_string).collect();
+    let more = if missing.len() > 8 { ", ..." } else { "" };
+    InputError::new(format!(
+        "{} lacks {} sweep point(s) (indices {}{more}); {why}",
+        dir.display(),
+        missing.len(),
+        shown.join(", ")
+    ))
+    .fix("finish the sweep (floodsim sweep ... --resume, or merge every shard), or pass --allow-partial")
 }
 
 fn same_dir(a: &Path, b: &Path) -> bool {

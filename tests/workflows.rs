@@ -72,7 +72,22 @@ fn sweeps_are_deterministic_and_shards_merge_into_the_whole() {
     sweep(dir.path(), "s1", &["--shard", "1/3"]);
     sweep(dir.path(), "s2", &["--shard", "2/3"]);
     sweep(dir.path(), "s3", &["--shard", "3/3"]);
+    // Two of three shards are refused (nothing written), unless a partial merge is asked for;
+    // a baseline of the partial sweep is refused the same way.
+    let o = floodsim(dir.path(), &["merge", "s1", "s2", "--out", "part"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--allow-partial"), "{}", stderr(&o));
+    assert!(!dir.path().join("part").exists());
+    let o = floodsim(dir.path(), &["merge", "s1", "s2", "--out", "part", "--allow-partial"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = floodsim(dir.path(), &["baseline", "part", "-o", "pb.json"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(!dir.path().join("pb.json").exists());
+    let o = floodsim(dir.path(), &["baseline", "part", "-o", "pb.json", "--allow-partial"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let o = floodsim(dir.path(), &["merge", "s1", "s2", "s3", "--out", "merged"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = floodsim(dir.path(), &["baseline", "merged", "-o", "mb.json"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(
         whole,
