@@ -78,12 +78,18 @@ fn sweeps_are_deterministic_and_shards_merge_into_the_whole() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("--allow-partial"), "{}", stderr(&o));
     assert!(!dir.path().join("part").exists());
-    let o = floodsim(dir.path(), &["merge", "s1", "s2", "--out", "part", "--allow-partial"]);
+    let o = floodsim(
+        dir.path(),
+        &["merge", "s1", "s2", "--out", "part", "--allow-partial"],
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let o = floodsim(dir.path(), &["baseline", "part", "-o", "pb.json"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(!dir.path().join("pb.json").exists());
-    let o = floodsim(dir.path(), &["baseline", "part", "-o", "pb.json", "--allow-partial"]);
+    let o = floodsim(
+        dir.path(),
+        &["baseline", "part", "-o", "pb.json", "--allow-partial"],
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let o = floodsim(dir.path(), &["merge", "s1", "s2", "s3", "--out", "merged"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
@@ -706,4 +712,29 @@ fn check_tells_improvements_missing_and_new_figures_apart() {
         .find(|m| m["id"] == "ghost/success_rate")
         .expect("listed");
     assert_eq!(ghost_line["status"], "missing");
+}
+
+#[test]
+fn sweep_chart_options_on_a_run_result_are_refused_not_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "s.toml", SMALL);
+    assert_eq!(
+        floodsim(dir.path(), &["run", "s.toml", "-q", "--out", "r"])
+            .status
+            .code(),
+        Some(0)
+    );
+    for extra in [&["--metric", "success_rate"][..], &["--x", "network.nodes"]] {
+        let mut args = vec!["plot", "r", "--out", "p"];
+        args.extend_from_slice(extra);
+        let o = floodsim(dir.path(), &args);
+        assert_eq!(o.status.code(), Some(2), "{extra:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains("run result"), "{}", stderr(&o));
+        assert!(
+            !dir.path().join("p").exists(),
+            "a refused plot wrote charts"
+        );
+    }
+    let o = floodsim(dir.path(), &["plot", "r", "--out", "p"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }

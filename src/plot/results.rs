@@ -47,6 +47,15 @@ pub fn plot_results(
     choice: &SweepChoice,
 ) -> Result<Vec<PathBuf>> {
     let charts = if dir.join("summary.json").is_file() {
+        if !choice.metrics.is_empty() || choice.x.is_some() {
+            return Err(InputError::new(format!(
+                "--metric and --x choose the charts of a sweep, but {} is a run result, whose \
+                 charts are fixed",
+                dir.display()
+            ))
+            .fix("drop --metric and --x, or plot a folder written by floodsim sweep")
+            .into());
+        }
         run_charts(dir)?
     } else if dir.join("sweep.json").is_file() {
         sweep_charts(dir, choice)?
