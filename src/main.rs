@@ -868,23 +868,19 @@ impl Progress {
     }
 
     fn update(&self, done: u64, total: u64) {
-        if !self.enabled || self.started.elapsed() < Duration::from_secs(1) {
+        let elapsed = self.started.elapsed();
+        if !self.enabled || elapsed < Duration::from_secs(1) {
             return;
         }
         let mut slot = self.bar.lock().expect("progress lock");
         let bar = slot.get_or_insert_with(|| {
             let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-            bar.set_style(
-                ProgressStyle::with_template(&format!(
-                    "{{elapsed_precise}} [{{bar:40}}] {{pos}}/{{len}} {} ({{per_sec}}, ETA {{eta}})",
-                    self.unit
-                ))
-                .expect("valid template")
-                .progress_chars("=> "),
-            );
+            bar.set_style(ProgressStyle::with_template("{msg}").expect("valid template"));
             bar
         });
-        bar.set_position(done);
+        // Elapsed time, rate and ETA come from this run's own clock, started with the run, so
+        // the first frame (drawn a second in) is already right.
+        bar.set_message(progress_line(done, total, self.unit, elapsed));
     }
 
     fn finish(&self) {
@@ -892,6 +888,34 @@ impl Progress {
             bar.finish_and_clear();
         }
     }
+}
+
+/// One frame of a progress bar: the time since the start, a 40-character bar, the count, the
+/// rate and the time left, all derived from `elapsed` since the work began.
+fn progress_line(done: u64, total: u64, unit: &str, elapsed: Duration) -> String {
+    let clock = |secs: u64| format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60);
+    let share = if total == 0 {
+        1.0
+    } else {
+        (done as f64 / total as f64).min(1.0)
+    };
+    let full = (share * 40.0) as usize;
+    let bar = match full {
+        40 => "=".repeat(40),
+        _ => format!("{}>{}", "=".repeat(full), " ".repeat(39 - full)),
+    };
+    let seconds = elapsed.as_secs_f64();
+    let (rate, eta) = if done == 0 || seconds <= 0.0 {
+        ("-".to_string(), "-".to_string())
+    } else {
+        let rate = done as f64 / seconds;
+        let left = total.saturating_sub(done) as f64 / rate;
+        (format!("{rate:.0}/s"), clock(left.ceil() as u64))
+    };
+    format!(
+        "{} [{bar}] {done}/{total} {unit} ({rate}, ETA {eta})",
+        clock(elapsed.as_secs())
+    )
 }
 
 /// Parses the command line; `run --help` and `validate --help` list the search kinds.
@@ -914,4 +938,37 @@ fn parse_cli() -> Cli {
         .mut_subcommand("run", with_kinds)
         .mut_subcommand("validate", with_kinds);
     Cli::from_arg_matches(&command.get_matches()).unwrap_or_else(|e| e.exit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_is_right_from_the_first_frame() {
+        // 5,500 of 16,000 queries after 2 s: 2,750/s, 10,500 left take 3.8 s.
+        let line = progress_line(5500, 16_000, "queries", Duration::from_secs(2));
+        assert_eq!(
+            line,
+            format!(
+                "00:00:02 [{}>{}] 5500/16000 queries (2750/s, ETA 00:00:04)",
+                "=".repeat(13),
+                " ".repeat(26)
+            )
+        );
+        // The first frame, a second in, already has the whole second behind it.
+        let first = progress_line(1000, 4000, "runs", Duration::from_millis(1000));
+        assert!(first.contains("(1000/s, ETA 00:00:03)"), "{first}");
+        // Nothing done yet: no rate, no ETA, never infinity.
+        let none = progress_line(0, 10, "runs", Duration::from_secs(5));
+        assert!(
+            none.ends_with("(-, ETA -)") && none.starts_with("00:00:05"),
+            "{none}"
+        );
+        let done = progress_line(10, 10, "runs", Duration::from_secs(3661));
+        assert!(
+            done.starts_with("01:01:01 [") && done.contains(&"=".repeat(40)),
+            "{done}"
+        );
+    }
 }
