@@ -477,8 +477,11 @@ fn main() -> ExitCode {
             let choice = floodsim::plot::SweepChoice { metrics, x };
             check_chart_folder(&out)
                 .and_then(|()| floodsim::plot::plot_results(&results, &out, format, &choice))
-                .map(|files| {
-                    outln!("wrote {} charts to {}", files.len(), out.display());
+                .map(|plotted| {
+                    for note in &plotted.skipped {
+                        eprintln!("note: {note}");
+                    }
+                    outln!("wrote {} charts to {}", plotted.files.len(), out.display());
                 })
         }
         Command::Baseline {

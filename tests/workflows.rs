@@ -239,12 +239,17 @@ fn sweep_input_errors_exit_2() {
 fn plots_are_valid_and_byte_stable() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "s.toml", SMALL);
-    assert_eq!(
-        floodsim(dir.path(), &["run", "s.toml", "-q", "--out", "r"])
-            .status
-            .code(),
-        Some(0)
-    );
+    // 1 s windows, so the time series (SMALL's queries span about 15 s) have points to draw.
+    let run = [
+        "run",
+        "s.toml",
+        "-q",
+        "--out",
+        "r",
+        "--set",
+        "output.timeseries_window_s=1",
+    ];
+    assert_eq!(floodsim(dir.path(), &run).status.code(), Some(0));
     sweep(dir.path(), "sw", &[]);
     for (results, expected) in [("r", 7), ("sw", 4 * 2)] {
         for round in ["a", "b"] {
@@ -737,4 +742,50 @@ fn sweep_chart_options_on_a_run_result_are_refused_not_ignored() {
     }
     let o = floodsim(dir.path(), &["plot", "r", "--out", "p"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
+fn no_chart_is_written_blank() {
+    // Every query of this run falls in one timeseries window: its time series have one point
+    // per variant, so those charts are skipped with a note instead of drawn empty.
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "s.toml", SMALL);
+    let o = floodsim(
+        dir.path(),
+        &[
+            "run",
+            "s.toml",
+            "-q",
+            "--out",
+            "r",
+            "--set",
+            "output.timeseries_window_s=100000",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = floodsim(dir.path(), &["plot", "r", "--out", "p"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    for name in ["timeseries_success", "timeseries_messages"] {
+        assert!(err.contains(&format!("note: {name}: skipped")), "{err}");
+        assert!(!dir.path().join(format!("p/{name}.svg")).exists());
+    }
+    assert!(dir.path().join("p/cdf_messages.svg").exists());
+    // With 1 s windows (the queries span about 15 s) the same charts are drawn.
+    let o = floodsim(
+        dir.path(),
+        &[
+            "run",
+            "s.toml",
+            "-q",
+            "--out",
+            "r2",
+            "--set",
+            "output.timeseries_window_s=1",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0));
+    let o = floodsim(dir.path(), &["plot", "r2", "--out", "p2"]);
+    assert!(!stderr(&o).contains("skipped"), "{}", stderr(&o));
+    assert!(dir.path().join("p2/timeseries_success.svg").exists());
 }

@@ -9,7 +9,7 @@ mod degree;
 mod results;
 
 pub use degree::degree_distribution;
-pub use results::{DEFAULT_SWEEP_METRICS, Formats, SweepChoice, plot_results};
+pub use results::{DEFAULT_SWEEP_METRICS, Formats, Plotted, SweepChoice, plot_results};
 
 use crate::error::{Error, InputError};
 use std::path::Path;

@@ -39,13 +39,23 @@ pub struct SweepChoice {
     pub x: Option<String>,
 }
 
-/// Draws every chart for the result folder `dir` into `out`; returns the files written.
+/// What `plot_results` did.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Plotted {
+    /// The files written.
+    pub files: Vec<PathBuf>,
+    /// Charts not drawn because they would be empty, with why.
+    pub skipped: Vec<String>,
+}
+
+/// Draws every chart for the result folder `dir` into `out`. A chart none of whose series has
+/// anything to draw (a line needs two points) is skipped with a note, never written blank.
 pub fn plot_results(
     dir: &Path,
     out: &Path,
     formats: Formats,
     choice: &SweepChoice,
-) -> Result<Vec<PathBuf>> {
+) -> Result<Plotted> {
     let charts = if dir.join("summary.json").is_file() {
         if !choice.metrics.is_empty() || choice.x.is_some() {
             return Err(InputError::new(format!(
@@ -68,15 +78,27 @@ pub fn plot_results(
         .into());
     };
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, "create the folder", e))?;
-    let mut written = Vec::new();
+    let mut plotted = Plotted::default();
     for (name, chart) in charts {
+        // A point shows as a marker; a bare line needs two points.
+        let drawable = chart.series.iter().any(|s| {
+            let needed = if s.markers { 1 } else { 2 };
+            s.points.len() >= needed || !s.band.is_empty() || !s.error_bars.is_empty()
+        });
+        if !drawable {
+            plotted.skipped.push(format!(
+                "{name}: skipped, nothing to draw (no series has two points; for a time series, \
+                 a smaller output.timeseries_window_s gives more windows)"
+            ));
+            continue;
+        }
         for ext in formats.extensions() {
             let path = out.join(format!("{name}.{ext}"));
             draw(&chart, &path)?;
-            written.push(path);
+            plotted.files.push(path);
         }
     }
-    Ok(written)
+    Ok(plotted)
 }
 
 fn read(path: &Path) -> Result<String> {
