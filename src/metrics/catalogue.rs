@@ -315,6 +315,15 @@ pub fn names() -> String {
 }
 
 impl Metric {
+    /// The values the metric can take: its plot domain for shares, else `[0, ∞)` (every metric
+    /// counts, times or rates something). Intervals are clipped to it.
+    pub fn possible(&self) -> (f64, f64) {
+        match self.scale {
+            Scale::Domain(lo, hi) => (lo, hi),
+            Scale::Auto => (0.0, f64::INFINITY),
+        }
+    }
+
     /// Its position in [`CATALOGUE`] (and in every per-metric vector).
     pub fn index(&self) -> usize {
         CATALOGUE

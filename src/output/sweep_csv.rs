@@ -131,9 +131,13 @@ pub fn write_summary(
             let rows: Vec<_> = rows.iter().filter(|row| row.variant == *name).collect();
             point_cells(w, values)?;
             write!(w, "{name},{}", rows.len())?;
-            for m in 0..CATALOGUE.len() {
+            for (m, metric) in CATALOGUE.iter().enumerate() {
                 let values: Vec<f64> = rows.iter().filter_map(|row| row.metrics[m]).collect();
                 let (mean, std, ci) = mean_std_ci(&values);
+                // The t interval over replicas, clipped to what the metric can be (a share
+                // stays in [0, 1], a count at or above 0).
+                let (lo, hi) = metric.possible();
+                let ci = ci.map(|[l, h]| [l.max(lo), h.min(hi)]);
                 write!(
                     w,
                     ",{},{},{},{}",
@@ -264,5 +268,55 @@ mod tests {
         let ci = ci.unwrap();
         assert!((ci[1] - 4.0 - 4.303 * 2.0 / 3f64.sqrt()).abs() < 1e-12);
         assert!((t975(40) - 2.021).abs() < 0.002 && (t975(120) - 1.980).abs() < 0.002);
+    }
+
+    #[test]
+    fn intervals_stay_inside_what_a_metric_can_be() {
+        // Two replicas: success 0.9 and 1.0 give a t interval of 0.95 ± 12.706·0.0707/√2 =
+        // [0.315, 1.585], and messages 5 and 100 give [−551, 656]; clipped to [0.315, 1] and
+        // [0, 656].
+        let row = |success: f64, messages: f64| {
+            let mut metrics = vec![None; CATALOGUE.len()];
+            metrics[0] = Some(success);
+            metrics[1] = Some(messages);
+            RunRow {
+                variant: "v".into(),
+                replica: 0,
+                queries: 10,
+                metrics,
+            }
+        };
+        assert_eq!(
+            (CATALOGUE[0].name, CATALOGUE[1].name),
+            ("success_rate", "messages_per_query")
+        );
+        let rows = [row(0.9, 5.0), row(1.0, 100.0)];
+        let values = [serde_json::json!(1)];
+        let mut out = Vec::new();
+        write_summary(
+            &mut out,
+            &["p".into()],
+            &["v".into()],
+            &[(&values[..], &rows[..])],
+        )
+        .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let cells: Vec<f64> = text
+            .lines()
+            .nth(1)
+            .unwrap()
+            .split(',')
+            .skip(3)
+            .take(8)
+            .map(|c| c.parse().unwrap())
+            .collect();
+        let (s_lo, s_hi, m_lo, m_hi) = (cells[2], cells[3], cells[6], cells[7]);
+        // sd = 0.1/√2, so the half-width is 12.706·0.1/2.
+        assert!((s_lo - (0.95 - 12.706 * 0.05)).abs() < 1e-9, "{s_lo}");
+        assert_eq!((s_hi, m_lo), (1.0, 0.0));
+        assert!(
+            (m_hi - (52.5 + 12.706 * 67.175 / 2f64.sqrt())).abs() < 0.5,
+            "{m_hi}"
+        );
     }
 }
