@@ -789,3 +789,50 @@ fn no_chart_is_written_blank() {
     assert!(!stderr(&o).contains("skipped"), "{}", stderr(&o));
     assert!(dir.path().join("p2/timeseries_success.svg").exists());
 }
+
+#[test]
+fn charts_name_their_metric_and_count_online_nodes_from_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let churn = "\n[churn]\nkind = \"sessions\"\nsession = { kind = \"exponential\", mean_s = 30 }\noffline = { kind = \"exponential\", mean_s = 3 }\n";
+    write(dir.path(), "s.toml", &format!("{SMALL}{churn}"));
+    let run = [
+        "run",
+        "s.toml",
+        "-q",
+        "--out",
+        "r",
+        "--set",
+        "output.timeseries_window_s=1",
+    ];
+    assert_eq!(floodsim(dir.path(), &run).status.code(), Some(0));
+    let o = floodsim(dir.path(), &["plot", "r", "--out", "p"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // About 91% of the 400 nodes are online: an axis fitted to the data would start near 360.
+    let svg = std::fs::read_to_string(dir.path().join("p/timeseries_online.svg")).unwrap();
+    // A y tick label is right-aligned (`text-anchor="end"`); x tick labels are centred.
+    let lines: Vec<&str> = svg.lines().collect();
+    let y_zero = lines
+        .windows(2)
+        .any(|w| w[0].contains("text-anchor=\"end\"") && w[1].trim() == "0");
+    assert!(y_zero, "the online-nodes axis does not start at 0");
+    sweep(dir.path(), "sw", &[]);
+    let o = floodsim(dir.path(), &["plot", "sw", "--out", "ps"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let svg = std::fs::read_to_string(
+        dir.path()
+            .join("ps/sweep_success_rate_network.topology.degree_4.svg"),
+    )
+    .or_else(|_| {
+        let f = std::fs::read_dir(dir.path().join("ps"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.to_string_lossy().contains("sweep_success_rate"))
+            .expect("a success chart");
+        std::fs::read_to_string(f)
+    })
+    .unwrap();
+    assert!(
+        svg.contains("success rate vs variant.flood.search.ttl"),
+        "the title does not name the metric"
+    );
+}

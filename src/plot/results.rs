@@ -415,6 +415,17 @@ fn run_charts(dir: &Path) -> Result<Vec<(String, Chart)>> {
                 ..Series::default()
             });
         }
+        if overlay {
+            // Online nodes from zero, so a small dip is not drawn as a collapse; the line then
+            // runs along the top, so the legend goes below it.
+            chart.legend_lower_right = true;
+            let top = chart
+                .series
+                .iter()
+                .flat_map(|s| s.points.iter().map(|p| p.1))
+                .fold(0.0, f64::max);
+            chart.y_range = Some((0.0, (top * 1.05).max(1.0)));
+        }
         charts.push((name.to_string(), chart));
     }
     Ok(charts)
@@ -518,10 +529,13 @@ fn sweep_charts(dir: &Path, choice: &SweepChoice) -> Result<Vec<(String, Chart)>
                     .eq(key.iter())
             };
             let mut chart = Chart {
-                title: if fixed.is_empty() {
-                    definition.scenario.name.clone()
-                } else {
-                    format!("{} ({})", definition.scenario.name, fixed.join(", "))
+                title: {
+                    let what = format!("{}: {} vs {x}", definition.scenario.name, m.label);
+                    if fixed.is_empty() {
+                        what
+                    } else {
+                        format!("{what} ({})", fixed.join(", "))
+                    }
                 },
                 x_label: x.clone(),
                 y_label: format!("{} (mean, 95% CI)", m.label),
