@@ -104,7 +104,7 @@ pub fn estimate(v: &Validated, threads: usize) -> Estimate {
             0
         };
     let build = graph + build_extra;
-    let sizing = sizing(v);
+    let sizing = sizing_of(v, nodes, edges);
     let rare = s
         .content
         .rare
@@ -173,8 +173,13 @@ pub fn estimate(v: &Validated, threads: usize) -> Estimate {
 
 /// The sizes memory and cost estimates of the search kinds depend on.
 pub fn sizing(v: &Validated) -> Sizing {
-    let s = &v.scenario;
     let (nodes, edges, _) = shape(v);
+    sizing_of(v, nodes, edges)
+}
+
+/// [`sizing`] for a world of `nodes` nodes and `edges` edges (the shape read once).
+fn sizing_of(v: &Validated, nodes: u64, edges: u64) -> Sizing {
+    let s = &v.scenario;
     let catalogue_copies = s.content.mean_copies();
     let objects = u64::from(s.content.objects);
     let rare = s

@@ -15,7 +15,8 @@ const PARAMS: [&str; 4] = [
     "network.topology.degree=4,6",
 ];
 
-fn sweep(dir: &Path, out: &str, extra: &[&str]) {
+/// The arguments of the test sweep of `s.toml` into `out`, with `extra` options.
+fn sweep_args<'a>(out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     let mut args = vec![
         "sweep",
         "s.toml",
@@ -27,6 +28,11 @@ fn sweep(dir: &Path, out: &str, extra: &[&str]) {
     ];
     args.extend_from_slice(&PARAMS);
     args.extend_from_slice(extra);
+    args
+}
+
+fn sweep(dir: &Path, out: &str, extra: &[&str]) {
+    let args = sweep_args(out, extra);
     let o = floodsim(dir, &args);
     assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
 }
@@ -573,17 +579,7 @@ fn resume_refuses_what_it_did_not_write_and_deletes_nothing() {
     let original = std::fs::read(points.join("000000.json")).unwrap();
     for stray in ["a/points/000001.json", "b/points/000000.json"] {
         std::fs::copy(dir.path().join(stray), points.join("000000.json")).unwrap();
-        let mut args = vec![
-            "sweep",
-            "s.toml",
-            "--quiet",
-            "--replications",
-            "2",
-            "--resume",
-        ];
-        args.extend_from_slice(&["--out", "a"]);
-        args.extend_from_slice(&PARAMS);
-        let o = floodsim(dir.path(), &args);
+        let o = floodsim(dir.path(), &sweep_args("a", &["--resume"]));
         assert_eq!(o.status.code(), Some(2), "{stray}: {}", stderr(&o));
         assert!(stderr(&o).contains("000000.json"), "{}", stderr(&o));
         let o = floodsim(dir.path(), &["merge", "a", "--out", "m"]);
@@ -609,18 +605,7 @@ fn resume_refuses_what_it_did_not_write_and_deletes_nothing() {
     }
     let o = floodsim(dir.path(), &["run", "s.toml", "--quiet", "--out", "run"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let mut args = vec![
-        "sweep",
-        "s.toml",
-        "--quiet",
-        "--replications",
-        "2",
-        "--resume",
-    ];
-    args.extend_from_slice(&["--out", "a"]);
-    args.extend_from_slice(&PARAMS);
-    let o = floodsim(dir.path(), &args);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    sweep(dir.path(), "a", &["--resume"]);
     for path in &stale {
         assert!(!path.exists(), "{} was left", path.display());
     }
