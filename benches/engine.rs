@@ -82,6 +82,7 @@ fn world(nodes: u32, queries: u32) -> World {
         queries,
         churn: None,
         timeout: SimDuration::from_secs(30),
+        capacities: None,
     }
 }
 

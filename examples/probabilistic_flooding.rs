@@ -160,6 +160,11 @@ impl Protocol for ProbabilisticFlooding {
         self.release_if_idle(query);
     }
 
+    fn query_of(&self, msg: &Message) -> Option<QueryId> {
+        let (Message::Query { query, .. } | Message::Hit { query, .. }) = *msg;
+        Some(query)
+    }
+
     fn active_queries(&self) -> usize {
         self.searches.len()
     }

@@ -50,6 +50,10 @@ impl World {
         let churn = plan
             .zip(recipe)
             .map(|(p, r)| p.finish(horizon(&queries, timeout), r));
+        let capacities = s
+            .network
+            .capacity
+            .draw(nodes, &mut rng(StreamKind::Capacity));
         Ok(World {
             replica,
             overlay,
@@ -57,6 +61,7 @@ impl World {
             queries,
             churn,
             timeout,
+            capacities,
         })
     }
 }

@@ -36,6 +36,7 @@
 
 pub mod alloc;
 pub mod build;
+pub mod capacity;
 pub mod check;
 pub mod churn;
 pub mod content;

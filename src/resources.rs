@@ -120,7 +120,13 @@ pub fn estimate(v: &Validated, threads: usize) -> Estimate {
     let per_variant: Vec<u64> = s
         .variants
         .iter()
-        .map(|var| queries * record + 4 * nodes + var.search.kind().memory(&sizing))
+        .map(|var| {
+            let kind = var.search.kind();
+            queries * record
+                + 4 * nodes
+                + kind.memory(&sizing)
+                + queue_bytes(v, nodes, queries as f64 * kind.messages_per_query(&sizing))
+        })
         .collect();
     // At most `threads` variant runs are alive at once, over all replicas (rayon runs the
     // replicas' variants on one pool); each holds its protocol state and, under churn, a live
@@ -169,6 +175,22 @@ pub fn estimate(v: &Validated, threads: usize) -> Estimate {
         parts,
         edges,
     }
+}
+
+/// Bytes of one variant run's node queues under a capacity model: the per-node state, and the
+/// messages waiting, at most `queue_limit + 1` per node and never more than the run sends.
+fn queue_bytes(v: &Validated, nodes: u64, messages: f64) -> u64 {
+    let Some(limit) = v.scenario.network.capacity.queue_limit() else {
+        return 0;
+    };
+    // A held message: receiver, sender and message (24 bytes) plus its 16-byte event.
+    const HELD: u64 = 40;
+    // The wait and utilisation histograms.
+    const STATS: u64 = 120_000;
+    let waiting = (u64::from(limit) + 1)
+        .saturating_mul(nodes)
+        .min(messages.min(u64::MAX as f64) as u64);
+    nodes * crate::capacity::bytes_per_node() + waiting.saturating_mul(HELD) + STATS
 }
 
 /// The sizes memory and cost estimates of the search kinds depend on.

@@ -34,6 +34,8 @@ pub enum StreamKind {
     Protocol = 6,
     /// Sampling for analyses such as `floodsim graph --stats`.
     Analysis = 7,
+    /// Node capacities (`network.capacity`).
+    Capacity = 8,
 }
 
 /// The random stream for `(seed, replica, kind, sub)`.

@@ -78,6 +78,7 @@ pub fn run(
     })?;
 
     let names: Vec<String> = s.variants.iter().map(|x| x.name.clone()).collect();
+    let capacity = !s.network.capacity.is_unlimited();
     let summary = metrics::summarize(&names, &replicas);
     let window_us = s.output.window().micros();
     let series = metrics::timeseries(&replicas, names.len(), window_us);
@@ -92,10 +93,10 @@ pub fn run(
         output::summary_json::write(w, s, &summary)
     })?;
     dir.write("queries.csv", |w| {
-        output::queries_csv::write(w, &names, &replicas)
+        output::queries_csv::write(w, &names, &replicas, capacity)
     })?;
     dir.write("timeseries.csv", |w| {
-        output::timeseries_csv::write(w, &names, &series)
+        output::timeseries_csv::write(w, &names, &series, capacity)
     })?;
     let info = RunInfo {
         floodsim_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -224,6 +225,7 @@ pub fn run_variant(
         records: recorded.records,
         events: outcome.events,
         maintenance: recorded.maintenance,
+        queues: outcome.queues,
     }
 }
 

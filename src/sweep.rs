@@ -50,6 +50,16 @@ pub struct Definition {
 }
 
 impl Definition {
+    /// Whether any point runs under a capacity model (then the sweep files show the capacity
+    /// metrics).
+    pub fn capacity(&self) -> bool {
+        !self.scenario.network.capacity.is_unlimited()
+            || self
+                .parameters
+                .iter()
+                .any(|p| p.path.starts_with("network.capacity"))
+    }
+
     /// The swept parameters' paths, in column order.
     pub fn parameter_paths(&self) -> Vec<String> {
         self.parameters.iter().map(|p| p.path.clone()).collect()
@@ -644,7 +654,8 @@ fn finalize(dir: &Path, definition: &Definition) -> Result<usize> {
         .map(|(p, r)| (p.values.as_slice(), r.rows.as_slice()))
         .collect();
     let mut csv = Vec::new();
-    output::sweep_csv::write_runs(&mut csv, &params, &points)
+    let capacity = definition.capacity();
+    output::sweep_csv::write_runs(&mut csv, &params, &points, capacity)
         .map_err(|e| Error::io(dir, "write sweep.csv", e))?;
     write_atomic(&dir.join("sweep.csv"), &csv)?;
     let variants: Vec<String> = definition
@@ -654,7 +665,7 @@ fn finalize(dir: &Path, definition: &Definition) -> Result<usize> {
         .map(|v| v.name.clone())
         .collect();
     let mut summary = Vec::new();
-    output::sweep_csv::write_summary(&mut summary, &params, &variants, &points)
+    output::sweep_csv::write_summary(&mut summary, &params, &variants, &points, capacity)
         .map_err(|e| Error::io(dir, "write sweep_summary.csv", e))?;
     write_atomic(&dir.join("sweep_summary.csv"), &summary)?;
     Ok(results.len())

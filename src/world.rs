@@ -1,6 +1,7 @@
 //! One replica's world: overlay, content, churn plan and query stream, each from its own
 //! random stream.
 
+use crate::capacity::Capacities;
 use crate::churn::ChurnPlan;
 use crate::content::Content;
 use crate::time::{SimDuration, SimTime};
@@ -22,6 +23,8 @@ pub struct World {
     pub churn: Option<ChurnPlan>,
     /// Hits arriving later than this after their query was issued do not count.
     pub timeout: SimDuration,
+    /// Every node's capacity; `None` when nodes are unlimited.
+    pub capacities: Option<Capacities>,
 }
 
 impl World {

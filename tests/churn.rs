@@ -338,6 +338,10 @@ impl Protocol for Probe {
     type Message = u8;
     type Timer = ();
 
+    fn query_of(&self, _: &u8) -> Option<QueryId> {
+        Some(0)
+    }
+
     fn active_queries(&self) -> usize {
         // Counted together: anything still in flight at the end would be a leak.
         usize::from(self.in_flight > 0)

@@ -418,6 +418,11 @@ impl<R: Routing> Protocol for Dht<R> {
         false
     }
 
+    fn query_of(&self, msg: &DhtMessage) -> Option<QueryId> {
+        let (DhtMessage::Request { query, .. } | DhtMessage::Response { query, .. }) = *msg;
+        Some(query)
+    }
+
     fn active_queries(&self) -> usize {
         self.lookups.len()
     }

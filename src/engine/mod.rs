@@ -6,7 +6,7 @@
 //! changes this way), and acts only through the [`Kernel`]: the clock, [`Kernel::send`],
 //! [`Kernel::set_timer`] and the model's random stream. Between a send and the delivery sits
 //! the [`Transport`], which decides when a message arrives at its receiver, when the receiver
-//! gets to handle it, or that it is lost; [`LatencyModel`] is the default transport.
+//! gets to handle it, or that it is lost; [`LinkLatency`] is the default transport.
 //!
 //! Events are small generic enums (no boxing) and each model is monomorphised into its own
 //! loop. Events pop in a total order (time, [`EventClass`], insertion), so two runs of one
@@ -72,6 +72,13 @@ pub trait Model {
 
     /// A hint that `msg` will reach `to` soon; prefetching changes no result.
     fn prefetch(&self, _to: NodeId, _msg: &Self::Message, _ahead: Ahead) {}
+
+    /// Whether `node` can receive messages now (a transport that queues asks before
+    /// queueing); always, unless the model says otherwise.
+    #[inline]
+    fn online(&self, _node: NodeId) -> bool {
+        true
+    }
 }
 
 /// The kernel a model of type `M` runs on.
@@ -170,6 +177,11 @@ impl<M: Copy, T: Copy, X: Transport> Kernel<M, T, X> {
         self.events
     }
 
+    /// The transport, once the run is over.
+    pub fn into_transport(self) -> X {
+        self.transport
+    }
+
     /// Runs `model` until no event and no input is left.
     pub fn run<D>(&mut self, model: &mut D)
     where
@@ -194,11 +206,13 @@ impl<M: Copy, T: Copy, X: Transport> Kernel<M, T, X> {
                 model.prefetch(*to, msg, Ahead::Near);
             }
             match event {
-                Event::Arrive { to, from, msg } => match self.transport.arrive(self.now, to) {
-                    Arrival::Now => model.on_message(self, to, from, msg),
-                    Arrival::At(at) => self.hold(at, Held { to, from, msg }),
-                    Arrival::Dropped => model.on_dropped(self, to, from, msg),
-                },
+                Event::Arrive { to, from, msg } => {
+                    match self.transport.arrive(self.now, to, || model.online(to)) {
+                        Arrival::Now => model.on_message(self, to, from, msg),
+                        Arrival::At(at) => self.hold(at, Held { to, from, msg }),
+                        Arrival::Dropped => model.on_dropped(self, to, from, msg),
+                    }
+                }
                 Event::Handle(slot) => {
                     self.free_held.push(slot);
                     let Held { to, from, msg } = self.held[slot as usize];
@@ -263,7 +277,7 @@ mod tests {
         fn latency(&mut self, _: SimTime, _: NodeId, _: NodeId) -> SimDuration {
             SimDuration::ZERO
         }
-        fn arrive(&mut self, now: SimTime, to: NodeId) -> Arrival {
+        fn arrive(&mut self, now: SimTime, to: NodeId, _: impl FnOnce() -> bool) -> Arrival {
             let done = self.busy_until[to as usize].max(now) + self.service;
             self.busy_until[to as usize] = done;
             Arrival::At(done)

@@ -3,9 +3,9 @@
 //! A transport decides two things: how long a message travels (its link latency, drawn per
 //! message or fixed per link), and what happens when it reaches its receiver: it is handled at
 //! once, handled later (it waited in the receiver's queue behind other messages), or dropped
-//! (the queue was full). The default transport, [`super::LatencyModel`], draws a latency per
-//! message and hands every message over on arrival; a capacity model keeps per-node queues
-//! here, and flow control or per-link latency sit here too, without touching any protocol.
+//! (the queue was full). The default transport, [`super::LinkLatency`], draws a latency per
+//! message and hands every message over on arrival; the simulation layer's network adds
+//! per-node queues (the capacity model) here, without touching any protocol.
 
 use crate::time::{SimDuration, SimTime};
 use crate::topology::NodeId;
@@ -26,9 +26,11 @@ pub trait Transport {
     /// How long a message sent at `now` from `from` to `to` travels.
     fn latency(&mut self, now: SimTime, from: NodeId, to: NodeId) -> SimDuration;
 
-    /// A message reaches `to` at `now`. Arrivals are announced in time order.
+    /// A message reaches `to` at `now`. Arrivals are announced in time order. `online` tells
+    /// whether the model still has `to` (a transport that queues asks it, so that nothing
+    /// queues at a departed node; the message is then handed over at once and lost there).
     #[inline]
-    fn arrive(&mut self, _now: SimTime, _to: NodeId) -> Arrival {
+    fn arrive(&mut self, _now: SimTime, _to: NodeId, _online: impl FnOnce() -> bool) -> Arrival {
         Arrival::Now
     }
 }

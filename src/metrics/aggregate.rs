@@ -1,7 +1,7 @@
 //! From per-query records to per-variant summaries and time series.
 
 use super::catalogue::{CATALOGUE, Figure, Metric};
-use super::{QueryInfo, QueryRecord, ReplicaResult};
+use super::{QueryInfo, QueryRecord, QueueWindow, ReplicaResult};
 use serde::{Deserialize, Serialize};
 
 /// Size and connectivity of one replica's overlay.
@@ -198,6 +198,8 @@ pub struct TimeseriesRow {
     pub maintenance_messages: u64,
     /// QueryHits of the queries issued in the window that churn lost.
     pub hits_lost: u64,
+    /// Queue lengths seen by the window's arrivals (under a capacity model).
+    pub queue: Option<QueueWindow>,
 }
 
 /// Windows of `window_us` from time zero up to the last query, per variant and replica.
@@ -243,6 +245,10 @@ pub fn timeseries(
                     maintenance_messages: overlay.map_or(0, |o| o.maintenance_messages)
                         + r.runs[v].maintenance.get(i).copied().unwrap_or(0),
                     hits_lost: a.hits_lost,
+                    queue: r.runs[v]
+                        .queues
+                        .as_ref()
+                        .map(|q| q.windows.get(i).copied().unwrap_or_default()),
                 }
             }));
         }

@@ -6,7 +6,9 @@
 //! and `plot` all go through [`CATALOGUE`]; [`QUERY_COLUMNS`] is the same for `queries.csv`.
 //! Adding a metric is one entry in [`CATALOGUE`] (see `docs/architecture.md`).
 
-use super::{Distribution, QueryInfo, QueryRecord, ReplicaResult, VariantRun, wilson_interval};
+use super::{
+    Distribution, QueryInfo, QueryRecord, QueueStats, ReplicaResult, VariantRun, wilson_interval,
+};
 use crate::time::SimDuration;
 use serde::{Deserialize, Serialize};
 
@@ -50,6 +52,10 @@ pub enum Aggregation {
     /// A figure of each replica's run (defined even when no query was issued); mean over
     /// replicas.
     PerReplica(fn(&ReplicaResult, usize) -> f64),
+    /// A figure of the nodes' queues, all replicas' measurements merged. Defined only under a
+    /// capacity model; such a metric is left out of every output without one, so that
+    /// unlimited runs write what they always wrote.
+    Queues(fn(&QueueStats) -> Option<Figure>),
 }
 
 /// The default allowed change of a metric: the larger of `relative` × the baseline value and
@@ -293,7 +299,56 @@ pub const CATALOGUE: &[Metric] = &[
         better: Better::Lower,
         summary_at_end: false,
     },
+    // The capacity metrics stay last: without a capacity model they are left out.
+    Metric {
+        name: "drop_ratio",
+        unit: "share of message arrivals",
+        label: "messages dropped at full queues / messages arrived",
+        aggregation: Aggregation::Queues(|q| Some(Figure::Scalar(q.drop_ratio()))),
+        tolerance: Tolerance {
+            relative: 0.10,
+            absolute: Absolute::Fixed(0.001),
+        },
+        scale: SHARE,
+        better: Better::Lower,
+        summary_at_end: false,
+    },
+    Metric {
+        name: "queueing_delay_ms",
+        unit: "ms",
+        label: "wait in a node's queue per message (ms)",
+        aggregation: Aggregation::Queues(|q| q.wait_ms().map(Figure::Distribution)),
+        tolerance: Tolerance {
+            relative: 0.10,
+            absolute: Absolute::Fixed(0.01),
+        },
+        scale: Scale::Auto,
+        better: Better::Lower,
+        summary_at_end: false,
+    },
+    Metric {
+        name: "node_utilisation",
+        unit: "share of the run a node is busy",
+        label: "node utilisation",
+        aggregation: Aggregation::Queues(|q| q.utilisation().map(Figure::Distribution)),
+        tolerance: Tolerance {
+            relative: 0.10,
+            absolute: Absolute::Fixed(0.001),
+        },
+        scale: SHARE,
+        better: Better::Neither,
+        summary_at_end: false,
+    },
 ];
+
+/// The catalogue's metrics that a result shows, with their catalogue index: all of them under
+/// a capacity model, else all but the capacity metrics.
+pub fn shown(capacity: bool) -> impl Iterator<Item = (usize, &'static Metric)> {
+    CATALOGUE
+        .iter()
+        .enumerate()
+        .filter(move |(_, m)| capacity || !m.capacity_only())
+}
 
 /// The catalogue entry named `name`.
 pub fn metric(name: &str) -> Option<&'static Metric> {
@@ -375,7 +430,18 @@ impl Metric {
                     replicas.iter().map(|r| figure(r, v)).sum::<f64>() / replicas.len() as f64,
                 )
             }),
+            Aggregation::Queues(figure) => {
+                let mut runs = replicas.iter().filter_map(|r| r.runs[v].queues.as_ref());
+                let mut merged = runs.next()?.clone();
+                runs.for_each(|q| merged.merge(q));
+                figure(&merged)
+            }
         }
+    }
+
+    /// Whether the metric exists only under a capacity model.
+    pub fn capacity_only(&self) -> bool {
+        matches!(self.aggregation, Aggregation::Queues(_))
     }
 
     /// Its keys in a variant of `summary.json`: the name, and `<name>_ci95` for proportions.
@@ -392,13 +458,15 @@ impl Metric {
         format!("{}_ci95", self.name)
     }
 
-    /// Writes the `summary.json` entries of `figure` (`null` where undefined) into `map`.
+    /// Writes the `summary.json` entries of `figure` (`null` where undefined; nothing for an
+    /// undefined capacity metric) into `map`.
     pub fn serialize_into<M: serde::ser::SerializeMap>(
         &self,
         map: &mut M,
         figure: Option<&Figure>,
     ) -> Result<(), M::Error> {
         match (&self.aggregation, figure) {
+            (Aggregation::Queues(_), None) => Ok(()),
             (Aggregation::Proportion(_), f) => {
                 let (rate, ci95) = match f {
                     Some(Figure::Proportion { rate, ci95 }) => (Some(rate), Some(ci95)),
@@ -417,11 +485,10 @@ impl Metric {
         &self,
         variant: &serde_json::Map<String, serde_json::Value>,
     ) -> Result<Option<Figure>, String> {
-        let entry = |key: &str| {
-            variant
-                .get(key)
-                .ok_or_else(|| format!("no {key:?}"))
-                .map(|v| (!v.is_null()).then_some(v))
+        let entry = |key: &str| match variant.get(key) {
+            None if self.capacity_only() => Ok(None),
+            None => Err(format!("no {key:?}")),
+            Some(v) => Ok((!v.is_null()).then_some(v)),
         };
         let wrong = |key: &str| format!("{key:?} has the wrong type");
         let number = |key: &str| -> Result<Option<f64>, String> {
@@ -441,13 +508,19 @@ impl Metric {
                     _ => Err(format!("{:?} and {key:?} disagree", self.name)),
                 }
             }
-            Aggregation::Quantiles(_) => entry(self.name)?
-                .map(|v| {
-                    serde_json::from_value(v.clone())
-                        .map(Figure::Distribution)
-                        .map_err(|_| wrong(self.name))
-                })
-                .transpose(),
+            // A distribution is an object; a queue metric may also be a single number.
+            Aggregation::Quantiles(_) | Aggregation::Queues(_)
+                if !matches!(self.aggregation, Aggregation::Queues(_))
+                    || entry(self.name)?.is_some_and(|v| v.is_object()) =>
+            {
+                entry(self.name)?
+                    .map(|v| {
+                        serde_json::from_value(v.clone())
+                            .map(Figure::Distribution)
+                            .map_err(|_| wrong(self.name))
+                    })
+                    .transpose()
+            }
             _ => Ok(number(self.name)?.map(Figure::Scalar)),
         }
     }
@@ -483,8 +556,33 @@ pub struct RunRow {
     pub replica: u32,
     /// Queries simulated.
     pub queries: u64,
-    /// One headline value per [`CATALOGUE`] entry (null where undefined).
+    /// One headline value per [`CATALOGUE`] entry (null where undefined; the capacity
+    /// metrics are left off the stored list when all of them are undefined).
+    #[serde(serialize_with = "store_metrics", deserialize_with = "load_metrics")]
     pub metrics: Vec<Option<f64>>,
+}
+
+/// How many metrics precede the capacity metrics.
+fn core_metrics() -> usize {
+    CATALOGUE.iter().filter(|m| !m.capacity_only()).count()
+}
+
+fn store_metrics<S: serde::Serializer>(m: &[Option<f64>], s: S) -> Result<S::Ok, S::Error> {
+    let core = core_metrics().min(m.len());
+    let kept = if m[core..].iter().all(Option::is_none) {
+        &m[..core]
+    } else {
+        m
+    };
+    kept.serialize(s)
+}
+
+fn load_metrics<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Option<f64>>, D::Error> {
+    let mut m = Vec::<Option<f64>>::deserialize(d)?;
+    if m.len() == core_metrics() {
+        m.resize(CATALOGUE.len(), None);
+    }
+    Ok(m)
 }
 
 /// A per-query value as `queries.csv` shows it.
@@ -571,6 +669,23 @@ pub const QUERY_COLUMNS: &[QueryColumn] = &[
     },
 ];
 
+/// The columns of `queries.csv` after [`QUERY_COLUMNS`] under a capacity model.
+pub const CAPACITY_QUERY_COLUMNS: &[QueryColumn] = &[QueryColumn {
+    name: "dropped",
+    cell: |_, r| Cell::Count(u64::from(r.dropped)),
+}];
+
+/// The per-query columns of a result, in order: [`QUERY_COLUMNS`], then under a capacity
+/// model [`CAPACITY_QUERY_COLUMNS`].
+pub fn query_columns(capacity: bool) -> impl Iterator<Item = &'static QueryColumn> {
+    let extra = if capacity {
+        CAPACITY_QUERY_COLUMNS
+    } else {
+        &[]
+    };
+    QUERY_COLUMNS.iter().chain(extra)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -590,10 +705,10 @@ mod tests {
             assert_eq!(m.index(), i);
             assert!(m.tolerance.relative >= 0.0, "{}", m.name);
         }
-        let mut columns: Vec<&str> = QUERY_COLUMNS.iter().map(|c| c.name).collect();
+        let mut columns: Vec<&str> = query_columns(true).map(|c| c.name).collect();
         columns.sort_unstable();
         columns.dedup();
-        assert_eq!(columns.len(), QUERY_COLUMNS.len());
+        assert_eq!(columns.len(), query_columns(true).count());
     }
 
     fn replica(queries: usize, peak_node_load: u32) -> ReplicaResult {
@@ -627,6 +742,7 @@ mod tests {
                 mean_node_load: 1.0,
                 events: 0,
                 maintenance: vec![5],
+                queues: None,
             }],
             horizon_us: 1_000_000,
             overlay: None,
@@ -642,6 +758,7 @@ mod tests {
                 Aggregation::PerReplica(_) => {
                     assert_eq!(f, Some(Figure::Scalar(0.5)), "{}", m.name)
                 }
+                // No capacity model, no queue figures.
                 _ => assert_eq!(f, None, "{}", m.name),
             }
         }
@@ -666,6 +783,7 @@ mod tests {
                     ci95: [0.125, 0.5],
                 },
                 Aggregation::Quantiles(_) => Figure::Distribution(d.clone()),
+                Aggregation::Queues(q) => q(&QueueStats::default()).unwrap_or(Figure::Scalar(0.0)),
                 _ => Figure::Scalar(1.5),
             };
             for f in [Some(figure), None] {
@@ -680,7 +798,12 @@ mod tests {
                 }
                 let json = serde_json::to_value(One(m, f.as_ref())).unwrap();
                 let map = json.as_object().unwrap();
-                assert_eq!(map.len(), m.keys().len());
+                let written = if m.capacity_only() && f.is_none() {
+                    0
+                } else {
+                    m.keys().len()
+                };
+                assert_eq!(map.len(), written);
                 assert_eq!(m.from_json(map), Ok(f), "{}", m.name);
             }
         }

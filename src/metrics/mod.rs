@@ -3,6 +3,7 @@
 
 mod aggregate;
 pub mod catalogue;
+mod queues;
 mod recorder;
 mod stats;
 
@@ -10,6 +11,7 @@ pub use aggregate::{
     ByReplicas, NetworkStats, Summary, TimeseriesRow, VariantSummary, summarize, timeseries,
 };
 pub use catalogue::{CATALOGUE, Figure, Metric, RunRow};
+pub use queues::{QueueStats, QueueWindow};
 pub use recorder::{Recorded, Recorder};
 pub use stats::{Distribution, wilson_interval};
 
@@ -30,8 +32,11 @@ pub struct QueryRecord {
     pub nodes_reached: u32,
     /// Hits that reached the source within the timeout.
     pub hits: u32,
-    /// QueryHits lost to churn: a node on the way back (or the source) was gone.
+    /// QueryHits lost: a node on the way back (or the source) was gone, or (under a capacity
+    /// model) a queue on the way was full.
     pub hits_lost: u32,
+    /// Messages of the query (requests and responses) dropped at full queues.
+    pub dropped: u32,
     /// Requests to departed nodes that the source gave up on after its RPC timeout (DHTs).
     pub rpc_timeouts: u32,
     /// Overlay hops between the source and the first hit's responder.
@@ -114,6 +119,8 @@ pub struct VariantRun {
     pub events: u64,
     /// Maintenance messages of the protocol itself, per `timeseries.csv` window.
     pub maintenance: Vec<u64>,
+    /// What the nodes' queues measured (under a capacity model).
+    pub queues: Option<QueueStats>,
 }
 
 /// Everything one replica produced.

@@ -68,9 +68,15 @@ impl Recorder {
         self.records[query as usize].hit(hops, elapsed);
     }
 
-    /// A QueryHit of `query` was lost to churn.
+    /// A QueryHit of `query` was lost (to churn, or dropped at a full queue).
     pub fn hit_lost(&mut self, query: u32) {
         self.records[query as usize].hits_lost += 1;
+    }
+
+    /// A message of `query` was dropped at a full queue.
+    #[inline]
+    pub fn dropped(&mut self, query: u32) {
+        self.records[query as usize].dropped += 1;
     }
 
     /// An RPC of `query` timed out.

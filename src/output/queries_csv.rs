@@ -1,26 +1,32 @@
 //! `queries.csv`: one row per (variant, replica, query); the columns after
-//! `variant,replica,query` are the catalogue's [`QUERY_COLUMNS`].
+//! `variant,replica,query` are the catalogue's [`query_columns`] (`dropped` last, under a
+//! capacity model only).
 
 use crate::metrics::ReplicaResult;
-use crate::metrics::catalogue::{Cell, QUERY_COLUMNS};
+use crate::metrics::catalogue::{Cell, query_columns};
 use crate::time::format_micros_as_ms;
 use std::io::{Result, Write};
 
 /// The header, in contract order.
-pub fn header() -> String {
-    let columns: Vec<&str> = QUERY_COLUMNS.iter().map(|c| c.name).collect();
+pub fn header(capacity: bool) -> String {
+    let columns: Vec<&str> = query_columns(capacity).map(|c| c.name).collect();
     format!("variant,replica,query,{}", columns.join(","))
 }
 
 /// Writes every query of every variant and replica; variants in scenario order, then replicas,
 /// then queries in issue order. `success` is 1 or 0; cells of an absent hit are empty.
-pub fn write(w: &mut dyn Write, names: &[String], replicas: &[ReplicaResult]) -> Result<()> {
-    writeln!(w, "{}", header())?;
+pub fn write(
+    w: &mut dyn Write,
+    names: &[String],
+    replicas: &[ReplicaResult],
+    capacity: bool,
+) -> Result<()> {
+    writeln!(w, "{}", header(capacity))?;
     for (v, name) in names.iter().enumerate() {
         for r in replicas {
             for (q, (info, rec)) in r.queries.iter().zip(&r.runs[v].records).enumerate() {
                 write!(w, "{name},{},{q}", r.replica)?;
-                for column in QUERY_COLUMNS {
+                for column in query_columns(capacity) {
                     match (column.cell)(info, rec) {
                         Cell::Count(n) => write!(w, ",{n}")?,
                         Cell::Duration(d) => write!(w, ",{}", format_micros_as_ms(d.micros()))?,

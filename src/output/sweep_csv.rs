@@ -4,6 +4,7 @@
 
 use super::split_csv;
 use crate::error::{InputError, Result};
+use crate::metrics::catalogue::shown;
 use crate::metrics::{CATALOGUE, RunRow};
 use serde_json::Value;
 use std::io::{self, Write};
@@ -40,24 +41,24 @@ fn header(params: &[String], columns: impl Iterator<Item = String>) -> String {
 }
 
 /// The header of `sweep.csv`: parameter columns, `variant,replica,queries`, then one column
-/// per [`CATALOGUE`] metric.
-fn runs_header(params: &[String]) -> String {
+/// per [`CATALOGUE`] metric (the capacity metrics only under a capacity model).
+fn runs_header(params: &[String], capacity: bool) -> String {
     let fixed = ["variant", "replica", "queries"].map(String::from);
     header(
         params,
         fixed
             .into_iter()
-            .chain(CATALOGUE.iter().map(|m| m.name.to_string())),
+            .chain(shown(capacity).map(|(_, m)| m.name.to_string())),
     )
 }
 
 /// The header of `sweep_summary.csv`: parameter columns, `variant,replicas`, then for each
 /// metric `<metric>_mean,<metric>_std,<metric>_ci95_lo,<metric>_ci95_hi`.
-fn summary_header(params: &[String]) -> String {
+fn summary_header(params: &[String], capacity: bool) -> String {
     let fixed = ["variant", "replicas"].map(String::from);
     header(
         params,
-        fixed.into_iter().chain(CATALOGUE.iter().flat_map(|m| {
+        fixed.into_iter().chain(shown(capacity).flat_map(|(_, m)| {
             ["mean", "std", "ci95_lo", "ci95_hi"].map(|s| format!("{}_{s}", m.name))
         })),
     )
@@ -70,15 +71,21 @@ fn point_cells(w: &mut dyn Write, values: &[Value]) -> io::Result<()> {
     Ok(())
 }
 
-/// Writes `sweep.csv`: one row per point × variant × replica.
-pub fn write_runs(w: &mut dyn Write, params: &[String], points: &[Point]) -> io::Result<()> {
-    writeln!(w, "{}", runs_header(params))?;
+/// Writes `sweep.csv`: one row per point × variant × replica; the capacity metrics' columns
+/// only with `capacity`.
+pub fn write_runs(
+    w: &mut dyn Write,
+    params: &[String],
+    points: &[Point],
+    capacity: bool,
+) -> io::Result<()> {
+    writeln!(w, "{}", runs_header(params, capacity))?;
     for (values, rows) in points {
         for row in *rows {
             point_cells(w, values)?;
             write!(w, "{},{},{}", row.variant, row.replica, row.queries)?;
-            for m in &row.metrics {
-                write!(w, ",{}", opt(*m))?;
+            for (m, _) in shown(capacity) {
+                write!(w, ",{}", opt(row.metrics[m]))?;
             }
             writeln!(w)?;
         }
@@ -118,20 +125,21 @@ pub fn mean_std_ci(values: &[f64]) -> (Option<f64>, Option<f64>, Option<[f64; 2]
 
 /// Writes `sweep_summary.csv`: one row per point × variant, with the mean, sample standard
 /// deviation and 95% interval of every metric over the replicas (std and interval empty with
-/// one replica).
+/// one replica); the capacity metrics only with `capacity`.
 pub fn write_summary(
     w: &mut dyn Write,
     params: &[String],
     variants: &[String],
     points: &[Point],
+    capacity: bool,
 ) -> io::Result<()> {
-    writeln!(w, "{}", summary_header(params))?;
+    writeln!(w, "{}", summary_header(params, capacity))?;
     for (values, rows) in points {
         for name in variants {
             let rows: Vec<_> = rows.iter().filter(|row| row.variant == *name).collect();
             point_cells(w, values)?;
             write!(w, "{name},{}", rows.len())?;
-            for (m, metric) in CATALOGUE.iter().enumerate() {
+            for (m, metric) in shown(capacity) {
                 let values: Vec<f64> = rows.iter().filter_map(|row| row.metrics[m]).collect();
                 let (mean, std, ci) = mean_std_ci(&values);
                 // The t interval over replicas, clipped to what the metric can be (a share
@@ -154,8 +162,9 @@ pub fn write_summary(
 }
 
 /// A sweep CSV file read back: its rows split into cells, after checking that the header is
-/// the one floodsim writes for these parameters.
-fn read_rows(path: &Path, expected: &str) -> Result<Vec<Vec<String>>> {
+/// the one floodsim writes for these parameters (`expected(capacity)`, with or without the
+/// capacity metrics); also whether it has the capacity metrics.
+fn read_rows(path: &Path, expected: impl Fn(bool) -> String) -> Result<(Vec<Vec<String>>, bool)> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         InputError::new(format!("cannot read: {e}"))
             .in_file(path)
@@ -163,7 +172,8 @@ fn read_rows(path: &Path, expected: &str) -> Result<Vec<Vec<String>>> {
     })?;
     let mut lines = text.lines();
     let header = split_csv(lines.next().unwrap_or(""));
-    if header != split_csv(expected) {
+    let capacity = header == split_csv(&expected(true));
+    if !capacity && header != split_csv(&expected(false)) {
         return Err(InputError::new(
             "the header is not the one this floodsim writes for the sweep's parameters",
         )
@@ -177,7 +187,16 @@ fn read_rows(path: &Path, expected: &str) -> Result<Vec<Vec<String>>> {
             .in_file(path)
             .into());
     }
-    Ok(rows)
+    Ok((rows, capacity))
+}
+
+/// The full per-[`CATALOGUE`] list from the cells of the metrics a file shows.
+fn catalogue_order<T: Clone>(cells: Vec<T>, capacity: bool, absent: T) -> Vec<T> {
+    let mut all = vec![absent; CATALOGUE.len()];
+    for ((m, _), c) in shown(capacity).zip(cells) {
+        all[m] = c;
+    }
+    all
 }
 
 /// Parses a cell that should hold `what`, naming the file when it does not.
@@ -199,18 +218,19 @@ fn number(cell: &str, path: &Path) -> Result<Option<f64>> {
 /// Reads `sweep.csv`: per row, the parameter cells and the row's figures.
 pub fn read_runs(path: &Path, params: &[String]) -> Result<Vec<(Vec<String>, RunRow)>> {
     let n = params.len();
-    read_rows(path, &runs_header(params))?
-        .into_iter()
+    let (rows, capacity) = read_rows(path, |c| runs_header(params, c))?;
+    rows.into_iter()
         .map(|mut cells| {
             let rest = cells.split_off(n);
+            let metrics = rest[3..]
+                .iter()
+                .map(|c| number(c, path))
+                .collect::<Result<_>>()?;
             let row = RunRow {
                 variant: rest[0].clone(),
                 replica: parse(&rest[1], "a replica index", path)?,
                 queries: parse(&rest[2], "a query count", path)?,
-                metrics: rest[3..]
-                    .iter()
-                    .map(|c| number(c, path))
-                    .collect::<Result<_>>()?,
+                metrics: catalogue_order(metrics, capacity, None),
             };
             Ok((cells, row))
         })
@@ -231,8 +251,8 @@ pub struct SummaryRow {
 /// Reads `sweep_summary.csv`.
 pub fn read_summary(path: &Path, params: &[String]) -> Result<Vec<SummaryRow>> {
     let n = params.len();
-    read_rows(path, &summary_header(params))?
-        .into_iter()
+    let (rows, capacity) = read_rows(path, |c| summary_header(params, c))?;
+    rows.into_iter()
         .map(|mut cells| {
             let rest = cells.split_off(n);
             let stats = rest[2..]
@@ -245,7 +265,7 @@ pub fn read_summary(path: &Path, params: &[String]) -> Result<Vec<SummaryRow>> {
             Ok(SummaryRow {
                 params: cells,
                 variant: rest[0].clone(),
-                stats,
+                stats: catalogue_order(stats, capacity, (None, None)),
             })
         })
         .collect()
@@ -298,6 +318,7 @@ mod tests {
             &["p".into()],
             &["v".into()],
             &[(&values[..], &rows[..])],
+            false,
         )
         .unwrap();
         let text = String::from_utf8(out).unwrap();

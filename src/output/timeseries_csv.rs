@@ -7,11 +7,25 @@ use std::io::{Result, Write};
 /// The header, in contract order.
 pub const HEADER: &str = "variant,replica,window_start_s,online_nodes,mean_degree,queries,success_rate,messages,maintenance_messages,hits_lost";
 
-/// Writes the rows as given; `success_rate` is empty for windows without queries.
-pub fn write(w: &mut dyn Write, names: &[String], rows: &[TimeseriesRow]) -> Result<()> {
-    writeln!(w, "{HEADER}")?;
+/// The columns added under a capacity model: messages waiting at a node as seen by the
+/// messages that arrived in the window, mean and largest.
+pub const CAPACITY_COLUMNS: &str = "mean_queue,max_queue";
+
+/// Writes the rows as given; `success_rate` is empty for windows without queries, `mean_queue`
+/// for windows without arrivals. The queue columns are written under a capacity model only.
+pub fn write(
+    w: &mut dyn Write,
+    names: &[String],
+    rows: &[TimeseriesRow],
+    capacity: bool,
+) -> Result<()> {
+    if capacity {
+        writeln!(w, "{HEADER},{CAPACITY_COLUMNS}")?;
+    } else {
+        writeln!(w, "{HEADER}")?;
+    }
     for r in rows {
-        writeln!(
+        write!(
             w,
             "{},{},{},{},{},{},{},{},{},{}",
             names[r.variant],
@@ -25,6 +39,11 @@ pub fn write(w: &mut dyn Write, names: &[String], rows: &[TimeseriesRow]) -> Res
             r.maintenance_messages,
             r.hits_lost
         )?;
+        if capacity {
+            let q = r.queue.unwrap_or_default();
+            write!(w, ",{},{}", csv_opt(q.mean()), q.waiting_max)?;
+        }
+        writeln!(w)?;
     }
     Ok(())
 }

@@ -14,6 +14,7 @@ pub use load::{MAX_SCENARIO_BYTES, Override, load, parse_override, toml_to_json}
 pub use param::{MAX_POINTS, Param, parse_param};
 pub use validate::Validated;
 
+pub use crate::capacity::Capacity;
 pub use crate::churn::{Churn, Lifetime, Repair};
 pub use crate::content::{ContentTable as Content, Popularity, Rare, Replication};
 pub use crate::search::Search;
@@ -90,6 +91,10 @@ pub struct Network {
     /// Keep only the largest connected component of the generated or loaded overlay.
     #[serde(default)]
     pub largest_component: bool,
+    /// How many messages a node processes per second, and how many may wait; unlimited by
+    /// default (and then left out of `summary.json`'s resolved scenario).
+    #[serde(default, skip_serializing_if = "Capacity::is_unlimited")]
+    pub capacity: Capacity,
 }
 
 /// `network.topology`

@@ -124,6 +124,7 @@ fn check_name(c: &mut Checker, path: &str, name: &str, used_for: &str) {
 /// Checks `[network]`; returns the node count when it is known before loading files.
 fn check_network(c: &mut Checker, n: &Network) -> Option<u32> {
     check_latency(c, &n.latency);
+    n.capacity.check(c);
     if let Topology::Grid { width, height, .. } = n.topology {
         return check_grid(c, width, height, n.nodes);
     }

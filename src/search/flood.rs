@@ -275,6 +275,11 @@ impl Protocol for Flooding {
     type Message = FloodMessage;
     type Timer = QueryId;
 
+    fn query_of(&self, msg: &FloodMessage) -> Option<QueryId> {
+        let (FloodMessage::Query { slot, .. } | FloodMessage::Hit { slot, .. }) = *msg;
+        Some(self.slots[slot as usize].query)
+    }
+
     fn active_queries(&self) -> usize {
         self.queries.len()
     }

@@ -143,6 +143,11 @@ impl Protocol for Walk {
     type Message = WalkMessage;
     type Timer = ();
 
+    fn query_of(&self, msg: &WalkMessage) -> Option<QueryId> {
+        let (WalkMessage::Step { query, .. } | WalkMessage::Hit { query, .. }) = *msg;
+        Some(query)
+    }
+
     fn active_queries(&self) -> usize {
         self.queries.len()
     }

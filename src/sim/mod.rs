@@ -10,17 +10,20 @@
 //! node are lost, and the protocol hears of it through [`Protocol::on_lost`].
 
 mod membership;
+mod network;
 mod queries;
 
 use crate::content::{Content, ObjectId};
 use crate::engine::{Ahead, Kernel, KernelOf, LatencyModel, LinkLatency, Model};
-use crate::metrics::{Recorded, Recorder};
+use crate::metrics::{QueueStats, Recorded, Recorder};
 use crate::rng::SimRng;
 use crate::time::{SimDuration, SimTime};
 use crate::topology::{NodeId, Overlay, OverlayState};
 use crate::world::World;
 use membership::Membership;
 use queries::QueryDriver;
+
+pub use network::Network;
 
 pub use crate::workload::QueryId;
 
@@ -56,8 +59,8 @@ pub trait Protocol: Sized {
     /// the node is online; check [`Context::is_online`] where it matters.
     fn on_timer(&mut self, _ctx: &mut Context<'_, Self>, _node: NodeId, _timer: Self::Timer) {}
 
-    /// `msg` from `from` never reached `to`: `to` was offline when it arrived (churn), or the
-    /// transport dropped it. A protocol that counts messages in flight counts this one as
+    /// `msg` from `from` never reached `to`: `to` was offline when it arrived (churn), or its
+    /// queue was full (capacity). A protocol that counts messages in flight counts this one as
     /// landed.
     fn on_lost(
         &mut self,
@@ -73,6 +76,10 @@ pub trait Protocol: Sized {
 
     /// `node` went offline; its own links are gone, its neighbours notice later.
     fn on_leave(&mut self, _ctx: &mut Context<'_, Self>, _node: NodeId) {}
+
+    /// The query `msg` belongs to, if any: a message dropped at a full queue is counted
+    /// against it (`dropped` in `queries.csv`).
+    fn query_of(&self, msg: &Self::Message) -> Option<QueryId>;
 
     /// How many queries the protocol still holds state for. Per-query state must end with its
     /// query, so memory stays flat however many queries a run issues: [`simulate`] checks that
@@ -117,7 +124,7 @@ impl InFlight {
 }
 
 /// The transport every protocol runs on.
-type Net = LinkLatency;
+type Net = Network;
 
 /// The per-run state a [`Context`] reaches besides the kernel.
 struct Env {
@@ -371,7 +378,15 @@ impl<P: Protocol> Model for Node<'_, P> {
         msg: P::Message,
     ) {
         let (protocol, mut ctx) = self.context(kernel);
+        if let Some(query) = protocol.query_of(&msg) {
+            ctx.recorder.dropped(query);
+        }
         protocol.on_lost(&mut ctx, to, from, msg);
+    }
+
+    #[inline]
+    fn online(&self, node: NodeId) -> bool {
+        is_online(self.env.live.as_ref(), node)
     }
 
     #[inline(always)]
@@ -411,6 +426,8 @@ pub struct Outcome {
     pub recorded: Recorded,
     /// Events processed (membership changes and query starts included).
     pub events: u64,
+    /// What the nodes' queues measured (under a capacity model).
+    pub queues: Option<QueueStats>,
 }
 
 /// Bytes one queued event of protocol `P` takes in the event queue: (in order, in the FIFO;
@@ -427,11 +444,12 @@ pub fn simulate<P: Protocol>(
     setup: Setup,
     progress: &mut dyn FnMut(u64),
 ) -> Outcome {
+    let links = LinkLatency {
+        model: setup.latency,
+        rng: setup.latency_rng,
+    };
     let mut kernel = Kernel::new(
-        LinkLatency {
-            model: setup.latency,
-            rng: setup.latency_rng,
-        },
+        Network::new(links, world.capacities.as_ref(), setup.window),
         setup.protocol_rng,
     );
     let nodes = world.overlay.node_count() as usize;
@@ -464,8 +482,11 @@ pub fn simulate<P: Protocol>(
         0,
         "the protocol kept state for queries that have ended"
     );
+    let events = kernel.events();
+    let end = kernel.now();
     Outcome {
         recorded: node.env.recorder.finish(),
-        events: kernel.events(),
+        events,
+        queues: kernel.into_transport().finish(end),
     }
 }

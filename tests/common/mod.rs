@@ -111,6 +111,7 @@ pub mod fixture {
             queries,
             churn: None,
             timeout: SimDuration::from_secs(10_000_000),
+            capacities: None,
         }
     }
 
