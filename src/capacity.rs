@@ -187,6 +187,17 @@ pub struct Capacities {
 }
 
 impl Capacities {
+    /// Node `v` processes `rates[level[v]]` messages per second (for hand-built worlds; a
+    /// scenario's capacities come from [`Capacity::draw`]).
+    pub fn from_levels(rates: Vec<f64>, level: Vec<u8>, queue_limit: u32) -> Self {
+        assert!(level.iter().all(|&l| usize::from(l) < rates.len()));
+        Capacities {
+            rates,
+            level,
+            queue_limit,
+        }
+    }
+
     /// Messages `node` processes per second.
     #[inline]
     pub fn rate(&self, node: NodeId) -> f64 {

@@ -69,7 +69,11 @@ impl Scenario {
         check_content(&mut c, &s.content, nodes);
         check_workload(&mut c, &s.workload, s.content.rare.is_some());
         let two_tier = matches!(s.network.topology, Topology::TwoTier { .. });
-        check_variants(&mut c, &s.variants, two_tier);
+        let facts = Facts {
+            two_tier,
+            capacity: !s.network.capacity.is_unlimited(),
+        };
+        check_variants(&mut c, &s.variants, &facts);
         check_window(&mut c, s);
         check_churn(&mut c, &s.churn, nodes, two_tier);
         let trace_file = match &s.churn {
@@ -548,7 +552,7 @@ fn check_lifetime(c: &mut Checker, path: &str, law: &Lifetime) {
     }
 }
 
-fn check_variants(c: &mut Checker, variants: &[Variant], two_tier: bool) {
+fn check_variants(c: &mut Checker, variants: &[Variant], facts: &Facts) {
     if variants.is_empty() {
         c.fail(
             "variant",
@@ -593,6 +597,6 @@ fn check_variants(c: &mut Checker, variants: &[Variant], two_tier: bool) {
             );
         }
         let path = format!("variant.{}.search", v.name);
-        v.search.kind().check(c, &path, &Facts { two_tier });
+        v.search.kind().check(c, &path, facts);
     }
 }

@@ -8,6 +8,7 @@
 mod chord;
 mod expanding_ring;
 mod flooding;
+mod gia;
 mod kademlia;
 mod ultrapeer_flooding;
 mod walks;
@@ -38,6 +39,8 @@ pub trait Kind {
 pub struct Facts {
     /// Whether the overlay is a two-tier (ultrapeer and leaf) topology.
     pub two_tier: bool,
+    /// Whether nodes have a capacity model (`network.capacity` is not unlimited).
+    pub capacity: bool,
 }
 
 /// Sizes of a scenario that memory and cost estimates depend on.
@@ -197,4 +200,5 @@ kinds! {
     "degree-biased-walk" => DegreeBiasedWalk(walks::DegreeBiasedWalk, walks::DEGREE_BIASED_DOC),
     "chord" => Chord(chord::Table, chord::DOC),
     "kademlia" => Kademlia(kademlia::Table, kademlia::DOC),
+    "gia" => Gia(gia::Table, gia::DOC),
 }

@@ -1,0 +1,774 @@
+//! GIA (Chawathe, Ratnasamy, Breslau, Lanham & Shenker, "Making Gnutella-like P2P Systems
+//! Scalable", SIGCOMM 2003): four mechanisms on top of node capacities, each switchable.
+//!
+//! 1. **Topology adaptation.** A node's satisfaction is
+//!    S = min(1, Σ_{n ∈ nbrs} C_n / deg_n / C_self), 0 below `min_nbrs` neighbours and 1 at its
+//!    own neighbour limit max(min_nbrs, min(max_nbrs, C / (min_alloc · unit))), where the unit
+//!    is the slowest rate in the world. While S < 1 a node tries to add a neighbour every
+//!    T·K^−(1−S) s (T = `adapt_interval_s`, K = `aggressiveness`): from a host cache of
+//!    `host_cache` random online nodes it asks the one of highest capacity if that exceeds its
+//!    own, else a random one. The asked node X accepts Y if it has room; otherwise among its
+//!    neighbours of capacity at most C_Y it takes the one of highest degree, Z, and drops Z for
+//!    Y if C_Y exceeds every neighbour's capacity or deg(Z) > deg(Y) + H (`hysteresis`); else
+//!    it refuses (Algorithm 1 of the paper). A request and its answer are two maintenance
+//!    messages, a drop notice one more, and each new link exchanges two content indexes.
+//!    The handshake is decided at once (its messages are counted, not queued). Before the first
+//!    query the nodes adapt in rounds, in node order, until no link changes (at most
+//!    [`WARMUP_ROUNDS`]), as if the network had been running; then each node keeps adapting
+//!    on its own timer.
+//! 2. **Active flow control.** A node sends a query to a neighbour only with a token from it.
+//!    Each node hands out tokens at its own processing rate, split among its neighbours in
+//!    proportion to their capacities; the sender's bucket for that neighbour holds at most
+//!    `token_bucket` tokens (full at the start; grants are piggybacked, not counted). A query
+//!    with no token to use waits at the node until the first one arrives.
+//! 3. **One-hop replication.** A node answers for its own content and its current
+//!    neighbours' (read from the live links, so the index is never stale).
+//! 4. **Biased random walk.** One walker per query goes to the highest-capacity neighbour it
+//!    holds a token for, avoiding neighbours this node already sent the query to or received
+//!    it from (when all were used, the node forgets and starts again; ties go to the lower
+//!    node id). A node with matches sends one hit
+//!    straight to the source; the walk stops after `max_responses` matches, after `ttl`
+//!    steps, or when the source has given up (its timeout passed, or it left).
+//!
+//! Switching a mechanism off: no adaptation keeps the world's overlay; no flow control
+//! forwards without tokens; no one-hop replication answers for own content only; no bias
+//! picks uniformly among the neighbours allowed.
+//!
+//! Under churn a node that leaves loses its links at once (GIA's keep-alives are taken to
+//! notice at once), and a node that returns starts with none and adapts.
+
+use super::gnutella::{QUERY_BYTES, QUERY_HIT_BYTES};
+use crate::capacity::Capacities;
+use crate::content::ObjectId;
+use crate::ids::{IdMap, IdSet};
+use crate::rng::Sample;
+use crate::sim::{Context, InFlight, Protocol, QueryId};
+use crate::time::{SimDuration, SimTime};
+use crate::topology::{NodeId, Overlay};
+
+/// Most rounds of adaptation before the first query.
+pub const WARMUP_ROUNDS: u32 = 100;
+
+/// GIA's parameters, named after the paper.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GiaConfig {
+    /// Most steps of a walk.
+    pub ttl: u32,
+    /// Matches after which the walk stops.
+    pub max_responses: u32,
+    /// Fewest neighbours a node is satisfied with.
+    pub min_nbrs: u32,
+    /// Most neighbours any node takes.
+    pub max_nbrs: u32,
+    /// Capacity units per neighbour: a node takes at most C / min_alloc neighbours.
+    pub min_alloc: f64,
+    /// T: the adaptation interval of a satisfied node.
+    pub adapt_interval: SimDuration,
+    /// K: how much faster an unsatisfied node adapts (interval T·K^−(1−S)).
+    pub aggressiveness: f64,
+    /// H: degree margin before a full node drops a neighbour for a newcomer.
+    pub hysteresis: u32,
+    /// Candidates a node learns of per adaptation attempt.
+    pub host_cache: u32,
+    /// Most tokens a node holds from one neighbour.
+    pub token_bucket: f64,
+    /// Mechanism 1.
+    pub topology_adaptation: bool,
+    /// Mechanism 2.
+    pub flow_control: bool,
+    /// Mechanism 3.
+    pub one_hop_replication: bool,
+    /// Mechanism 4.
+    pub biased_walk: bool,
+}
+
+/// A GIA message.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum GiaMessage {
+    /// The walker, after `hops` steps, with `found` matches so far.
+    Walk {
+        /// The query.
+        query: QueryId,
+        /// Steps so far, this one included.
+        hops: u32,
+        /// Matches found so far.
+        found: u32,
+    },
+    /// A hit sent straight to the source by a node `hops` steps out.
+    Hit {
+        /// The query.
+        query: QueryId,
+        /// The responder's step count.
+        hops: u32,
+    },
+}
+
+/// GIA's timers.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum GiaTimer {
+    /// The node's next adaptation attempt.
+    Adapt,
+    /// A walker waiting at the node for a token.
+    Token {
+        /// The query.
+        query: QueryId,
+        /// Steps so far.
+        hops: u32,
+        /// Matches found so far.
+        found: u32,
+    },
+}
+
+/// A link as one end sees it: the peer and the tokens this end holds from it.
+#[derive(Copy, Clone, Debug)]
+struct Link {
+    peer: NodeId,
+    tokens: f64,
+    since: SimTime,
+}
+
+struct QueryState {
+    source: NodeId,
+    object: ObjectId,
+    issued: SimTime,
+    in_flight: InFlight,
+    visited: IdSet<NodeId>,
+    /// (node, neighbour) pairs the query was sent over, as `node << 32 | neighbour`.
+    sent: IdSet<u64>,
+}
+
+/// The GIA protocol.
+pub struct Gia {
+    config: GiaConfig,
+    timeout: SimDuration,
+    /// Processing rate per node, messages per second.
+    rate: Vec<f64>,
+    /// Capacity in units of the slowest node.
+    units: Vec<f64>,
+    limit: Vec<u32>,
+    links: Vec<Vec<Link>>,
+    /// Σ of each node's neighbours' rates (its token split).
+    neighbour_rates: Vec<f64>,
+    adapting: Vec<bool>,
+    queries: IdMap<QueryId, QueryState>,
+    /// Scratch: the host cache of one adaptation attempt.
+    cache: Vec<NodeId>,
+}
+
+impl Gia {
+    /// GIA on `overlay` (the starting topology) with node `capacities`; a walk stops once
+    /// `timeout` has passed since its query was issued.
+    pub fn new(
+        config: GiaConfig,
+        overlay: &Overlay,
+        capacities: &Capacities,
+        timeout: SimDuration,
+    ) -> Self {
+        let n = overlay.node_count();
+        let rate: Vec<f64> = (0..n).map(|v| capacities.rate(v)).collect();
+        let slowest = rate.iter().copied().fold(f64::INFINITY, f64::min);
+        let units: Vec<f64> = rate.iter().map(|r| r / slowest).collect();
+        let limit = units
+            .iter()
+            .map(|c| {
+                let by_capacity = (c / config.min_alloc)
+                    .floor()
+                    .min(f64::from(config.max_nbrs));
+                (by_capacity as u32).max(config.min_nbrs)
+            })
+            .collect();
+        let links: Vec<Vec<Link>> = (0..n)
+            .map(|v| {
+                overlay
+                    .neighbours(v)
+                    .iter()
+                    .map(|&peer| Link {
+                        peer,
+                        tokens: config.token_bucket,
+                        since: SimTime::ZERO,
+                    })
+                    .collect()
+            })
+            .collect();
+        let neighbour_rates = links
+            .iter()
+            .map(|l| l.iter().map(|x| rate[x.peer as usize]).sum())
+            .collect();
+        Gia {
+            config,
+            timeout,
+            rate,
+            units,
+            limit,
+            links,
+            neighbour_rates,
+            adapting: vec![false; n as usize],
+            queries: IdMap::default(),
+            cache: Vec::new(),
+        }
+    }
+
+    /// Node `v`'s current neighbours.
+    pub fn neighbours(&self, v: NodeId) -> impl Iterator<Item = NodeId> + '_ {
+        self.links[v as usize].iter().map(|l| l.peer)
+    }
+
+    fn degree(&self, v: NodeId) -> u32 {
+        self.links[v as usize].len() as u32
+    }
+
+    /// Node `v`'s satisfaction level S in [0, 1].
+    pub fn satisfaction(&self, v: NodeId) -> f64 {
+        let deg = self.degree(v);
+        if deg < self.config.min_nbrs {
+            return 0.0;
+        }
+        if deg >= self.limit[v as usize] {
+            return 1.0;
+        }
+        let total: f64 = self
+            .neighbours(v)
+            .map(|n| self.units[n as usize] / f64::from(self.degree(n).max(1)))
+            .sum();
+        (total / self.units[v as usize]).min(1.0)
+    }
+
+    fn interval(&self, v: NodeId) -> SimDuration {
+        let s = self.satisfaction(v);
+        let t = self.config.adapt_interval.micros() as f64
+            * self.config.aggressiveness.powf(-(1.0 - s));
+        SimDuration((t as u64).max(1))
+    }
+
+    fn link(&mut self, a: NodeId, b: NodeId, now: SimTime) {
+        for (x, y) in [(a, b), (b, a)] {
+            self.links[x as usize].push(Link {
+                peer: y,
+                tokens: self.config.token_bucket,
+                since: now,
+            });
+            self.neighbour_rates[x as usize] += self.rate[y as usize];
+        }
+    }
+
+    fn unlink(&mut self, a: NodeId, b: NodeId) {
+        for (x, y) in [(a, b), (b, a)] {
+            let row = &mut self.links[x as usize];
+            if let Some(i) = row.iter().position(|l| l.peer == y) {
+                // Keep the row's order (it decides ties): remove, not swap_remove.
+                row.remove(i);
+                self.neighbour_rates[x as usize] -= self.rate[y as usize];
+            }
+        }
+    }
+
+    fn linked(&self, a: NodeId, b: NodeId) -> bool {
+        self.links[a as usize].iter().any(|l| l.peer == b)
+    }
+
+    /// X's answer to Y's request (Algorithm 1): `Ok(None)` accept with room, `Ok(Some(z))`
+    /// accept by dropping Z, `Err(())` refuse.
+    fn decide(&self, x: NodeId, y: NodeId) -> Result<Option<NodeId>, ()> {
+        if self.degree(x) < self.limit[x as usize] {
+            return Ok(None);
+        }
+        let cy = self.units[y as usize];
+        let mut best: Option<NodeId> = None;
+        let mut highest = 0.0f64;
+        for n in self.neighbours(x) {
+            let c = self.units[n as usize];
+            highest = highest.max(c);
+            if c <= cy && best.is_none_or(|b| self.degree(n) > self.degree(b)) {
+                best = Some(n);
+            }
+        }
+        let z = best.ok_or(())?;
+        if cy > highest || self.degree(z) > self.degree(y) + self.config.hysteresis {
+            Ok(Some(z))
+        } else {
+            Err(())
+        }
+    }
+
+    /// One adaptation attempt of `v`; returns whether a link changed.
+    fn adapt(&mut self, ctx: &mut Context<'_, Self>, v: NodeId) -> bool {
+        if self.satisfaction(v) >= 1.0 {
+            return false;
+        }
+        let n = self.rate.len() as u32;
+        let mut best: Option<NodeId> = None;
+        let mut any = std::mem::take(&mut self.cache);
+        any.clear();
+        for _ in 0..self.config.host_cache {
+            let c = ctx.rng().index(n);
+            if c == v || !ctx.is_online(c) || self.linked(v, c) {
+                continue;
+            }
+            any.push(c);
+            if best.is_none_or(|b| self.rate[c as usize] > self.rate[b as usize]) {
+                best = Some(c);
+            }
+        }
+        let candidate = best.map(|best| {
+            if self.rate[best as usize] > self.rate[v as usize] {
+                best
+            } else {
+                any[ctx.rng().index(any.len() as u32) as usize]
+            }
+        });
+        self.cache = any;
+        let Some(candidate) = candidate else {
+            return false;
+        };
+        ctx.maintenance(2);
+        match self.decide(candidate, v) {
+            Err(()) => false,
+            Ok(drop) => {
+                if let Some(z) = drop {
+                    self.unlink(candidate, z);
+                    ctx.maintenance(1);
+                    self.wake(ctx, z);
+                }
+                let now = ctx.now();
+                self.link(v, candidate, now);
+                ctx.maintenance(2);
+                true
+            }
+        }
+    }
+
+    /// Makes sure online node `v` has an adaptation timer pending.
+    fn wake(&mut self, ctx: &mut Context<'_, Self>, v: NodeId) {
+        if self.config.topology_adaptation && !self.adapting[v as usize] && ctx.is_online(v) {
+            self.adapting[v as usize] = true;
+            let delay = self.interval(v);
+            ctx.set_timer(v, delay, GiaTimer::Adapt);
+        }
+    }
+
+    /// The tokens `v` holds from its `i`-th neighbour now (refilled at the neighbour's current
+    /// grant rate since the bucket was last used).
+    fn tokens(&self, v: NodeId, i: usize, now: SimTime) -> f64 {
+        let l = &self.links[v as usize][i];
+        let rate = self.grant_rate(l.peer, v);
+        let elapsed = now.since(l.since).micros() as f64 / 1e6;
+        (l.tokens + rate * elapsed).min(self.config.token_bucket)
+    }
+
+    /// Tokens per second `from` grants `to`: its rate split by neighbours' capacities.
+    fn grant_rate(&self, from: NodeId, to: NodeId) -> f64 {
+        let total = self.neighbour_rates[from as usize];
+        if total > 0.0 {
+            self.rate[from as usize] * self.rate[to as usize] / total
+        } else {
+            0.0
+        }
+    }
+
+    /// Moves query `q`'s walker on from `v`, or parks it until a token arrives. Two passes
+    /// over `v`'s links, nothing allocated.
+    fn forward(
+        &mut self,
+        ctx: &mut Context<'_, Self>,
+        v: NodeId,
+        q: QueryId,
+        hops: u32,
+        found: u32,
+    ) {
+        let now = ctx.now();
+        let state = self.queries.get(&q).expect("active query");
+        let row = &self.links[v as usize];
+        if hops >= self.config.ttl
+            || now.since(state.issued) > self.timeout
+            || !ctx.source_active(q)
+            || row.is_empty()
+        {
+            return;
+        }
+        let key = |n: NodeId| (u64::from(v) << 32) | u64::from(n);
+        if row.iter().all(|l| state.sent.contains(&key(l.peer))) {
+            // Every neighbour had it: forget and start again.
+            let state = self.queries.get_mut(&q).expect("active query");
+            for l in row {
+                state.sent.remove(&key(l.peer));
+            }
+        }
+        let state = self.queries.get(&q).expect("active query");
+        let flow = self.config.flow_control;
+        // Pass 1: the allowed neighbours with a token, the best of them, the first token due.
+        let (mut ready, mut best, mut wait) = (0u32, None::<usize>, f64::INFINITY);
+        for (i, l) in row.iter().enumerate() {
+            if state.sent.contains(&key(l.peer)) {
+                continue;
+            }
+            let tokens = self.tokens(v, i, now);
+            if flow && tokens < 1.0 {
+                let rate = self.grant_rate(l.peer, v);
+                if rate > 0.0 {
+                    wait = wait.min((1.0 - tokens) / rate);
+                }
+                continue;
+            }
+            ready += 1;
+            let higher = |b: usize| {
+                let (pa, pb) = (l.peer, row[b].peer);
+                self.rate[pa as usize]
+                    .total_cmp(&self.rate[pb as usize])
+                    .then(pb.cmp(&pa))
+                    .is_gt()
+            };
+            if best.is_none_or(higher) {
+                best = Some(i);
+            }
+        }
+        if ready == 0 {
+            if wait.is_finite() {
+                let delay = SimDuration::from_secs_f64(wait).max(SimDuration(1));
+                ctx.set_timer(
+                    v,
+                    delay,
+                    GiaTimer::Token {
+                        query: q,
+                        hops,
+                        found,
+                    },
+                );
+                self.queries
+                    .get_mut(&q)
+                    .expect("active query")
+                    .in_flight
+                    .sent(1);
+            }
+            return;
+        }
+        let pick = if self.config.biased_walk {
+            best.expect("a ready neighbour")
+        } else {
+            // Pass 2: the k-th allowed neighbour with a token.
+            let k = ctx.rng().index(ready) as usize;
+            let state = self.queries.get(&q).expect("active query");
+            (0..row.len())
+                .filter(|&i| {
+                    !state.sent.contains(&key(row[i].peer))
+                        && (!flow || self.tokens(v, i, now) >= 1.0)
+                })
+                .nth(k)
+                .expect("k < ready")
+        };
+        let tokens = self.tokens(v, pick, now);
+        let link = &mut self.links[v as usize][pick];
+        if flow {
+            link.tokens = tokens - 1.0;
+            link.since = now;
+        }
+        let to = link.peer;
+        let state = self.queries.get_mut(&q).expect("active query");
+        state.sent.insert(key(to));
+        state.in_flight.sent(1);
+        ctx.send(
+            v,
+            to,
+            GiaMessage::Walk {
+                query: q,
+                hops: hops + 1,
+                found,
+            },
+        );
+        ctx.report().sent(q, 1, QUERY_BYTES);
+    }
+
+    /// Matches for `object` at `v`: its own copy (not at the source) and, with one-hop
+    /// replication, its neighbours' (other than the source).
+    fn matches(&self, ctx: &Context<'_, Self>, v: NodeId, source: NodeId, object: ObjectId) -> u32 {
+        let content = ctx.content();
+        let own = u32::from(v != source && content.holds(v, object));
+        if !self.config.one_hop_replication {
+            return own;
+        }
+        own + self
+            .neighbours(v)
+            .filter(|&n| n != source && content.holds(n, object))
+            .count() as u32
+    }
+
+    fn finish_if_done(&mut self, q: QueryId) {
+        if self.queries.get(&q).is_some_and(|s| s.in_flight.is_idle()) {
+            self.queries.remove(&q);
+        }
+    }
+
+    /// Handles query `q`'s walker at `v` after `hops` steps: answers, then moves on.
+    fn visit(&mut self, ctx: &mut Context<'_, Self>, v: NodeId, q: QueryId, hops: u32, found: u32) {
+        let state = self.queries.get_mut(&q).expect("active query");
+        if state.visited.insert(v) {
+            ctx.report().reached(q);
+        } else {
+            ctx.report().duplicate(q);
+        }
+        let (source, object) = (state.source, state.object);
+        let m = self.matches(ctx, v, source, object);
+        if m > 0 {
+            ctx.send(v, source, GiaMessage::Hit { query: q, hops });
+            ctx.report().responded(q, QUERY_HIT_BYTES);
+            self.queries
+                .get_mut(&q)
+                .expect("active query")
+                .in_flight
+                .sent(1);
+        }
+        let found = found + m;
+        if found < self.config.max_responses {
+            self.forward(ctx, v, q, hops, found);
+        }
+    }
+}
+
+impl Protocol for Gia {
+    type Message = GiaMessage;
+    type Timer = GiaTimer;
+
+    fn on_start(&mut self, ctx: &mut Context<'_, Self>) {
+        if !self.config.topology_adaptation {
+            return;
+        }
+        let n = self.rate.len() as u32;
+        for _ in 0..WARMUP_ROUNDS {
+            let mut changed = false;
+            for v in 0..n {
+                if ctx.is_online(v) {
+                    changed |= self.adapt(ctx, v);
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        for v in 0..n {
+            self.wake(ctx, v);
+        }
+    }
+
+    fn query_of(&self, msg: &GiaMessage) -> Option<QueryId> {
+        let (GiaMessage::Walk { query, .. } | GiaMessage::Hit { query, .. }) = *msg;
+        Some(query)
+    }
+
+    fn active_queries(&self) -> usize {
+        self.queries.len()
+    }
+
+    fn start_query(
+        &mut self,
+        ctx: &mut Context<'_, Self>,
+        q: QueryId,
+        source: NodeId,
+        object: ObjectId,
+    ) {
+        let mut visited = IdSet::default();
+        visited.insert(source);
+        self.queries.insert(
+            q,
+            QueryState {
+                source,
+                object,
+                issued: ctx.now(),
+                in_flight: InFlight::default(),
+                visited,
+                sent: IdSet::default(),
+            },
+        );
+        // The source's own index of its neighbours' content answers at once.
+        let local = if self.config.one_hop_replication {
+            self.matches(ctx, source, source, object)
+        } else {
+            0
+        };
+        if local > 0 {
+            ctx.deliver_hit(q, 1);
+        }
+        if local < self.config.max_responses {
+            self.forward(ctx, source, q, 0, local);
+        }
+        self.finish_if_done(q);
+    }
+
+    fn on_message(
+        &mut self,
+        ctx: &mut Context<'_, Self>,
+        to: NodeId,
+        from: NodeId,
+        msg: GiaMessage,
+    ) {
+        match msg {
+            GiaMessage::Walk { query, hops, found } => {
+                let state = self.queries.get_mut(&query).expect("active query");
+                state.in_flight.landed();
+                // The sender has the query already: it counts as used.
+                state.sent.insert((u64::from(to) << 32) | u64::from(from));
+                self.visit(ctx, to, query, hops, found);
+                self.finish_if_done(query);
+            }
+            GiaMessage::Hit { query, hops } => {
+                self.queries
+                    .get_mut(&query)
+                    .expect("active query")
+                    .in_flight
+                    .landed();
+                ctx.deliver_hit(query, hops);
+                self.finish_if_done(query);
+            }
+        }
+    }
+
+    fn on_timer(&mut self, ctx: &mut Context<'_, Self>, v: NodeId, timer: GiaTimer) {
+        match timer {
+            GiaTimer::Adapt => {
+                self.adapting[v as usize] = false;
+                if ctx.is_online(v) && ctx.now() < ctx.horizon() {
+                    self.adapt(ctx, v);
+                    self.wake(ctx, v);
+                }
+            }
+            GiaTimer::Token { query, hops, found } => {
+                self.queries
+                    .get_mut(&query)
+                    .expect("active query")
+                    .in_flight
+                    .landed();
+                if ctx.is_online(v) {
+                    self.forward(ctx, v, query, hops, found);
+                }
+                self.finish_if_done(query);
+            }
+        }
+    }
+
+    fn on_lost(
+        &mut self,
+        ctx: &mut Context<'_, Self>,
+        _to: NodeId,
+        _from: NodeId,
+        msg: GiaMessage,
+    ) {
+        let (GiaMessage::Walk { query, .. } | GiaMessage::Hit { query, .. }) = msg;
+        if let GiaMessage::Hit { .. } = msg {
+            ctx.report().hit_lost(query);
+        }
+        self.queries
+            .get_mut(&query)
+            .expect("active query")
+            .in_flight
+            .landed();
+        self.finish_if_done(query);
+    }
+
+    fn on_join(&mut self, ctx: &mut Context<'_, Self>, v: NodeId) {
+        self.wake(ctx, v);
+    }
+
+    fn on_leave(&mut self, ctx: &mut Context<'_, Self>, v: NodeId) {
+        let peers: Vec<NodeId> = self.neighbours(v).collect();
+        for p in peers {
+            self.unlink(v, p);
+            self.wake(ctx, p);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(min_nbrs: u32, min_alloc: f64, hysteresis: u32) -> GiaConfig {
+        GiaConfig {
+            ttl: 10,
+            max_responses: 1,
+            min_nbrs,
+            max_nbrs: 128,
+            min_alloc,
+            adapt_interval: SimDuration::from_secs(10),
+            aggressiveness: 256.0,
+            hysteresis,
+            host_cache: 5,
+            token_bucket: 5.0,
+            topology_adaptation: true,
+            flow_control: true,
+            one_hop_replication: true,
+            biased_walk: true,
+        }
+    }
+
+    fn gia(rates: &[f64], level: &[u8], edges: &[(NodeId, NodeId)], cfg: GiaConfig) -> Gia {
+        let overlay = Overlay::from_edges(level.len() as u32, edges);
+        let caps = Capacities::from_levels(rates.to_vec(), level.to_vec(), 10);
+        Gia::new(cfg, &overlay, &caps, SimDuration::from_secs(30))
+    }
+
+    #[test]
+    fn satisfaction_follows_the_formula() {
+        // Units 1, 10, 100, 1; links 0-1, 0-2, 0-3, 1-2; min_nbrs 2, min_alloc 0.25 (limits 4,
+        // 40, 128, 4).
+        let g = gia(
+            &[1.0, 10.0, 100.0],
+            &[0, 1, 2, 0],
+            &[(0, 1), (0, 2), (0, 3), (1, 2)],
+            config(2, 0.25, 5),
+        );
+        // Node 2: (C1/deg1 + C0/deg0) / C2 = (10/2 + 1/3) / 100.
+        assert!((g.satisfaction(2) - (5.0 + 1.0 / 3.0) / 100.0).abs() < 1e-12);
+        // Node 0: (10/2 + 100/2 + 1/1) / 1 = 56, capped at 1; node 3 is below min_nbrs.
+        assert_eq!((g.satisfaction(0), g.satisfaction(3)), (1.0, 0.0));
+        // The interval: T·K^−(1−S), so T/K = 10 s / 256 at S = 0 and T at S = 1.
+        assert_eq!(g.interval(3), SimDuration(39_062));
+        assert_eq!(g.interval(0), SimDuration::from_secs(10));
+        // A node at its neighbour limit is satisfied: min_alloc 1000 makes every limit 2.
+        let full = gia(
+            &[1.0, 10.0, 100.0],
+            &[2, 0, 0],
+            &[(0, 1), (0, 2)],
+            config(2, 1000.0, 5),
+        );
+        assert_eq!(full.satisfaction(0), 1.0);
+    }
+
+    #[test]
+    fn a_full_node_accepts_replaces_or_refuses_as_algorithm_1_says() {
+        // Node 0 (1 unit) is full (limit 2 = min_nbrs) with neighbours 1 (10 units, degree 3)
+        // and 2 (100 units, degree 1). Nodes 3 (1000), 6 (1) and 7 (50) ask to join it; node 8
+        // has room.
+        let rates = [1.0, 10.0, 50.0, 100.0, 1000.0];
+        let level = [0, 1, 3, 4, 0, 0, 0, 2, 0];
+        let edges = [(0, 1), (0, 2), (1, 4), (1, 5)];
+        let g = gia(&rates, &level, &edges, config(2, 1000.0, 5));
+        // A newcomer above every neighbour: drop the highest-degree one at or below it (1).
+        assert_eq!(g.decide(0, 3), Ok(Some(1)));
+        // A newcomer below every neighbour: refused.
+        assert_eq!(g.decide(0, 6), Err(()));
+        // In between: only node 1 is at or below 50, and its degree 3 is not above 0 + H = 5.
+        assert_eq!(g.decide(0, 7), Err(()));
+        let eager = gia(&rates, &level, &edges, config(2, 1000.0, 1));
+        assert_eq!(eager.decide(0, 7), Ok(Some(1)));
+        // Room: accept without dropping.
+        assert_eq!(g.decide(8, 7), Ok(None));
+    }
+
+    #[test]
+    fn tokens_refill_at_the_granted_share_of_capacity() {
+        // Node 0 (100/s) has neighbours 1 (10/s) and 2 (30/s): it grants 1 a quarter of its
+        // rate, 25 tokens/s, up to the bucket of 5.
+        let g = gia(
+            &[10.0, 30.0, 100.0],
+            &[2, 0, 1],
+            &[(0, 1), (0, 2)],
+            config(1, 4.0, 5),
+        );
+        assert_eq!(g.grant_rate(0, 1), 25.0);
+        assert_eq!(g.grant_rate(0, 2), 75.0);
+        let at = |ms: u64| g.tokens(1, 0, SimTime(ms * 1000));
+        assert_eq!(at(0), 5.0);
+        let mut drained = g;
+        drained.links[1][0].tokens = 0.0;
+        assert!((drained.tokens(1, 0, SimTime(100_000)) - 2.5).abs() < 1e-9);
+        assert_eq!(drained.tokens(1, 0, SimTime(10_000_000)), 5.0);
+    }
+}
