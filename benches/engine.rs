@@ -63,6 +63,7 @@ fn world(nodes: u32, queries: u32) -> World {
     let content = Content::place(&spec, nodes, &mut stream(1, 0, StreamKind::Content, 0));
     let w = scenario::Workload {
         queries,
+        duration_s: None,
         rate_per_s: 1.0,
         rare_fraction: 0.0,
         timeout_s: 30.0,

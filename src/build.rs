@@ -50,10 +50,10 @@ impl World {
         let churn = plan
             .zip(recipe)
             .map(|(p, r)| p.finish(horizon(&queries, timeout), r));
-        let capacities = s
-            .network
-            .capacity
-            .draw(nodes, &mut rng(StreamKind::Capacity));
+        let capacities =
+            s.network
+                .capacity
+                .draw(nodes, |v| overlay.degree(v), &mut rng(StreamKind::Capacity));
         Ok(World {
             replica,
             overlay,

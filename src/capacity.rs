@@ -42,7 +42,28 @@ pub enum Capacity {
         /// Messages that may wait (besides the one in service); one more is dropped.
         #[serde(default = "default_queue_limit")]
         queue_limit: u32,
+        /// Which node gets which of the drawn rates.
+        #[serde(default, skip_serializing_if = "Placement::is_random")]
+        placement: Placement,
     },
+}
+
+/// How drawn rates are matched to nodes.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Placement {
+    /// Each node keeps the rate drawn for it.
+    #[default]
+    Random,
+    /// The same rates, sorted so that higher-degree nodes get higher rates (ties by node id):
+    /// the capable peers are the overlay's hubs, as when super-peers are chosen by capacity.
+    ByDegree,
+}
+
+impl Placement {
+    fn is_random(&self) -> bool {
+        *self == Placement::Random
+    }
 }
 
 fn default_queue_limit() -> u32 {
@@ -101,6 +122,7 @@ impl Capacity {
                 messages_per_s,
                 fractions,
                 queue_limit,
+                ..
             } => {
                 limit(c, *queue_limit);
                 if messages_per_s.is_empty() || messages_per_s.len() > usize::from(u8::MAX) + 1 {
@@ -140,8 +162,14 @@ impl Capacity {
     }
 
     /// Draws every node's rate; `None` when nodes are unlimited. A constant capacity draws
-    /// nothing from `rng`; levels draw one uniform number per node, in node order.
-    pub fn draw(&self, nodes: u32, rng: &mut SimRng) -> Option<Capacities> {
+    /// nothing from `rng`; levels draw one uniform number per node, in node order, and then,
+    /// placed by degree, hand the drawn rates out in order of `degree`.
+    pub fn draw(
+        &self,
+        nodes: u32,
+        degree: impl Fn(NodeId) -> u32,
+        rng: &mut SimRng,
+    ) -> Option<Capacities> {
         let (rates, level, queue_limit) = match self {
             Capacity::Unlimited => return None,
             Capacity::Constant {
@@ -152,8 +180,9 @@ impl Capacity {
                 messages_per_s,
                 fractions,
                 queue_limit,
+                placement,
             } => {
-                let level = (0..nodes)
+                let mut level: Vec<u8> = (0..nodes)
                     .map(|_| {
                         let u = rng.unit();
                         let mut cumulative = 0.0;
@@ -167,6 +196,16 @@ impl Capacity {
                             .unwrap_or(last) as u8
                     })
                     .collect();
+                if *placement == Placement::ByDegree {
+                    let rate = |l: &u8| messages_per_s[usize::from(*l)];
+                    let mut drawn = level.clone();
+                    drawn.sort_by(|a, b| rate(b).total_cmp(&rate(a)));
+                    let mut order: Vec<NodeId> = (0..nodes).collect();
+                    order.sort_by_key(|&v| (std::cmp::Reverse(degree(v)), v));
+                    for (v, l) in order.into_iter().zip(drawn) {
+                        level[v as usize] = l;
+                    }
+                }
                 (messages_per_s.clone(), level, *queue_limit)
             }
         };
@@ -247,11 +286,12 @@ mod tests {
             messages_per_s: vec![1.0, 10.0, 100.0, 1000.0, 10000.0],
             fractions: vec![0.2, 0.45, 0.3, 0.049, 0.001],
             queue_limit: 10,
+            placement: Placement::Random,
         };
         assert!(problems(&spec).is_empty());
         let n = 200_000;
         let caps = spec
-            .draw(n, &mut stream(3, 0, StreamKind::Capacity, 0))
+            .draw(n, |_| 0, &mut stream(3, 0, StreamKind::Capacity, 0))
             .unwrap();
         for (i, (rate, f)) in [(1.0, 0.2), (10.0, 0.45), (100.0, 0.3), (1000.0, 0.049)]
             .into_iter()
@@ -273,11 +313,37 @@ mod tests {
     }
 
     #[test]
+    fn placed_by_degree_the_hubs_get_the_highest_rates() {
+        let spec = |placement| Capacity::Levels {
+            messages_per_s: vec![1.0, 100.0],
+            fractions: vec![0.9, 0.1],
+            queue_limit: 10,
+            placement,
+        };
+        // Degree 1000 − v: node 0 is the biggest hub.
+        let draw = |c: Capacity| {
+            c.draw(
+                1000,
+                |v| 1000 - v,
+                &mut stream(4, 0, StreamKind::Capacity, 0),
+            )
+            .unwrap()
+        };
+        let a = draw(spec(Placement::Random));
+        let b = draw(spec(Placement::ByDegree));
+        let fast = (0..1000).filter(|&v| a.rate(v) == 100.0).count() as u32;
+        assert!(fast > 50 && fast < 150, "{fast}");
+        // The same rates, handed to the `fast` biggest hubs.
+        assert!((0..1000).all(|v| (b.rate(v) == 100.0) == (v < fast)));
+    }
+
+    #[test]
     fn nonsense_is_refused_with_its_field_path() {
         let bad = Capacity::Levels {
             messages_per_s: vec![1.0, -2.0],
             fractions: vec![0.5, 0.4, 0.1],
             queue_limit: 0,
+            placement: Placement::Random,
         };
         let p = problems(&bad).join("\n");
         for needle in [
@@ -291,6 +357,7 @@ mod tests {
             messages_per_s: vec![1.0, 2.0],
             fractions: vec![0.5, 0.49],
             queue_limit: 5,
+            placement: Placement::Random,
         };
         assert!(problems(&off).join("\n").contains("must sum to 1"));
         let zero = Capacity::Constant {

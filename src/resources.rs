@@ -222,6 +222,7 @@ fn sizing_of(v: &Validated, nodes: u64, edges: u64) -> Sizing {
         copies: objects as f64 * catalogue_copies + rare as f64,
         queries: u64::from(s.workload.queries),
         rate_per_s: s.workload.rate_per_s,
+        timeout_s: s.workload.timeout_s,
         mean_latency_s: mean_latency_s(&s.network.latency),
         // Constant latency keeps every message in order, in the FIFO.
         event_bytes: match s.network.latency {

@@ -12,8 +12,13 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Workload {
-    /// Queries per replica.
+    /// Queries per replica (derived from `duration_s` when that is given instead).
+    #[serde(default)]
     pub queries: u32,
+    /// Seconds of queries at `rate_per_s`, instead of a query count: `queries` becomes
+    /// round(rate_per_s × duration_s), so a sweep over the rate keeps the simulated time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_s: Option<f64>,
     /// Poisson arrival rate, queries per second.
     pub rate_per_s: f64,
     /// Share of queries aimed at the rare objects.

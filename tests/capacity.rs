@@ -96,8 +96,9 @@ fn overloaded_world(queries: u32) -> World {
         messages_per_s: vec![20.0, 200.0, 2000.0],
         fractions: vec![0.5, 0.4, 0.1],
         queue_limit: 4,
+        placement: Default::default(),
     }
-    .draw(n, &mut stream(5, 0, StreamKind::Capacity, 0));
+    .draw(n, |_| 0, &mut stream(5, 0, StreamKind::Capacity, 0));
     world
 }
 
@@ -262,5 +263,29 @@ fn nonsense_capacities_are_refused_before_simulating() {
         assert_eq!(out.status.code(), Some(2), "{line}: {}", stderr(&out));
         assert!(stderr(&out).contains(path), "{line}: {}", stderr(&out));
         assert!(!dir.path().join("x").exists());
+    }
+}
+
+#[test]
+fn a_duration_sets_the_query_count_for_load_sweeps() {
+    let text = SMALL.replace("queries = 150\n", "duration_s = 20\n");
+    let v = validated(&text, &[]);
+    // 20 s at 10 queries/s.
+    assert_eq!(v.scenario.workload.queries, 200);
+    let faster = validated(&text, &["workload.rate_per_s=35.5".to_string()]);
+    assert_eq!(faster.scenario.workload.queries, 710);
+    // Both at once, or neither, is refused with the field path.
+    let dir = tempfile::tempdir().unwrap();
+    for (body, path) in [
+        (
+            SMALL.replace("queries = 150\n", "queries = 150\nduration_s = 20\n"),
+            "workload.duration_s",
+        ),
+        (SMALL.replace("queries = 150\n", ""), "workload.queries"),
+    ] {
+        write(dir.path(), "bad.toml", &body);
+        let out = floodsim(dir.path(), &["validate", "bad.toml"]);
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(stderr(&out).contains(path), "{}", stderr(&out));
     }
 }

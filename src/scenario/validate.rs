@@ -30,8 +30,9 @@ pub const MAX_WINDOWS: f64 = 1e7;
 
 impl Scenario {
     /// Checks every value and relation; returns all problems at once.
-    pub fn validate(self, file: &Path) -> Result<Validated, Error> {
+    pub fn validate(mut self, file: &Path) -> Result<Validated, Error> {
         let mut c = Checker::new(file);
+        derive_queries(&mut c, &mut self.workload);
         let s = &self;
         if s.schema_version != SCHEMA_VERSION {
             c.fail(
@@ -413,8 +414,50 @@ fn check_content(c: &mut Checker, content: &Content, nodes: Option<u32>) {
     }
 }
 
+/// Fills `queries` from `duration_s` when the workload gives a duration instead.
+fn derive_queries(c: &mut Checker, w: &mut Workload) {
+    let Some(duration) = w.duration_s else {
+        return;
+    };
+    if w.queries != 0 {
+        c.fail(
+            "workload.duration_s",
+            format!(
+                "the workload gives both queries = {} and duration_s = {duration}",
+                w.queries
+            ),
+            "give either a query count or a duration, not both",
+        );
+        return;
+    }
+    c.positive("workload.duration_s", duration);
+    let queries = (duration * w.rate_per_s).round();
+    if w.rate_per_s.is_finite() && w.rate_per_s > 0.0 && duration.is_finite() && duration > 0.0 {
+        if queries > f64::from(u32::MAX) {
+            c.fail(
+                "workload.duration_s",
+                format!(
+                    "{duration} s at {} queries/s is {queries:.3e} queries, more than {}",
+                    w.rate_per_s,
+                    u32::MAX
+                ),
+                "shorten the duration or lower the rate",
+            );
+        } else {
+            w.queries = (queries as u32).max(1);
+        }
+    }
+}
+
 fn check_workload(c: &mut Checker, w: &Workload, has_rare: bool) {
-    c.at_least_one("workload.queries", w.queries);
+    if w.duration_s.is_none() && w.queries == 0 {
+        c.fail(
+            "workload.queries",
+            "is missing or 0".into(),
+            "give the queries per replication (e.g. queries = 1000), or duration_s for a \
+             duration at rate_per_s",
+        );
+    }
     c.positive("workload.rate_per_s", w.rate_per_s);
     c.positive("workload.timeout_s", w.timeout_s);
     if !(0.0..=1.0).contains(&w.rare_fraction) {

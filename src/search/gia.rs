@@ -119,6 +119,21 @@ pub enum GiaTimer {
     },
 }
 
+/// Where a walker goes next.
+enum Choice {
+    /// Over this link.
+    Send(usize),
+    /// Nowhere yet: the first token arrives in this many seconds.
+    Wait(f64),
+    /// Nowhere: no neighbour will ever grant a token.
+    Stuck,
+}
+
+/// The key of the directed pair (node, neighbour) in a query's sent set.
+fn pair(node: NodeId, neighbour: NodeId) -> u64 {
+    (u64::from(node) << 32) | u64::from(neighbour)
+}
+
 /// A link as one end sees it: the peer and the tokens this end holds from it.
 #[derive(Copy, Clone, Debug)]
 struct Link {
@@ -135,6 +150,13 @@ struct QueryState {
     visited: IdSet<NodeId>,
     /// (node, neighbour) pairs the query was sent over, as `node << 32 | neighbour`.
     sent: IdSet<u64>,
+}
+
+/// Capacity order of links: higher rate first, then lower node id.
+fn by_capacity(rate: &[f64], a: NodeId, b: NodeId) -> std::cmp::Ordering {
+    rate[b as usize]
+        .total_cmp(&rate[a as usize])
+        .then(a.cmp(&b))
 }
 
 /// The GIA protocol.
@@ -179,7 +201,7 @@ impl Gia {
             .collect();
         let links: Vec<Vec<Link>> = (0..n)
             .map(|v| {
-                overlay
+                let mut row: Vec<Link> = overlay
                     .neighbours(v)
                     .iter()
                     .map(|&peer| Link {
@@ -187,7 +209,9 @@ impl Gia {
                         tokens: config.token_bucket,
                         since: SimTime::ZERO,
                     })
-                    .collect()
+                    .collect();
+                row.sort_by(|a, b| by_capacity(&rate, a.peer, b.peer));
+                row
             })
             .collect();
         let neighbour_rates = links
@@ -242,11 +266,16 @@ impl Gia {
 
     fn link(&mut self, a: NodeId, b: NodeId, now: SimTime) {
         for (x, y) in [(a, b), (b, a)] {
-            self.links[x as usize].push(Link {
-                peer: y,
-                tokens: self.config.token_bucket,
-                since: now,
-            });
+            let row = &self.links[x as usize];
+            let at = row.partition_point(|l| by_capacity(&self.rate, l.peer, y).is_lt());
+            self.links[x as usize].insert(
+                at,
+                Link {
+                    peer: y,
+                    tokens: self.config.token_bucket,
+                    since: now,
+                },
+            );
             self.neighbour_rates[x as usize] += self.rate[y as usize];
         }
     }
@@ -255,7 +284,7 @@ impl Gia {
         for (x, y) in [(a, b), (b, a)] {
             let row = &mut self.links[x as usize];
             if let Some(i) = row.iter().position(|l| l.peer == y) {
-                // Keep the row's order (it decides ties): remove, not swap_remove.
+                // Keep the row in capacity order: remove, not swap_remove.
                 row.remove(i);
                 self.neighbour_rates[x as usize] -= self.rate[y as usize];
             }
@@ -365,8 +394,7 @@ impl Gia {
         }
     }
 
-    /// Moves query `q`'s walker on from `v`, or parks it until a token arrives. Two passes
-    /// over `v`'s links, nothing allocated.
+    /// Moves query `q`'s walker on from `v`, or parks it until a token arrives.
     fn forward(
         &mut self,
         ctx: &mut Context<'_, Self>,
@@ -377,52 +405,16 @@ impl Gia {
     ) {
         let now = ctx.now();
         let state = self.queries.get(&q).expect("active query");
-        let row = &self.links[v as usize];
         if hops >= self.config.ttl
             || now.since(state.issued) > self.timeout
             || !ctx.source_active(q)
-            || row.is_empty()
+            || self.links[v as usize].is_empty()
         {
             return;
         }
-        let key = |n: NodeId| (u64::from(v) << 32) | u64::from(n);
-        if row.iter().all(|l| state.sent.contains(&key(l.peer))) {
-            // Every neighbour had it: forget and start again.
-            let state = self.queries.get_mut(&q).expect("active query");
-            for l in row {
-                state.sent.remove(&key(l.peer));
-            }
-        }
-        let state = self.queries.get(&q).expect("active query");
-        let flow = self.config.flow_control;
-        // Pass 1: the allowed neighbours with a token, the best of them, the first token due.
-        let (mut ready, mut best, mut wait) = (0u32, None::<usize>, f64::INFINITY);
-        for (i, l) in row.iter().enumerate() {
-            if state.sent.contains(&key(l.peer)) {
-                continue;
-            }
-            let tokens = self.tokens(v, i, now);
-            if flow && tokens < 1.0 {
-                let rate = self.grant_rate(l.peer, v);
-                if rate > 0.0 {
-                    wait = wait.min((1.0 - tokens) / rate);
-                }
-                continue;
-            }
-            ready += 1;
-            let higher = |b: usize| {
-                let (pa, pb) = (l.peer, row[b].peer);
-                self.rate[pa as usize]
-                    .total_cmp(&self.rate[pb as usize])
-                    .then(pb.cmp(&pa))
-                    .is_gt()
-            };
-            if best.is_none_or(higher) {
-                best = Some(i);
-            }
-        }
-        if ready == 0 {
-            if wait.is_finite() {
+        let pick = match self.choose(ctx, v, q, now) {
+            Choice::Send(i) => i,
+            Choice::Wait(wait) => {
                 let delay = SimDuration::from_secs_f64(wait).max(SimDuration(1));
                 ctx.set_timer(
                     v,
@@ -438,32 +430,19 @@ impl Gia {
                     .expect("active query")
                     .in_flight
                     .sent(1);
+                return;
             }
-            return;
-        }
-        let pick = if self.config.biased_walk {
-            best.expect("a ready neighbour")
-        } else {
-            // Pass 2: the k-th allowed neighbour with a token.
-            let k = ctx.rng().index(ready) as usize;
-            let state = self.queries.get(&q).expect("active query");
-            (0..row.len())
-                .filter(|&i| {
-                    !state.sent.contains(&key(row[i].peer))
-                        && (!flow || self.tokens(v, i, now) >= 1.0)
-                })
-                .nth(k)
-                .expect("k < ready")
+            Choice::Stuck => return,
         };
         let tokens = self.tokens(v, pick, now);
         let link = &mut self.links[v as usize][pick];
-        if flow {
+        if self.config.flow_control {
             link.tokens = tokens - 1.0;
             link.since = now;
         }
         let to = link.peer;
         let state = self.queries.get_mut(&q).expect("active query");
-        state.sent.insert(key(to));
+        state.sent.insert(pair(v, to));
         state.in_flight.sent(1);
         ctx.send(
             v,
@@ -477,17 +456,81 @@ impl Gia {
         ctx.report().sent(q, 1, QUERY_BYTES);
     }
 
+    /// Where `v` sends query `q` next. Links are kept in order of capacity, so the biased walk
+    /// takes the first allowed neighbour with a token and usually looks at one or two links;
+    /// the unbiased one counts them and draws one. Nothing is allocated.
+    fn choose(
+        &mut self,
+        ctx: &mut Context<'_, Self>,
+        v: NodeId,
+        q: QueryId,
+        now: SimTime,
+    ) -> Choice {
+        let flow = self.config.flow_control;
+        for _ in 0..2 {
+            let state = self.queries.get(&q).expect("active query");
+            let row = &self.links[v as usize];
+            let (mut fresh, mut ready, mut wait) = (false, 0u32, f64::INFINITY);
+            for (i, l) in row.iter().enumerate() {
+                if state.sent.contains(&pair(v, l.peer)) {
+                    continue;
+                }
+                fresh = true;
+                let tokens = self.tokens(v, i, now);
+                if flow && tokens < 1.0 {
+                    let rate = self.grant_rate(l.peer, v);
+                    if rate > 0.0 {
+                        wait = wait.min((1.0 - tokens) / rate);
+                    }
+                    continue;
+                }
+                if self.config.biased_walk {
+                    return Choice::Send(i);
+                }
+                ready += 1;
+            }
+            if !fresh {
+                // Every neighbour had it: forget and start again.
+                let state = self.queries.get_mut(&q).expect("active query");
+                for l in row {
+                    state.sent.remove(&pair(v, l.peer));
+                }
+                continue;
+            }
+            if ready > 0 {
+                let k = ctx.rng().index(ready) as usize;
+                let state = self.queries.get(&q).expect("active query");
+                let pick = (0..row.len())
+                    .filter(|&i| {
+                        !state.sent.contains(&pair(v, row[i].peer))
+                            && (!flow || self.tokens(v, i, now) >= 1.0)
+                    })
+                    .nth(k)
+                    .expect("k < ready");
+                return Choice::Send(pick);
+            }
+            return if wait.is_finite() {
+                Choice::Wait(wait)
+            } else {
+                Choice::Stuck
+            };
+        }
+        Choice::Stuck
+    }
+
     /// Matches for `object` at `v`: its own copy (not at the source) and, with one-hop
-    /// replication, its neighbours' (other than the source).
+    /// replication, its neighbours' (other than the source), found from the object's few
+    /// holders rather than the node's many links.
     fn matches(&self, ctx: &Context<'_, Self>, v: NodeId, source: NodeId, object: ObjectId) -> u32 {
         let content = ctx.content();
         let own = u32::from(v != source && content.holds(v, object));
         if !self.config.one_hop_replication {
             return own;
         }
-        own + self
-            .neighbours(v)
-            .filter(|&n| n != source && content.holds(n, object))
+        own + content
+            .holders(object)
+            .iter()
+            .filter(|&&h| h != source && h != v && self.linked(h, v))
             .count() as u32
     }
 
@@ -604,7 +647,7 @@ impl Protocol for Gia {
                 let state = self.queries.get_mut(&query).expect("active query");
                 state.in_flight.landed();
                 // The sender has the query already: it counts as used.
-                state.sent.insert((u64::from(to) << 32) | u64::from(from));
+                state.sent.insert(pair(to, from));
                 self.visit(ctx, to, query, hops, found);
                 self.finish_if_done(query);
             }

@@ -175,7 +175,7 @@ mod tests {
             messages_per_s: mu,
             queue_limit,
         }
-        .draw(4, &mut rng)
+        .draw(4, |_| 0, &mut rng)
         .unwrap();
         let links = LinkLatency {
             model: LatencyModel::Constant(SimDuration::from_millis(link_ms)),

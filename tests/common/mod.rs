@@ -143,6 +143,7 @@ pub mod fixture {
     ) -> Vec<Query> {
         let w = scenario::Workload {
             queries,
+            duration_s: None,
             rate_per_s,
             rare_fraction: 0.0,
             timeout_s: 1e6,

@@ -98,6 +98,19 @@ fn yes() -> bool {
     true
 }
 
+impl Table {
+    /// Expected steps of a walk: the nodes per copy, over the nodes one step covers (itself
+    /// and, with one-hop replication, its neighbours), at most `ttl`.
+    fn steps(&self, s: &Sizing) -> f64 {
+        let covered = if self.one_hop_replication {
+            1.0 + s.mean_degree
+        } else {
+            1.0
+        };
+        (s.nodes as f64 / s.copies_per_object.max(1.0) / covered).min(f64::from(self.ttl))
+    }
+}
+
 impl Kind for Table {
     fn check(&self, c: &mut Checker, path: &str, facts: &Facts) {
         let at = |field: &str| format!("{path}.{field}");
@@ -164,16 +177,19 @@ impl Kind for Table {
 
     /// Links (16 bytes per end, up to max_nbrs per node but about the mean degree on
     /// average, taken as 4× it for adaptation) and per-node state, plus the walks in flight:
-    /// a walk holds a visited set and a sent set of about 32 bytes per step.
+    /// a walk holds a visited set and a sent set of about 64 bytes per step. A walk takes
+    /// [`Table::steps`] steps of a link latency each and stops at the timeout, so about
+    /// rate × min(steps × latency, timeout) walk at once.
     fn memory(&self, s: &Sizing) -> u64 {
         let links = s.nodes as f64 * (s.mean_degree * 4.0).min(f64::from(self.max_nbrs)) * 16.0;
-        let steps = (s.nodes as f64 / s.copies_per_object.max(1.0)).min(f64::from(self.ttl));
-        let concurrent = (1.0 + s.rate_per_s * steps * s.mean_latency_s).min(s.queries as f64);
+        let steps = self.steps(s);
+        let concurrent = (1.0 + s.rate_per_s * (steps * s.mean_latency_s).min(s.timeout_s))
+            .min(s.queries as f64);
         (links + s.nodes as f64 * 48.0 + concurrent * steps * 64.0) as u64
     }
 
     fn messages_per_query(&self, s: &Sizing) -> f64 {
-        f64::from(self.ttl).min(s.nodes as f64 / s.copies_per_object.max(1.0))
+        self.steps(s)
     }
 
     fn run(&self, r: Runner<'_>) -> Outcome {

@@ -60,6 +60,8 @@ pub struct Sizing {
     pub queries: u64,
     /// Query arrival rate, per second.
     pub rate_per_s: f64,
+    /// Seconds after issue when a query's hits stop counting.
+    pub timeout_s: f64,
     /// Mean link latency, seconds.
     pub mean_latency_s: f64,
     /// Bytes of a queued message event (in order, or out of order with random latency).
