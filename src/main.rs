@@ -174,10 +174,13 @@ enum Command {
     #[command(after_help = "Examples:\n  \
         floodsim plot results/quickstart                       # SVGs in results/quickstart/plots/\n  \
         floodsim plot results/quickstart --format both --out figures\n  \
-        floodsim plot results/ttl-sweep --metric success_rate --metric messages_per_query --x variant.flood.search.ttl\n\n\
+        floodsim plot results/ttl-sweep --metric success_rate --metric messages_per_query --x variant.flood.search.ttl\n  \
+        floodsim plot results/grid --x variant.flood.search.ttl --series network.nodes   # TTL x nodes on one chart\n\n\
         Run results: success vs messages (95% CI), CDFs of messages and hops, success and cost by\n\
-        replica count, time series. Sweep results: each metric against the x parameter, one line\n\
-        per variant with its 95% band, one chart per combination of the other parameters.")]
+        replica count, time series. Sweep results: each metric against the x parameter (a\n\
+        categorical axis when its values are not numbers, e.g. topologies), one line per variant\n\
+        (and per value of the --series parameter) with its 95% band, one chart per combination of\n\
+        the other parameters.")]
     Plot {
         /// A folder written by `floodsim run` or `floodsim sweep`.
         #[arg(value_name = "RESULTS_DIR")]
@@ -195,6 +198,9 @@ enum Command {
         /// Swept parameter on the x axis [default: the first].
         #[arg(long, value_name = "PARAM")]
         x: Option<String>,
+        /// Swept parameter drawn as one line per value (with the variants) on each chart.
+        #[arg(long, value_name = "PARAM")]
+        series: Option<String>,
     },
     /// Write a baseline of a run or sweep result's headline metrics, with tolerances, for
     /// `floodsim check`.
@@ -472,9 +478,10 @@ fn main() -> ExitCode {
             out,
             metrics,
             x,
+            series,
         } => {
             let out = out.unwrap_or_else(|| results.join("plots"));
-            let choice = floodsim::plot::SweepChoice { metrics, x };
+            let choice = floodsim::plot::SweepChoice { metrics, x, series };
             check_chart_folder(&out)
                 .and_then(|()| floodsim::plot::plot_results(&results, &out, format, &choice))
                 .map(|plotted| {

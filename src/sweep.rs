@@ -49,13 +49,6 @@ pub struct Definition {
     pub points: Vec<PointInfo>,
 }
 
-impl Definition {
-    /// The swept parameters' paths, in column order.
-    pub fn parameter_paths(&self) -> Vec<String> {
-        self.parameters.iter().map(|p| p.path.clone()).collect()
-    }
-}
-
 /// One point of the grid.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PointInfo {
@@ -638,13 +631,13 @@ fn finalize(dir: &Path, definition: &Definition) -> Result<usize> {
         }
     }
     write_definition(dir, definition, results.len())?;
-    let params = definition.parameter_paths();
+    let params = &definition.parameters;
     let points: Vec<_> = results
         .iter()
         .map(|(p, r)| (p.values.as_slice(), r.rows.as_slice()))
         .collect();
     let mut csv = Vec::new();
-    output::sweep_csv::write_runs(&mut csv, &params, &points)
+    output::sweep_csv::write_runs(&mut csv, params, &points)
         .map_err(|e| Error::io(dir, "write sweep.csv", e))?;
     write_atomic(&dir.join("sweep.csv"), &csv)?;
     let variants: Vec<String> = definition
@@ -654,7 +647,7 @@ fn finalize(dir: &Path, definition: &Definition) -> Result<usize> {
         .map(|v| v.name.clone())
         .collect();
     let mut summary = Vec::new();
-    output::sweep_csv::write_summary(&mut summary, &params, &variants, &points)
+    output::sweep_csv::write_summary(&mut summary, params, &variants, &points)
         .map_err(|e| Error::io(dir, "write sweep_summary.csv", e))?;
     write_atomic(&dir.join("sweep_summary.csv"), &summary)?;
     Ok(results.len())

@@ -714,7 +714,11 @@ fn sweep_chart_options_on_a_run_result_are_refused_not_ignored() {
             .code(),
         Some(0)
     );
-    for extra in [&["--metric", "success_rate"][..], &["--x", "network.nodes"]] {
+    for extra in [
+        &["--metric", "success_rate"][..],
+        &["--x", "network.nodes"],
+        &["--series", "network.nodes"],
+    ] {
         let mut args = vec!["plot", "r", "--out", "p"];
         args.extend_from_slice(extra);
         let o = floodsim(dir.path(), &args);
@@ -817,7 +821,79 @@ fn charts_name_their_metric_and_count_online_nodes_from_zero() {
     })
     .unwrap();
     assert!(
-        svg.contains("success rate vs variant.flood.search.ttl"),
-        "the title does not name the metric"
+        svg.contains("success rate vs TTL (flood)"),
+        "the title does not name the metric and the parameter"
     );
+}
+
+#[test]
+fn sweeps_over_any_parameter_plot_with_labels_series_and_named_files() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "s.toml", SMALL);
+    // A sweep over a table-valued parameter: a categorical x axis, and a label column.
+    let topologies = "network.topology={ kind = \"random-regular\", degree = 4 }, \
+                      { kind = \"erdos-renyi\", mean_degree = 4 }";
+    let o = floodsim(
+        dir.path(),
+        &[
+            "sweep", "s.toml", "-q", "--out", "topo", "--param", topologies,
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let csv = std::fs::read_to_string(dir.path().join("topo/sweep.csv")).unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    assert_eq!(
+        &header[..3],
+        ["network.topology", "network.topology_label", "variant"]
+    );
+    assert!(csv.contains(",random-regular(degree=4),flood,"), "{csv}");
+    assert!(csv.contains(",erdos-renyi(mean_degree=4),flood,"), "{csv}");
+    let o = floodsim(dir.path(), &["plot", "topo", "--out", "pt"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let svg = std::fs::read_to_string(dir.path().join("pt/sweep_success_rate.svg")).unwrap();
+    assert_eq!(
+        svg_x_ticks(&svg),
+        ["random-regular(degree=4)", "erdos-renyi(mean_degree=4)"]
+    );
+    assert!(svg.contains("success rate vs topology"));
+    // TTL x degree: one chart per metric with a line per variant and degree, integer ticks.
+    sweep(dir.path(), "sw", &[]);
+    let o = floodsim(
+        dir.path(),
+        &[
+            "plot",
+            "sw",
+            "--out",
+            "ps",
+            "--series",
+            "network.topology.degree",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let svg = std::fs::read_to_string(dir.path().join("ps/sweep_success_rate.svg")).unwrap();
+    for name in [
+        "flood, degree = 4",
+        "flood, degree = 6",
+        "short, degree = 4",
+        "short, degree = 6",
+    ] {
+        assert!(svg.contains(name), "no legend entry {name:?}");
+    }
+    assert_eq!(svg_x_ticks(&svg), ["2", "3", "4"]);
+    assert!(
+        svg.contains(">\nTTL (flood)\n<"),
+        "the x axis is not labelled TTL"
+    );
+    // Without --series: one chart per degree, named by the parameter and its value.
+    let o = floodsim(dir.path(), &["plot", "sw", "--out", "pn"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    for d in [4, 6] {
+        let name = format!("pn/sweep_success_rate_network.topology.degree-{d}.svg");
+        assert!(dir.path().join(&name).is_file(), "{name} missing");
+    }
+    let o = floodsim(
+        dir.path(),
+        &["plot", "sw", "--series", "variant.flood.search.ttl"],
+    );
+    assert_eq!(o.status.code(), Some(2), "series = x is refused");
 }

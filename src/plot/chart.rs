@@ -45,6 +45,8 @@ pub struct Chart {
     pub y_range: Option<(f64, f64)>,
     /// Tick labels for integer x positions (categorical axes).
     pub x_ticks: Option<Vec<String>>,
+    /// The x values are integers: ticks only at integers.
+    pub x_integer: bool,
     /// Put the legend in the lower right corner (where rising curves leave room) instead of
     /// the upper left.
     pub legend_lower_right: bool,
@@ -157,6 +159,7 @@ where
         .y_label_area_size(90)
         .build_cartesian_2d(x, y)
         .map_err(|e| err(&e))?;
+    let x_range = chart.x_range();
     let ticks = c.x_ticks.clone();
     let x_format = move |v: &f64| match &ticks {
         Some(labels) if (v - v.round()).abs() < 1e-9 => {
@@ -172,8 +175,12 @@ where
         .axis_desc_style((FONT, 22))
         .x_label_formatter(&x_format)
         .y_label_formatter(&|v| number_label(*v));
-    if let Some(labels) = &c.x_ticks {
-        mesh.x_labels(labels.len() + 1);
+    if c.x_ticks.is_some() || c.x_integer && !c.x_log {
+        // At most one tick per unit, so every tick is an integer (a category, or a value);
+        // at most 10 ticks on a numeric axis.
+        let most = if c.x_ticks.is_some() { usize::MAX } else { 10 };
+        let span = x_range.end - x_range.start;
+        mesh.x_labels((span.floor() as usize + 1).clamp(2, most));
     }
     mesh.draw().map_err(|e| err(&e))?;
     for (i, s) in c.series.iter().enumerate() {

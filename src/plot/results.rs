@@ -5,7 +5,9 @@ use crate::error::{Error, InputError, Result};
 use crate::metrics::catalogue::{self, Figure, Metric, Scale, known};
 use crate::metrics::{ByReplicas, VariantSummary};
 use crate::output::{split_csv, summary_json, sweep_csv};
+use crate::scenario::{Param, param_label, value_label};
 use crate::sweep;
+use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -37,6 +39,8 @@ pub struct SweepChoice {
     pub metrics: Vec<String>,
     /// The parameter on the x axis (default: the first swept one).
     pub x: Option<String>,
+    /// A parameter drawn as one line per value on each chart.
+    pub series: Option<String>,
 }
 
 /// What `plot_results` did.
@@ -57,13 +61,13 @@ pub fn plot_results(
     choice: &SweepChoice,
 ) -> Result<Plotted> {
     let charts = if dir.join("summary.json").is_file() {
-        if !choice.metrics.is_empty() || choice.x.is_some() {
+        if !choice.metrics.is_empty() || choice.x.is_some() || choice.series.is_some() {
             return Err(InputError::new(format!(
-                "--metric and --x choose the charts of a sweep, but {} is a run result, whose \
-                 charts are fixed",
+                "--metric, --x and --series choose the charts of a sweep, but {} is a run \
+                 result, whose charts are fixed",
                 dir.display()
             ))
-            .fix("drop --metric and --x, or plot a folder written by floodsim sweep")
+            .fix("drop --metric, --x and --series, or plot a folder written by floodsim sweep")
             .into());
         }
         run_charts(dir)?
@@ -455,18 +459,82 @@ pub const DEFAULT_SWEEP_METRICS: [&str; 4] = [
     "time_to_first_hit_ms",
 ];
 
+/// Where a swept parameter's values go on an axis: numbers at their value (integer ticks when
+/// all are integers), anything else (topologies, strings) at its index on a categorical axis.
+struct Axis<'a> {
+    param: &'a Param,
+    numbers: Option<Vec<f64>>,
+}
+
+impl<'a> Axis<'a> {
+    fn new(param: &'a Param) -> Self {
+        Axis {
+            param,
+            numbers: param.values.iter().map(Value::as_f64).collect(),
+        }
+    }
+
+    /// The index of the value a row's cell holds.
+    fn index(&self, cell: &str) -> Option<usize> {
+        self.param
+            .values
+            .iter()
+            .position(|v| sweep_csv::value_text(v) == cell)
+    }
+
+    /// The x position of value `i`.
+    fn position(&self, i: usize) -> f64 {
+        self.numbers.as_ref().map_or(i as f64, |n| n[i])
+    }
+
+    fn integer(&self) -> bool {
+        self.param.values.iter().all(|v| v.is_i64() || v.is_u64())
+    }
+}
+
+/// A file-name-safe form of `text`: letters, digits, `.` and `-`, runs of anything else as one `-`.
+fn slug(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() || c == '.' {
+            out.push(c);
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_matches('-').to_string()
+}
+
+fn swept(params: &[Param], name: &str, option: &str) -> Result<usize> {
+    params.iter().position(|p| p.path == name).ok_or_else(|| {
+        let paths: Vec<&str> = params.iter().map(|p| p.path.as_str()).collect();
+        InputError::new(format!("{name:?} is not a swept parameter"))
+            .fix(format!("use {option} with one of: {}", paths.join(", ")))
+            .into()
+    })
+}
+
 fn sweep_charts(dir: &Path, choice: &SweepChoice) -> Result<Vec<(String, Chart)>> {
     let definition = sweep::read_definition(dir)?;
-    let params: Vec<String> = definition
-        .parameters
-        .iter()
-        .map(|p| p.path.clone())
-        .collect();
-    let x = choice.x.clone().unwrap_or_else(|| params[0].clone());
-    let xi = params.iter().position(|p| *p == x).ok_or_else(|| {
-        InputError::new(format!("{x:?} is not a swept parameter"))
-            .fix(format!("use --x with one of: {}", params.join(", ")))
-    })?;
+    let params = &definition.parameters;
+    let xi = match &choice.x {
+        Some(x) => swept(params, x, "--x")?,
+        None => 0,
+    };
+    let si = match &choice.series {
+        Some(s) => {
+            let si = swept(params, s, "--series")?;
+            if si == xi {
+                return Err(InputError::new(format!(
+                    "{s} is both the x axis and the series parameter"
+                ))
+                .fix("give --series another swept parameter than --x (the first by default)")
+                .into());
+            }
+            Some(si)
+        }
+        None => None,
+    };
     let metrics: Vec<&Metric> = if choice.metrics.is_empty() {
         DEFAULT_SWEEP_METRICS.map(known).to_vec()
     } else {
@@ -481,122 +549,185 @@ fn sweep_charts(dir: &Path, choice: &SweepChoice) -> Result<Vec<(String, Chart)>
             })
             .collect::<Result<_, _>>()?
     };
-    let rows = sweep_csv::read_summary(&dir.join("sweep_summary.csv"), &params)?;
-    let x_of = |r: &sweep_csv::SummaryRow| r.params[xi].parse::<f64>().ok();
-    if rows.iter().any(|r| x_of(r).is_none()) {
-        return Err(InputError::new(format!(
-            "the values of {x} are not numbers, so they cannot be an x axis"
-        ))
-        .fix("choose a numeric parameter with --x")
-        .into());
-    }
+    let path = dir.join("sweep_summary.csv");
+    let rows = sweep_csv::read_summary(&path, params)?;
+    let axes: Vec<Axis> = params.iter().map(Axis::new).collect();
+    // Every row as value indices, one per parameter.
+    let indices: Vec<Vec<usize>> = rows
+        .iter()
+        .map(|r| {
+            axes.iter()
+                .zip(&r.params)
+                .map(|(a, c)| a.index(c))
+                .collect::<Option<_>>()
+                .ok_or_else(|| {
+                    InputError::new("a row's parameter values are not the sweep's")
+                        .in_file(&path)
+                        .fix("plot a complete floodsim sweep folder")
+                })
+        })
+        .collect::<Result<_, _>>()?;
+    let x_axis = &axes[xi];
+    let categorical = x_axis.numbers.is_none();
     let names: Vec<String> = definition
         .scenario
         .variants
         .iter()
         .map(|v| v.name.clone())
         .collect();
+    // The lines of a chart: every variant, times every value of the series parameter.
+    let lines: Vec<(usize, Option<usize>)> = names
+        .iter()
+        .enumerate()
+        .flat_map(|(v, _)| {
+            let values: Vec<Option<usize>> = match si {
+                Some(si) => (0..params[si].values.len()).map(Some).collect(),
+                None => vec![None],
+            };
+            values.into_iter().map(move |s| (v, s))
+        })
+        .collect();
     // One chart per metric and per combination of the other parameters.
-    let mut groups: Vec<Vec<String>> = Vec::new();
-    for r in &rows {
-        let key: Vec<String> = (0..params.len())
-            .filter(|&p| p != xi)
-            .map(|p| r.params[p].clone())
-            .collect();
+    let others: Vec<usize> = (0..params.len())
+        .filter(|&p| p != xi && Some(p) != si)
+        .collect();
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for ix in &indices {
+        let key: Vec<usize> = others.iter().map(|&p| ix[p]).collect();
         if !groups.contains(&key) {
             groups.push(key);
         }
     }
-    let others: Vec<&String> = params
-        .iter()
-        .enumerate()
-        .filter(|&(p, _)| p != xi)
-        .map(|(_, n)| n)
-        .collect();
+    let x_label = param_label(&params[xi].path);
     let mut charts = Vec::new();
     for m in metrics {
         let share = matches!(m.scale, Scale::Domain(..));
-        for (g, key) in groups.iter().enumerate() {
+        for key in &groups {
             let fixed: Vec<String> = others
                 .iter()
                 .zip(key)
-                .map(|(p, v)| format!("{p}={v}"))
+                .map(|(&p, &v)| {
+                    format!(
+                        "{} = {}",
+                        param_label(&params[p].path),
+                        value_label(&params[p].values[v])
+                    )
+                })
                 .collect();
-            let in_group = |r: &&sweep_csv::SummaryRow| {
-                (0..params.len())
-                    .filter(|&p| p != xi)
-                    .map(|p| &r.params[p])
-                    .eq(key.iter())
-            };
             let mut chart = Chart {
                 title: {
-                    let what = format!("{}: {} vs {x}", definition.scenario.name, m.label);
+                    let what = format!("{}: {} vs {x_label}", definition.scenario.name, m.label);
                     if fixed.is_empty() {
                         what
                     } else {
                         format!("{what} ({})", fixed.join(", "))
                     }
                 },
-                x_label: x.clone(),
+                x_label: x_label.clone(),
                 y_label: format!("{} (mean, 95% CI)", m.label),
                 y_range: match m.scale {
                     Scale::Domain(lo, hi) => Some((lo, hi + 0.05 * (hi - lo))),
                     Scale::Auto => None,
                 },
-                legend_lower_right: share,
+                x_ticks: categorical.then(|| params[xi].values.iter().map(value_label).collect()),
+                x_integer: !categorical && x_axis.integer(),
                 ..Chart::default()
             };
-            for n in &names {
+            for (k, &(v, s)) in lines.iter().enumerate() {
+                // Side by side on a categorical axis, so markers and bars do not hide each other.
+                let dodge = if categorical {
+                    (k as f64 - (lines.len() - 1) as f64 / 2.0) * (0.5 / lines.len() as f64)
+                } else {
+                    0.0
+                };
                 type Point = (f64, f64, Option<(f64, f64)>);
                 let mut pts: Vec<Point> = rows
                     .iter()
-                    .filter(in_group)
-                    .filter(|r| &r.variant == n)
-                    .filter_map(|r| {
+                    .zip(&indices)
+                    .filter(|(r, ix)| {
+                        r.variant == names[v]
+                            && others.iter().map(|&p| ix[p]).eq(key.iter().copied())
+                            && si.is_none_or(|si| Some(ix[si]) == s)
+                    })
+                    .filter_map(|(r, ix)| {
                         let (y, band) = r.stats[m.index()];
-                        Some((x_of(r)?, y?, band.map(|[l, h]| (l, h))))
+                        Some((
+                            x_axis.position(ix[xi]) + dodge,
+                            y?,
+                            band.map(|[l, h]| (l, h)),
+                        ))
                     })
                     .collect();
                 pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+                let name = match (si, s) {
+                    (Some(si), Some(s)) => {
+                        let value = format!(
+                            "{} = {}",
+                            param_label(&params[si].path),
+                            value_label(&params[si].values[s])
+                        );
+                        if names.len() > 1 {
+                            format!("{}, {value}", names[v])
+                        } else {
+                            value
+                        }
+                    }
+                    _ => names[v].clone(),
+                };
+                let intervals = pts.iter().filter_map(|p| p.2.map(|(l, h)| (p.0, l, h)));
+                let (band, error_bars) = if categorical {
+                    (Vec::new(), intervals.collect())
+                } else {
+                    (intervals.collect(), Vec::new())
+                };
                 chart.series.push(Series {
-                    name: n.clone(),
+                    name,
                     points: pts.iter().map(|p| (p.0, p.1)).collect(),
-                    band: pts
-                        .iter()
-                        .filter_map(|p| p.2.map(|(l, h)| (p.0, l, h)))
-                        .collect(),
-                    line: true,
+                    band,
+                    error_bars,
+                    line: !categorical,
                     markers: true,
-                    ..Series::default()
                 });
             }
-            let xs: Vec<f64> = chart
-                .series
-                .iter()
-                .flat_map(|s| s.points.iter().map(|p| p.0))
-                .collect();
+            if !categorical {
+                let xs: Vec<f64> = chart
+                    .series
+                    .iter()
+                    .flat_map(|s| s.points.iter().map(|p| p.0))
+                    .collect();
+                chart.x_log = xs.iter().all(|&a| a > 0.0) && spans(&xs);
+            }
             let ys: Vec<f64> = chart
                 .series
                 .iter()
                 .flat_map(|s| s.points.iter().map(|p| p.1))
                 .collect();
-            let min_pos = |v: &[f64]| {
-                v.iter()
-                    .copied()
-                    .filter(|&a| a > 0.0)
-                    .fold(f64::INFINITY, f64::min)
-            };
-            let max = |v: &[f64]| v.iter().copied().fold(0.0, f64::max);
-            chart.x_log = xs.iter().all(|&a| a > 0.0) && spans_decades(min_pos(&xs), max(&xs));
-            chart.y_log =
-                !share && ys.iter().all(|&a| a > 0.0) && spans_decades(min_pos(&ys), max(&ys));
-            let suffix = if groups.len() > 1 {
-                format!("_{g}")
-            } else {
-                String::new()
-            };
+            chart.y_log = !share && ys.iter().all(|&a| a > 0.0) && spans(&ys);
+            // Named by the other parameters' values where they vary, never by a number.
+            let suffix: String = others
+                .iter()
+                .zip(key)
+                .filter(|&(&p, _)| params[p].values.len() > 1)
+                .map(|(&p, &v)| {
+                    format!(
+                        "_{}-{}",
+                        slug(&params[p].path),
+                        slug(&value_label(&params[p].values[v]))
+                    )
+                })
+                .collect();
             charts.push((format!("sweep_{}{suffix}", m.name), chart));
         }
     }
     Ok(charts)
+}
+
+/// Whether the positive values among `v` span more than two decades.
+fn spans(v: &[f64]) -> bool {
+    let min = v
+        .iter()
+        .copied()
+        .filter(|&a| a > 0.0)
+        .fold(f64::INFINITY, f64::min);
+    spans_decades(min, v.iter().copied().fold(0.0, f64::max))
 }

@@ -85,6 +85,66 @@ pub fn deterministic_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
+/// One `<text>` element of an SVG written by floodsim: its attributes and its content.
+#[derive(Clone, Debug)]
+pub struct SvgText {
+    /// Anchor x, pixels.
+    pub x: f64,
+    /// Anchor y, pixels.
+    pub y: f64,
+    /// The `text-anchor` attribute.
+    pub anchor: String,
+    /// The text.
+    pub text: String,
+}
+
+/// The value of attribute `name` in an SVG element's opening tag.
+pub fn svg_attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+    let start = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+    let len = tag[start..].find('"')?;
+    Some(&tag[start..start + len])
+}
+
+/// Every `<text>` element of `svg` (plotters writes the text on the line after the tag).
+pub fn svg_texts(svg: &str) -> Vec<SvgText> {
+    let lines: Vec<&str> = svg.lines().collect();
+    lines
+        .windows(2)
+        .filter(|w| w[0].starts_with("<text"))
+        .map(|w| SvgText {
+            x: svg_attr(w[0], "x")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(f64::NAN),
+            y: svg_attr(w[0], "y")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(f64::NAN),
+            anchor: svg_attr(w[0], "text-anchor").unwrap_or("").to_string(),
+            text: w[1].trim().to_string(),
+        })
+        .collect()
+}
+
+/// The x-axis tick labels of a chart: centred text on the lowest row of tick labels (below
+/// the plot area, above the axis title).
+pub fn svg_x_ticks(svg: &str) -> Vec<String> {
+    let texts: Vec<SvgText> = svg_texts(svg)
+        .into_iter()
+        .filter(|t| t.anchor == "middle")
+        .collect();
+    // The axis title is the lowest text; the tick labels are the row just above it.
+    let mut rows: Vec<f64> = texts.iter().map(|t| t.y).collect();
+    rows.sort_by(f64::total_cmp);
+    rows.dedup();
+    let Some(&row) = rows.iter().rev().nth(1) else {
+        return Vec::new();
+    };
+    texts
+        .into_iter()
+        .filter(|t| t.y == row)
+        .map(|t| t.text)
+        .collect()
+}
+
 /// Fixtures for library-level tests: small worlds built by hand and one way to run a protocol
 /// on them.
 pub mod fixture {
