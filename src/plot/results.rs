@@ -3,7 +3,7 @@
 use super::chart::{Chart, Series, draw, spans_decades};
 use crate::error::{Error, InputError, Result};
 use crate::metrics::catalogue::{self, Figure, Metric, Scale, known};
-use crate::metrics::{ByReplicas, VariantSummary};
+use crate::metrics::{self, ByReplicas, VariantSummary};
 use crate::output::{split_csv, summary_json, sweep_csv};
 use crate::scenario::{Param, param_label, value_label};
 use crate::sweep;
@@ -87,7 +87,8 @@ pub fn plot_results(
         // A point shows as a marker; a bare line needs two points.
         let drawable = chart.series.iter().any(|s| {
             let needed = if s.markers { 1 } else { 2 };
-            s.points.len() >= needed || !s.band.is_empty() || !s.error_bars.is_empty()
+            let finite = s.points.iter().filter(|p| p.1.is_finite()).count();
+            finite >= needed || !s.band.is_empty() || !s.error_bars.is_empty()
         });
         if !drawable {
             plotted.skipped.push(format!(
@@ -163,7 +164,6 @@ fn run_charts(dir: &Path) -> Result<Vec<(String, Chart)>> {
         x_label: format!("{} (mean)", messages.label),
         y_label: format!("{} (95% CI)", success.label),
         y_range: Some((((lowest - 0.05) * 20.0).floor().max(0.0) / 20.0, 1.01)),
-        legend_lower_right: true,
         ..Chart::default()
     };
     for v in variants {
@@ -209,13 +209,13 @@ fn run_charts(dir: &Path) -> Result<Vec<(String, Chart)>> {
             })
             .collect()
     };
-    for (name, col, label, log_ok) in [
-        ("cdf_messages", mcol, messages.label.to_string(), true),
+    // Log x when the positive values span more than two decades (walkers' hops can).
+    for (name, col, label) in [
+        ("cdf_messages", mcol, messages.label.to_string()),
         (
             "cdf_hops",
             hcol,
             format!("{} (successful queries)", hops.label),
-            false,
         ),
     ] {
         let data = per_variant(col);
@@ -226,7 +226,7 @@ fn run_charts(dir: &Path) -> Result<Vec<(String, Chart)>> {
             .filter(|&x| x > 0.0)
             .fold(f64::INFINITY, f64::min);
         let max = data.iter().flatten().copied().fold(0.0, f64::max);
-        let x_log = log_ok && spans_decades(positive_min, max);
+        let x_log = spans_decades(positive_min, max);
         let mut chart = Chart {
             title: format!(
                 "{title}: CDF of {}",
@@ -236,7 +236,6 @@ fn run_charts(dir: &Path) -> Result<Vec<(String, Chart)>> {
             y_label: "share of queries (CDF)".into(),
             x_log,
             y_range: Some((0.0, 1.02)),
-            legend_lower_right: true,
             ..Chart::default()
         };
         for (n, mut values) in names.iter().zip(data) {
@@ -251,25 +250,20 @@ fn run_charts(dir: &Path) -> Result<Vec<(String, Chart)>> {
         charts.push((name.to_string(), chart));
     }
 
-    // Success and cost by replica count.
-    let buckets: Vec<(u32, u32)> = {
-        let mut all: Vec<(u32, u32)> = variants
-            .iter()
-            .flat_map(|v| &v.by_replicas)
-            .map(|b| (b.min_replicas, b.max_replicas))
-            .collect();
-        all.sort_unstable();
-        all.dedup();
-        all
-    };
+    // Success and cost by replica count, on every bucket from the smallest to the largest
+    // that has queries; a variant without queries in a bucket has a gap there.
+    let present: Vec<u32> = variants
+        .iter()
+        .flat_map(|v| &v.by_replicas)
+        .map(|b| metrics::bucket(b.min_replicas))
+        .collect();
+    let first = present.iter().copied().min().unwrap_or(0);
+    let buckets: Vec<u32> = (first..=present.iter().copied().max().unwrap_or(0)).collect();
     let labels: Vec<String> = buckets
         .iter()
-        .map(|&(lo, hi)| {
-            if lo == hi {
-                lo.to_string()
-            } else {
-                format!("{lo}-{hi}")
-            }
+        .map(|&b| match metrics::bucket_bounds(b) {
+            (lo, hi) if lo == hi => lo.to_string(),
+            (lo, hi) => format!("{lo}-{hi}"),
         })
         .collect();
     /// A by-replicas chart: file name, title word, y label, the value, whether it is a share.
@@ -303,16 +297,18 @@ fn run_charts(dir: &Path) -> Result<Vec<(String, Chart)>> {
             y_label: ylabel,
             x_ticks: Some(labels.clone()),
             y_range: share.then_some((0.0, 1.05)),
-            legend_lower_right: share,
             ..Chart::default()
         };
         for v in variants {
-            let points: Vec<(f64, f64)> = v
-                .by_replicas
+            let points: Vec<(f64, f64)> = buckets
                 .iter()
-                .filter_map(|b| {
-                    let i = buckets.iter().position(|x| x.0 == b.min_replicas)?;
-                    Some((i as f64, value(b)))
+                .enumerate()
+                .map(|(i, &b)| {
+                    let found = v
+                        .by_replicas
+                        .iter()
+                        .find(|r| metrics::bucket(r.min_replicas) == b);
+                    (i as f64, found.map_or(f64::NAN, value))
                 })
                 .collect();
             chart.series.push(Series {
@@ -393,7 +389,6 @@ fn run_charts(dir: &Path) -> Result<Vec<(String, Chart)>> {
             x_label: "simulated time, window start (s)".into(),
             y_label: ylabel.into(),
             y_range: (col == ts).then_some((0.0, 1.05)),
-            legend_lower_right: col == ts,
             ..Chart::default()
         };
         let shown: &[String] = if overlay { &names[..1] } else { &names };
@@ -420,9 +415,7 @@ fn run_charts(dir: &Path) -> Result<Vec<(String, Chart)>> {
             });
         }
         if overlay {
-            // Online nodes from zero, so a small dip is not drawn as a collapse; the line then
-            // runs along the top, so the legend goes below it.
-            chart.legend_lower_right = true;
+            // Online nodes from zero, so a small dip is not drawn as a collapse.
             let top = chart
                 .series
                 .iter()

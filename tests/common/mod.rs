@@ -145,6 +145,57 @@ pub fn svg_x_ticks(svg: &str) -> Vec<String> {
         .collect()
 }
 
+/// The legend box of a floodsim chart (x0, y0, x1, y1): the translucent white rectangle.
+pub fn svg_legend_box(svg: &str) -> Option<(f64, f64, f64, f64)> {
+    let tag = svg
+        .lines()
+        .find(|l| l.starts_with("<rect") && svg_attr(l, "opacity") == Some("0.9"))?;
+    let num = |name| svg_attr(tag, name).and_then(|v| v.parse::<f64>().ok());
+    let (x, y) = (num("x")?, num("y")?);
+    Some((x, y, x + num("width")?, y + num("height")?))
+}
+
+/// The data drawn before the legend: vertices of data lines and error bars (stroke width 2,
+/// sampled every 2 pixels along each segment), marker centres and corners, band corners.
+pub fn svg_data_points(svg: &str) -> Vec<(f64, f64)> {
+    let mut out = Vec::new();
+    let pairs = |list: &str| -> Vec<(f64, f64)> {
+        list.split_whitespace()
+            .filter_map(|p| {
+                let (x, y) = p.split_once(',')?;
+                Some((x.parse().ok()?, y.parse().ok()?))
+            })
+            .collect()
+    };
+    for line in svg.lines() {
+        if line.starts_with("<rect") && svg_attr(line, "opacity") == Some("0.9") {
+            break;
+        }
+        if line.starts_with("<polyline") && svg_attr(line, "stroke-width") == Some("2") {
+            let vertices = pairs(svg_attr(line, "points").unwrap_or(""));
+            for w in vertices.windows(2) {
+                let steps = ((w[1].0 - w[0].0).abs().max((w[1].1 - w[0].1).abs()) / 2.0).ceil();
+                let steps = steps.max(1.0) as usize;
+                for k in 0..=steps {
+                    let t = k as f64 / steps as f64;
+                    out.push((
+                        w[0].0 + (w[1].0 - w[0].0) * t,
+                        w[0].1 + (w[1].1 - w[0].1) * t,
+                    ));
+                }
+            }
+        } else if line.starts_with("<polygon") {
+            out.extend(pairs(svg_attr(line, "points").unwrap_or("")));
+        } else if line.starts_with("<circle") {
+            let num = |name| svg_attr(line, name).and_then(|v| v.parse::<f64>().ok());
+            if let (Some(x), Some(y)) = (num("cx"), num("cy")) {
+                out.push((x, y));
+            }
+        }
+    }
+    out
+}
+
 /// Fixtures for library-level tests: small worlds built by hand and one way to run a protocol
 /// on them.
 pub mod fixture {
