@@ -1052,3 +1052,33 @@ fn cdf_hops_goes_log_when_hops_span_two_decades() {
         "a linear axis: {ticks:?}"
     );
 }
+
+#[test]
+fn svgs_embed_the_bundled_font() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "s.toml", SMALL);
+    assert_eq!(
+        floodsim(dir.path(), &["run", "s.toml", "-q", "--out", "r"])
+            .status
+            .code(),
+        Some(0)
+    );
+    let o = floodsim(dir.path(), &["plot", "r", "--out", "p"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let svg = std::fs::read_to_string(dir.path().join("p/cdf_messages.svg")).unwrap();
+    let face = "@font-face{font-family:\"floodsim-DejaVuSans\";src:url(data:font/ttf;base64,AAEAAA";
+    assert!(svg.contains(face), "no embedded TrueType font");
+    let families: Vec<&str> = svg
+        .lines()
+        .filter_map(|l| svg_attr(l, "font-family"))
+        .collect();
+    assert!(!families.is_empty());
+    assert!(
+        families
+            .iter()
+            .all(|f| *f == "floodsim-DejaVuSans, sans-serif"),
+        "text not set in the embedded font: {families:?}"
+    );
+    // Only the glyphs a chart uses are embedded: the whole font would be 1 MB of base64.
+    assert!(svg.len() < 300_000, "{} bytes", svg.len());
+}

@@ -98,20 +98,25 @@ pub fn draw(chart: &Chart, path: &Path) -> Result<(), Error> {
     )?;
     let legend = free.map_or(Legend::Outside, |(x, y)| Legend::At(x, y));
     match ImageFormat::from_path(path)? {
-        ImageFormat::Svg => draw_on(
-            SVGBackend::new(path, SIZE).into_drawing_area(),
-            chart,
-            path,
-            legend,
-        ),
+        ImageFormat::Svg => {
+            let mut svg = String::new();
+            draw_on(
+                SVGBackend::with_string(&mut svg, SIZE).into_drawing_area(),
+                chart,
+                path,
+                legend,
+            )?;
+            std::fs::write(path, super::svg_font::embed(&svg))
+                .map_err(|e| Error::io(path, "write the chart", e))
+        }
         ImageFormat::Png => draw_on(
             BitMapBackend::new(path, SIZE).into_drawing_area(),
             chart,
             path,
             legend,
-        ),
+        )
+        .map(|_| ()),
     }
-    .map(|_| ())
 }
 
 fn bounds(values: impl Iterator<Item = f64>, log: bool) -> (f64, f64) {
