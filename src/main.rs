@@ -608,28 +608,43 @@ fn run_command(
     Ok(())
 }
 
+/// The run's table: per variant, queries, success with its 95% (Wilson) half-width, request
+/// messages, DHT/overlay upkeep per node per second, all messages per query (requests,
+/// responses and upkeep over the run, divided by the queries), hops and time to the first hit.
 fn print_report(report: &run::RunReport) {
+    use floodsim::metrics::{Figure, catalogue::known};
     outln!(
-        "{:<16} {:>8} {:>9} {:>13} {:>11} {:>12}",
+        "{:<16} {:>8} {:>15} {:>11} {:>14} {:>12} {:>11} {:>12}",
         "variant",
         "queries",
-        "success",
+        "success (95%)",
         "messages/q",
+        "upkeep/node/s",
+        "all msgs/q",
         "hops(mean)",
         "first hit ms"
     );
     for v in &report.summary.variants {
         // "-" where a metric is undefined (no hit, or no query at all).
         let shown = |name: &str, format: fn(f64) -> String| {
-            v.headline(floodsim::metrics::catalogue::known(name))
-                .map_or("-".to_string(), format)
+            v.headline(known(name)).map_or("-".to_string(), format)
+        };
+        let success = match v.figure(known("success_rate")) {
+            Some(&Figure::Proportion { rate, ci95 }) => format!(
+                "{:.1}% ±{:.1}",
+                100.0 * rate,
+                100.0 * (ci95[1] - ci95[0]) / 2.0
+            ),
+            _ => "-".to_string(),
         };
         outln!(
-            "{:<16} {:>8} {:>9} {:>13} {:>11} {:>12}",
+            "{:<16} {:>8} {:>15} {:>11} {:>14} {:>12} {:>11} {:>12}",
             v.name,
             v.queries,
-            shown("success_rate", |x| format!("{:.1}%", 100.0 * x)),
+            success,
             shown("messages_per_query", |x| format!("{x:.1}")),
+            shown("maintenance_per_node_per_s", |x| format!("{x:.3}")),
+            shown("total_messages_per_query", |x| format!("{x:.1}")),
             shown("hops_to_first_hit", |x| format!("{x:.2}")),
             shown("time_to_first_hit_ms", |x| format!("{x:.2}")),
         );

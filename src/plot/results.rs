@@ -142,15 +142,16 @@ fn run_charts(dir: &Path) -> Result<Vec<(String, Chart)>> {
     let title = summary.scenario.as_str();
     let variants: &[VariantSummary] = &summary.variants;
     let names: Vec<String> = variants.iter().map(|v| v.name.clone()).collect();
-    let (success, messages, hops) = (
+    let (success, messages, hops, total) = (
         known("success_rate"),
         known("messages_per_query"),
         known("hops_to_first_hit"),
+        known("total_messages_per_query"),
     );
     let mut charts = Vec::new();
 
-    // Success against cost, one point per variant with its 95% interval (none for a variant
-    // that issued no query).
+    // Success against the total cost (requests, responses and upkeep per query), one point per
+    // variant with its 95% interval (none for a variant that issued no query).
     let success_of = |v: &VariantSummary| match v.figure(success) {
         Some(&Figure::Proportion { rate, ci95 }) => Some((rate, ci95)),
         _ => None,
@@ -161,13 +162,13 @@ fn run_charts(dir: &Path) -> Result<Vec<(String, Chart)>> {
         .fold(1.0, f64::min);
     let mut trade = Chart {
         title: format!("{title}: success vs cost"),
-        x_label: format!("{} (mean)", messages.label),
+        x_label: total.label.to_string(),
         y_label: format!("{} (95% CI)", success.label),
         y_range: Some((((lowest - 0.05) * 20.0).floor().max(0.0) / 20.0, 1.01)),
         ..Chart::default()
     };
     for v in variants {
-        let point = v.headline(messages).zip(success_of(v));
+        let point = v.headline(total).zip(success_of(v));
         trade.series.push(Series {
             name: v.name.clone(),
             points: point.iter().map(|&(x, (y, _))| (x, y)).collect(),
