@@ -136,16 +136,16 @@ fn run_figures(dir: &Path) -> Result<(String, Vec<Figure>)> {
 fn sweep_figures(dir: &Path) -> Result<(String, Vec<Figure>, Vec<usize>)> {
     let definition = sweep::read_definition(dir)?;
     let path = dir.join("sweep.csv");
-    let rows = sweep_csv::read_runs(&path, &definition.parameter_paths())?;
+    let rows = sweep_csv::read_runs(&path, &definition.parameters)?;
     /// Per metric (sum, count) over the replicas, and the queries behind them.
     type Pool = (Vec<(f64, u32)>, u64);
     let mut pooled: BTreeMap<(usize, String), Pool> = BTreeMap::new();
     let point_of = |cells: &[String]| -> Option<usize> {
         definition.points.iter().position(|p| {
-            p.values.iter().zip(cells).all(|(v, c)| match v {
-                serde_json::Value::String(s) => s == c,
-                other => &other.to_string() == c,
-            })
+            p.values
+                .iter()
+                .zip(cells)
+                .all(|(v, c)| sweep_csv::value_text(v) == *c)
         })
     };
     for (cells, row) in rows {

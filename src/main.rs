@@ -174,10 +174,13 @@ enum Command {
     #[command(after_help = "Examples:\n  \
         floodsim plot results/quickstart                       # SVGs in results/quickstart/plots/\n  \
         floodsim plot results/quickstart --format both --out figures\n  \
-        floodsim plot results/ttl-sweep --metric success_rate --metric messages_per_query --x variant.flood.search.ttl\n\n\
+        floodsim plot results/ttl-sweep --metric success_rate --metric messages_per_query --x variant.flood.search.ttl\n  \
+        floodsim plot results/grid --x variant.flood.search.ttl --series network.nodes   # TTL x nodes on one chart\n\n\
         Run results: success vs messages (95% CI), CDFs of messages and hops, success and cost by\n\
-        replica count, time series. Sweep results: each metric against the x parameter, one line\n\
-        per variant with its 95% band, one chart per combination of the other parameters.")]
+        replica count, time series. Sweep results: each metric against the x parameter (a\n\
+        categorical axis when its values are not numbers, e.g. topologies), one line per variant\n\
+        (and per value of the --series parameter) with its 95% band, one chart per combination of\n\
+        the other parameters.")]
     Plot {
         /// A folder written by `floodsim run` or `floodsim sweep`.
         #[arg(value_name = "RESULTS_DIR")]
@@ -195,6 +198,9 @@ enum Command {
         /// Swept parameter on the x axis [default: the first].
         #[arg(long, value_name = "PARAM")]
         x: Option<String>,
+        /// Swept parameter drawn as one line per value (with the variants) on each chart.
+        #[arg(long, value_name = "PARAM")]
+        series: Option<String>,
     },
     /// Write a baseline of a run or sweep result's headline metrics, with tolerances, for
     /// `floodsim check`.
@@ -472,9 +478,10 @@ fn main() -> ExitCode {
             out,
             metrics,
             x,
+            series,
         } => {
             let out = out.unwrap_or_else(|| results.join("plots"));
-            let choice = floodsim::plot::SweepChoice { metrics, x };
+            let choice = floodsim::plot::SweepChoice { metrics, x, series };
             check_chart_folder(&out)
                 .and_then(|()| floodsim::plot::plot_results(&results, &out, format, &choice))
                 .map(|plotted| {
@@ -601,28 +608,43 @@ fn run_command(
     Ok(())
 }
 
+/// The run's table: per variant, queries, success with its 95% (Wilson) half-width, request
+/// messages, DHT/overlay upkeep per node per second, all messages per query (requests,
+/// responses and upkeep over the run, divided by the queries), hops and time to the first hit.
 fn print_report(report: &run::RunReport) {
+    use floodsim::metrics::{Figure, catalogue::known};
     outln!(
-        "{:<16} {:>8} {:>9} {:>13} {:>11} {:>12}",
+        "{:<16} {:>8} {:>15} {:>11} {:>14} {:>12} {:>11} {:>12}",
         "variant",
         "queries",
-        "success",
+        "success (95%)",
         "messages/q",
+        "upkeep/node/s",
+        "all msgs/q",
         "hops(mean)",
         "first hit ms"
     );
     for v in &report.summary.variants {
         // "-" where a metric is undefined (no hit, or no query at all).
         let shown = |name: &str, format: fn(f64) -> String| {
-            v.headline(floodsim::metrics::catalogue::known(name))
-                .map_or("-".to_string(), format)
+            v.headline(known(name)).map_or("-".to_string(), format)
+        };
+        let success = match v.figure(known("success_rate")) {
+            Some(&Figure::Proportion { rate, ci95 }) => format!(
+                "{:.1}% ±{:.1}",
+                100.0 * rate,
+                100.0 * (ci95[1] - ci95[0]) / 2.0
+            ),
+            _ => "-".to_string(),
         };
         outln!(
-            "{:<16} {:>8} {:>9} {:>13} {:>11} {:>12}",
+            "{:<16} {:>8} {:>15} {:>11} {:>14} {:>12} {:>11} {:>12}",
             v.name,
             v.queries,
-            shown("success_rate", |x| format!("{:.1}%", 100.0 * x)),
+            success,
             shown("messages_per_query", |x| format!("{x:.1}")),
+            shown("maintenance_per_node_per_s", |x| format!("{x:.3}")),
+            shown("total_messages_per_query", |x| format!("{x:.1}")),
             shown("hops_to_first_hit", |x| format!("{x:.2}")),
             shown("time_to_first_hit_ms", |x| format!("{x:.2}")),
         );

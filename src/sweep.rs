@@ -59,11 +59,6 @@ impl Definition {
                 .iter()
                 .any(|p| p.path.starts_with("network.capacity"))
     }
-
-    /// The swept parameters' paths, in column order.
-    pub fn parameter_paths(&self) -> Vec<String> {
-        self.parameters.iter().map(|p| p.path.clone()).collect()
-    }
 }
 
 /// One point of the grid.
@@ -648,14 +643,14 @@ fn finalize(dir: &Path, definition: &Definition) -> Result<usize> {
         }
     }
     write_definition(dir, definition, results.len())?;
-    let params = definition.parameter_paths();
+    let params = &definition.parameters;
     let points: Vec<_> = results
         .iter()
         .map(|(p, r)| (p.values.as_slice(), r.rows.as_slice()))
         .collect();
     let mut csv = Vec::new();
     let capacity = definition.capacity();
-    output::sweep_csv::write_runs(&mut csv, &params, &points, capacity)
+    output::sweep_csv::write_runs(&mut csv, params, &points, capacity)
         .map_err(|e| Error::io(dir, "write sweep.csv", e))?;
     write_atomic(&dir.join("sweep.csv"), &csv)?;
     let variants: Vec<String> = definition
@@ -665,7 +660,7 @@ fn finalize(dir: &Path, definition: &Definition) -> Result<usize> {
         .map(|v| v.name.clone())
         .collect();
     let mut summary = Vec::new();
-    output::sweep_csv::write_summary(&mut summary, &params, &variants, &points, capacity)
+    output::sweep_csv::write_summary(&mut summary, params, &variants, &points, capacity)
         .map_err(|e| Error::io(dir, "write sweep_summary.csv", e))?;
     write_atomic(&dir.join("sweep_summary.csv"), &summary)?;
     Ok(results.len())

@@ -297,3 +297,21 @@ fn the_summary_reads_back_as_it_was_computed() {
         }
     }
 }
+
+#[test]
+fn the_readme_documents_every_sweep_csv_column() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme.find("### `sweep.csv`").expect("a sweep.csv section");
+    let section = &readme[start..];
+    let section = &section[..section[4..].find("\n### ").map_or(section.len(), |e| e + 4)];
+    for column in ["variant", "replica", "queries"]
+        .into_iter()
+        .chain(CATALOGUE.iter().map(|m| m.name))
+    {
+        assert!(
+            section.contains(&format!("`{column}`")),
+            "README's sweep.csv section does not document {column}"
+        );
+    }
+}

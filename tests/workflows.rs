@@ -714,7 +714,11 @@ fn sweep_chart_options_on_a_run_result_are_refused_not_ignored() {
             .code(),
         Some(0)
     );
-    for extra in [&["--metric", "success_rate"][..], &["--x", "network.nodes"]] {
+    for extra in [
+        &["--metric", "success_rate"][..],
+        &["--x", "network.nodes"],
+        &["--series", "network.nodes"],
+    ] {
         let mut args = vec!["plot", "r", "--out", "p"];
         args.extend_from_slice(extra);
         let o = floodsim(dir.path(), &args);
@@ -817,7 +821,264 @@ fn charts_name_their_metric_and_count_online_nodes_from_zero() {
     })
     .unwrap();
     assert!(
-        svg.contains("success rate vs variant.flood.search.ttl"),
-        "the title does not name the metric"
+        svg.contains("success rate vs TTL (flood)"),
+        "the title does not name the metric and the parameter"
     );
+}
+
+#[test]
+fn sweeps_over_any_parameter_plot_with_labels_series_and_named_files() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "s.toml", SMALL);
+    // A sweep over a table-valued parameter: a categorical x axis, and a label column.
+    let topologies = "network.topology={ kind = \"random-regular\", degree = 4 }, \
+                      { kind = \"erdos-renyi\", mean_degree = 4 }";
+    let o = floodsim(
+        dir.path(),
+        &[
+            "sweep", "s.toml", "-q", "--out", "topo", "--param", topologies,
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let csv = std::fs::read_to_string(dir.path().join("topo/sweep.csv")).unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    assert_eq!(
+        &header[..3],
+        ["network.topology", "network.topology_label", "variant"]
+    );
+    assert!(csv.contains(",random-regular(degree=4),flood,"), "{csv}");
+    assert!(csv.contains(",erdos-renyi(mean_degree=4),flood,"), "{csv}");
+    let o = floodsim(dir.path(), &["plot", "topo", "--out", "pt"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let svg = std::fs::read_to_string(dir.path().join("pt/sweep_success_rate.svg")).unwrap();
+    assert_eq!(
+        svg_x_ticks(&svg),
+        ["random-regular(degree=4)", "erdos-renyi(mean_degree=4)"]
+    );
+    assert!(svg.contains("success rate vs topology"));
+    // TTL x degree: one chart per metric with a line per variant and degree, integer ticks.
+    sweep(dir.path(), "sw", &[]);
+    let o = floodsim(
+        dir.path(),
+        &[
+            "plot",
+            "sw",
+            "--out",
+            "ps",
+            "--series",
+            "network.topology.degree",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let svg = std::fs::read_to_string(dir.path().join("ps/sweep_success_rate.svg")).unwrap();
+    for name in [
+        "flood, degree = 4",
+        "flood, degree = 6",
+        "short, degree = 4",
+        "short, degree = 6",
+    ] {
+        assert!(svg.contains(name), "no legend entry {name:?}");
+    }
+    assert_eq!(svg_x_ticks(&svg), ["2", "3", "4"]);
+    assert!(
+        svg.contains(">\nTTL (flood)\n<"),
+        "the x axis is not labelled TTL"
+    );
+    // Without --series: one chart per degree, named by the parameter and its value.
+    let o = floodsim(dir.path(), &["plot", "sw", "--out", "pn"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    for d in [4, 6] {
+        let name = format!("pn/sweep_success_rate_network.topology.degree-{d}.svg");
+        assert!(dir.path().join(&name).is_file(), "{name} missing");
+    }
+    let o = floodsim(
+        dir.path(),
+        &["plot", "sw", "--series", "variant.flood.search.ttl"],
+    );
+    assert_eq!(o.status.code(), Some(2), "series = x is refused");
+}
+
+#[test]
+fn legends_never_cover_data_and_empty_buckets_break_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    // Rare objects with 2 copies fill bucket 2-3, the catalogue's 16 copies 8-15 and 16-31
+    // (when the source holds a copy): bucket 4-7 is empty in between.
+    let text = SMALL.replace("copies = 3 }", "copies = 16 }").replace(
+        "rare = { objects = 10, copies = 1 }",
+        "rare = { objects = 10, copies = 2 }",
+    );
+    write(dir.path(), "s.toml", &text);
+    let run = [
+        "run",
+        "s.toml",
+        "-q",
+        "--out",
+        "r",
+        "--set",
+        "output.timeseries_window_s=2",
+    ];
+    let o = floodsim(dir.path(), &run);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = floodsim(dir.path(), &["plot", "r", "--out", "p"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    sweep(dir.path(), "sw", &[]);
+    let o = floodsim(
+        dir.path(),
+        &[
+            "plot",
+            "sw",
+            "--out",
+            "p",
+            "--series",
+            "network.topology.degree",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let mut checked = 0;
+    for entry in std::fs::read_dir(dir.path().join("p")).unwrap() {
+        let path = entry.unwrap().path();
+        let svg = std::fs::read_to_string(&path).unwrap();
+        let (x0, y0, x1, y1) = svg_legend_box(&svg).expect("a legend");
+        let points = svg_data_points(&svg);
+        assert!(!points.is_empty(), "{}: no data found", path.display());
+        let covered: Vec<_> = points
+            .iter()
+            .filter(|&&(x, y)| (x0..=x1).contains(&x) && (y0..=y1).contains(&y))
+            .collect();
+        assert!(
+            covered.is_empty(),
+            "{}: the legend covers {} data points, e.g. {:?}",
+            path.display(),
+            covered.len(),
+            covered[0]
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 11, "7 run charts and 4 sweep charts");
+    let svg = std::fs::read_to_string(dir.path().join("p/by_replicas_success.svg")).unwrap();
+    assert_eq!(
+        svg_x_ticks(&svg),
+        ["2-3", "4-7", "8-15", "16-31"],
+        "the empty bucket keeps its place"
+    );
+    // No line of the first variant crosses the empty bucket's position.
+    let gap_x = svg_texts(&svg)
+        .into_iter()
+        .find(|t| t.text == "4-7")
+        .unwrap()
+        .x;
+    let mut lines = 0;
+    for line in svg.lines().filter(|l| {
+        l.starts_with("<polyline")
+            && svg_attr(l, "stroke") == Some("#0072B2")
+            && svg_attr(l, "stroke-width") == Some("2")
+    }) {
+        let xs: Vec<f64> = svg_attr(line, "points")
+            .unwrap()
+            .split_whitespace()
+            .map(|p| p.split_once(',').unwrap().0.parse().unwrap())
+            .collect();
+        assert!(
+            xs.iter().all(|&x| x > gap_x) || xs.iter().all(|&x| x < gap_x),
+            "a line is drawn across the empty bucket: {xs:?}"
+        );
+        lines += 1;
+    }
+    assert!(lines >= 1, "the 8-15 to 16-31 segment is drawn");
+}
+
+#[test]
+fn a_regular_graph_plots_one_point_on_readable_axes() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "s.toml", SMALL);
+    let o = floodsim(dir.path(), &["graph", "s.toml", "--plot", "deg.svg"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let svg = std::fs::read_to_string(dir.path().join("deg.svg")).unwrap();
+    // Every node has degree 4: one point, at P(k) = 1, on a y axis of two decades or more.
+    let y_ticks: Vec<String> = svg_texts(&svg)
+        .into_iter()
+        .filter(|t| t.anchor == "end")
+        .map(|t| t.text)
+        .collect();
+    assert!(
+        ["0.01", "0.1", "1"]
+            .iter()
+            .all(|t| y_ticks.iter().any(|y| y == t)),
+        "{y_ticks:?}"
+    );
+    assert!(svg.contains("400 nodes, every one of degree 4"));
+    let points = svg_data_points(&svg);
+    assert_eq!(points.len(), 1, "{points:?}");
+    let (x0, y0, x1, y1) = svg_legend_box(&svg).unwrap();
+    let (x, y) = points[0];
+    assert!(
+        !((x0..=x1).contains(&x) && (y0..=y1).contains(&y)),
+        "the legend covers the point"
+    );
+}
+
+#[test]
+fn cdf_hops_goes_log_when_hops_span_two_decades() {
+    // One walker on 400 nodes with 3 copies per object walks about 130 steps on average, from
+    // 1 to several hundred.
+    let dir = tempfile::tempdir().unwrap();
+    let walker = "\n[[variant]]\nname = \"walk1\"\nsearch = { kind = \"random-walk\", walkers = 1, ttl = 4096, check_every = 4 }\n";
+    write(dir.path(), "s.toml", &format!("{SMALL}{walker}"));
+    let o = floodsim(
+        dir.path(),
+        &[
+            "run",
+            "s.toml",
+            "-q",
+            "--out",
+            "r",
+            "--set",
+            "workload.timeout_s=1000",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = floodsim(dir.path(), &["plot", "r", "--out", "p"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let svg = std::fs::read_to_string(dir.path().join("p/cdf_hops.svg")).unwrap();
+    let ticks = svg_x_ticks(&svg);
+    for decade in ["1", "10", "100"] {
+        assert!(
+            ticks.iter().any(|t| t == decade),
+            "no {decade} tick: {ticks:?}"
+        );
+    }
+    assert!(
+        !ticks.iter().any(|t| t == "200"),
+        "a linear axis: {ticks:?}"
+    );
+}
+
+#[test]
+fn svgs_embed_the_bundled_font() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "s.toml", SMALL);
+    assert_eq!(
+        floodsim(dir.path(), &["run", "s.toml", "-q", "--out", "r"])
+            .status
+            .code(),
+        Some(0)
+    );
+    let o = floodsim(dir.path(), &["plot", "r", "--out", "p"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let svg = std::fs::read_to_string(dir.path().join("p/cdf_messages.svg")).unwrap();
+    let face = "@font-face{font-family:\"floodsim-DejaVuSans\";src:url(data:font/ttf;base64,AAEAAA";
+    assert!(svg.contains(face), "no embedded TrueType font");
+    let families: Vec<&str> = svg
+        .lines()
+        .filter_map(|l| svg_attr(l, "font-family"))
+        .collect();
+    assert!(!families.is_empty());
+    assert!(
+        families
+            .iter()
+            .all(|f| *f == "floodsim-DejaVuSans, sans-serif"),
+        "text not set in the embedded font: {families:?}"
+    );
+    // Only the glyphs a chart uses are embedded: the whole font would be 1 MB of base64.
+    assert!(svg.len() < 300_000, "{} bytes", svg.len());
 }

@@ -94,11 +94,12 @@ pub struct Summary {
 }
 
 /// The bucket of a replica count: 0 → 0, 1 → 1, 2–3 → 2, 4–7 → 3, …
-fn bucket(replicas: u32) -> u32 {
+pub fn bucket(replicas: u32) -> u32 {
     32 - replicas.leading_zeros()
 }
 
-fn bucket_bounds(b: u32) -> (u32, u32) {
+/// The smallest and largest replica count of bucket `b`.
+pub fn bucket_bounds(b: u32) -> (u32, u32) {
     match b {
         0 => (0, 0),
         _ => (1 << (b - 1), ((1u64 << b) - 1) as u32),

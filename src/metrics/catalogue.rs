@@ -6,9 +6,7 @@
 //! and `plot` all go through [`CATALOGUE`]; [`QUERY_COLUMNS`] is the same for `queries.csv`.
 //! Adding a metric is one entry in [`CATALOGUE`] (see `docs/architecture.md`).
 
-use super::{
-    Distribution, QueryInfo, QueryRecord, QueueStats, ReplicaResult, VariantRun, wilson_interval,
-};
+use super::{Distribution, QueryInfo, QueryRecord, QueueStats, ReplicaResult, wilson_interval};
 use crate::time::SimDuration;
 use serde::{Deserialize, Serialize};
 
@@ -46,9 +44,9 @@ pub enum Aggregation {
     PerQueryMean(fn(&QueryRecord) -> u64),
     /// The sum of one per-query count over the sum of another (0 when the latter is 0).
     Ratio(fn(&QueryRecord) -> u64, fn(&QueryRecord) -> u64),
-    /// A per-node figure of each replica's run divided by the queries issued in that replica;
-    /// mean over the replicas that issued any.
-    PerNodePerQuery(fn(&VariantRun) -> f64),
+    /// A figure of each replica's run (of the variant with this index) divided by the queries
+    /// issued in that replica; mean over the replicas that issued any.
+    PerQueryOfReplica(fn(&ReplicaResult, usize) -> f64),
     /// A figure of each replica's run (defined even when no query was issued); mean over
     /// replicas.
     PerReplica(fn(&ReplicaResult, usize) -> f64),
@@ -238,7 +236,7 @@ pub const CATALOGUE: &[Metric] = &[
         name: "peak_node_load",
         unit: "messages per query",
         label: "busiest node's messages per query",
-        aggregation: Aggregation::PerNodePerQuery(|run| f64::from(run.peak_node_load)),
+        aggregation: Aggregation::PerQueryOfReplica(|r, v| f64::from(r.runs[v].peak_node_load)),
         tolerance: Tolerance {
             relative: 0.10,
             absolute: TIGHT,
@@ -251,7 +249,7 @@ pub const CATALOGUE: &[Metric] = &[
         name: "mean_node_load",
         unit: "messages per query",
         label: "average node's messages per query",
-        aggregation: Aggregation::PerNodePerQuery(|run| run.mean_node_load),
+        aggregation: Aggregation::PerQueryOfReplica(|r, v| r.runs[v].mean_node_load),
         tolerance: Tolerance {
             relative: 0.05,
             absolute: TIGHT,
@@ -291,6 +289,19 @@ pub const CATALOGUE: &[Metric] = &[
         unit: "messages per online node per second",
         label: "maintenance messages per node per second",
         aggregation: Aggregation::PerReplica(maintenance_rate),
+        tolerance: Tolerance {
+            relative: 0.05,
+            absolute: TIGHT,
+        },
+        scale: Scale::Auto,
+        better: Better::Lower,
+        summary_at_end: false,
+    },
+    Metric {
+        name: "total_messages_per_query",
+        unit: "messages",
+        label: "all messages per query (requests, responses, upkeep)",
+        aggregation: Aggregation::PerQueryOfReplica(total_messages),
         tolerance: Tolerance {
             relative: 0.05,
             absolute: TIGHT,
@@ -416,11 +427,11 @@ impl Metric {
                     sum(part) as f64 / whole as f64
                 })
             }),
-            Aggregation::PerNodePerQuery(load) => {
+            Aggregation::PerQueryOfReplica(figure) => {
                 let per_query: Vec<f64> = replicas
                     .iter()
                     .filter(|r| !r.queries.is_empty())
-                    .map(|r| load(&r.runs[v]) / r.queries.len() as f64)
+                    .map(|r| figure(r, v) / r.queries.len() as f64)
                     .collect();
                 (!per_query.is_empty())
                     .then(|| Figure::Scalar(per_query.iter().sum::<f64>() / per_query.len() as f64))
@@ -530,20 +541,40 @@ impl Metric {
 /// node per second, from time zero to the end of the run.
 fn maintenance_rate(r: &ReplicaResult, v: usize) -> f64 {
     let end_s = r.horizon_us as f64 / 1e6;
-    let run = &r.runs[v];
-    let (overlay, online) = match &r.overlay {
-        Some(windows) => (
-            windows.iter().map(|w| w.maintenance_messages).sum::<u64>(),
-            windows.iter().map(|w| w.online_nodes).sum::<f64>() / windows.len().max(1) as f64,
-        ),
-        None => (0, f64::from(r.network.nodes)),
+    let online = match &r.overlay {
+        Some(windows) => {
+            windows.iter().map(|w| w.online_nodes).sum::<f64>() / windows.len().max(1) as f64
+        }
+        None => f64::from(r.network.nodes),
     };
-    let total = overlay + run.maintenance.iter().sum::<u64>();
     if end_s > 0.0 && online > 0.0 {
-        total as f64 / online / end_s
+        maintenance_messages(r, v) as f64 / online / end_s
     } else {
         0.0
     }
+}
+
+/// Maintenance messages over the whole run: the overlay's link repair plus the variant's own
+/// upkeep (DHT refreshes, republication).
+fn maintenance_messages(r: &ReplicaResult, v: usize) -> u64 {
+    let overlay: u64 = r
+        .overlay
+        .iter()
+        .flatten()
+        .map(|w| w.maintenance_messages)
+        .sum();
+    overlay + r.runs[v].maintenance.iter().sum::<u64>()
+}
+
+/// Every message of the run: the queries' requests and responses plus all maintenance
+/// (the total cost that `total_messages_per_query` divides by the queries).
+fn total_messages(r: &ReplicaResult, v: usize) -> f64 {
+    let queries: u64 = r.runs[v]
+        .records
+        .iter()
+        .map(|q| q.messages + q.response_messages)
+        .sum();
+    (queries + maintenance_messages(r, v)) as f64
 }
 
 /// The headline values of one variant in one replica (a row of `sweep.csv`, stored in the
@@ -689,6 +720,7 @@ pub fn query_columns(capacity: bool) -> impl Iterator<Item = &'static QueryColum
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::metrics::VariantRun;
 
     #[test]
     fn names_are_unique_and_keys_do_not_collide() {
@@ -771,6 +803,23 @@ mod tests {
         );
         let messages = known("messages_per_query").compute(&mixed, 0);
         assert_eq!(messages.map(|f| f.headline()), Some(4.0));
+        // All messages: 2 queries × (4 requests + 1 response) + 5 maintenance = 15 per 2
+        // queries, and the overlay's repair on top: 3 more.
+        let mut r = replica(2, 6);
+        for q in &mut r.runs[0].records {
+            q.response_messages = 1;
+        }
+        let total = known("total_messages_per_query");
+        assert_eq!(
+            total.compute(std::slice::from_ref(&r), 0),
+            Some(Figure::Scalar(7.5))
+        );
+        r.overlay = Some(vec![super::super::OverlayWindow {
+            online_nodes: 10.0,
+            mean_degree: 0.0,
+            maintenance_messages: 3,
+        }]);
+        assert_eq!(total.compute(&[r], 0), Some(Figure::Scalar(9.0)));
     }
 
     #[test]

@@ -8,7 +8,8 @@ mod recorder;
 mod stats;
 
 pub use aggregate::{
-    ByReplicas, NetworkStats, Summary, TimeseriesRow, VariantSummary, summarize, timeseries,
+    ByReplicas, NetworkStats, Summary, TimeseriesRow, VariantSummary, bucket, bucket_bounds,
+    summarize, timeseries,
 };
 pub use catalogue::{CATALOGUE, Figure, Metric, RunRow};
 pub use queues::{QueueStats, QueueWindow};

@@ -1,11 +1,16 @@
 //! `sweep.csv` (one row per point × variant × replica) and `sweep_summary.csv` (one row per
 //! point × variant: mean, standard deviation and 95% confidence interval of every metric over
 //! the replicas).
+//!
+//! Each parameter has a column named by its path holding its values as TOML/JSON text; a
+//! parameter with a table or list value also gets a `<path>_label` column right after it with a
+//! readable label ([`value_label`]: `random-regular(degree=4)`).
 
 use super::split_csv;
 use crate::error::{InputError, Result};
 use crate::metrics::catalogue::shown;
 use crate::metrics::{CATALOGUE, RunRow};
+use crate::scenario::{Param, value_label};
 use serde_json::Value;
 use std::io::{self, Write};
 use std::path::Path;
@@ -13,13 +18,30 @@ use std::path::Path;
 /// One finished point of a sweep: its parameter values and its rows in (variant, replica) order.
 pub type Point<'a> = (&'a [Value], &'a [RunRow]);
 
+/// The text of a parameter value in its column (before CSV quoting): a string as it is,
+/// anything else as JSON.
+pub fn value_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Whether a parameter gets a `<path>_label` column: some value is a table or a list.
+fn labelled(param: &Param) -> bool {
+    param
+        .values
+        .iter()
+        .any(|v| matches!(v, Value::Object(_) | Value::Array(_)))
+}
+
 /// A CSV cell for a parameter value: numbers and strings as they are; anything with a comma,
 /// quote or newline quoted (RFC 4180).
 fn cell(v: &Value) -> String {
-    let text = match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
+    quote(value_text(v))
+}
+
+fn quote(text: String) -> String {
     if text.contains([',', '"', '\n']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
@@ -31,10 +53,14 @@ fn opt(x: Option<f64>) -> String {
     x.map_or(String::new(), |v| v.to_string())
 }
 
-fn header(params: &[String], columns: impl Iterator<Item = String>) -> String {
+fn header(params: &[Param], columns: impl Iterator<Item = String>) -> String {
     params
         .iter()
-        .map(|p| cell(&Value::String(p.clone())))
+        .flat_map(|p| {
+            let label = labelled(p).then(|| format!("{}_label", p.path));
+            std::iter::once(p.path.clone()).chain(label)
+        })
+        .map(quote)
         .chain(columns)
         .collect::<Vec<_>>()
         .join(",")
@@ -42,7 +68,7 @@ fn header(params: &[String], columns: impl Iterator<Item = String>) -> String {
 
 /// The header of `sweep.csv`: parameter columns, `variant,replica,queries`, then one column
 /// per [`CATALOGUE`] metric (the capacity metrics only under a capacity model).
-fn runs_header(params: &[String], capacity: bool) -> String {
+fn runs_header(params: &[Param], capacity: bool) -> String {
     let fixed = ["variant", "replica", "queries"].map(String::from);
     header(
         params,
@@ -54,7 +80,7 @@ fn runs_header(params: &[String], capacity: bool) -> String {
 
 /// The header of `sweep_summary.csv`: parameter columns, `variant,replicas`, then for each
 /// metric `<metric>_mean,<metric>_std,<metric>_ci95_lo,<metric>_ci95_hi`.
-fn summary_header(params: &[String], capacity: bool) -> String {
+fn summary_header(params: &[Param], capacity: bool) -> String {
     let fixed = ["variant", "replicas"].map(String::from);
     header(
         params,
@@ -64,25 +90,48 @@ fn summary_header(params: &[String], capacity: bool) -> String {
     )
 }
 
-fn point_cells(w: &mut dyn Write, values: &[Value]) -> io::Result<()> {
-    for v in values {
+fn point_cells(w: &mut dyn Write, params: &[Param], values: &[Value]) -> io::Result<()> {
+    for (p, v) in params.iter().zip(values) {
         write!(w, "{},", cell(v))?;
+        if labelled(p) {
+            write!(w, "{},", quote(value_label(v)))?;
+        }
     }
     Ok(())
+}
+
+/// The parameter cells of a row read back, without the label cells.
+fn value_cells(params: &[Param], cells: Vec<String>) -> Vec<String> {
+    let mut cells = cells.into_iter();
+    params
+        .iter()
+        .map(|p| {
+            let value = cells.next().unwrap_or_default();
+            if labelled(p) {
+                cells.next();
+            }
+            value
+        })
+        .collect()
+}
+
+/// How many columns the parameters take.
+fn param_columns(params: &[Param]) -> usize {
+    params.iter().map(|p| 1 + usize::from(labelled(p))).sum()
 }
 
 /// Writes `sweep.csv`: one row per point × variant × replica; the capacity metrics' columns
 /// only with `capacity`.
 pub fn write_runs(
     w: &mut dyn Write,
-    params: &[String],
+    params: &[Param],
     points: &[Point],
     capacity: bool,
 ) -> io::Result<()> {
     writeln!(w, "{}", runs_header(params, capacity))?;
     for (values, rows) in points {
         for row in *rows {
-            point_cells(w, values)?;
+            point_cells(w, params, values)?;
             write!(w, "{},{},{}", row.variant, row.replica, row.queries)?;
             for (m, _) in shown(capacity) {
                 write!(w, ",{}", opt(row.metrics[m]))?;
@@ -128,7 +177,7 @@ pub fn mean_std_ci(values: &[f64]) -> (Option<f64>, Option<f64>, Option<[f64; 2]
 /// one replica); the capacity metrics only with `capacity`.
 pub fn write_summary(
     w: &mut dyn Write,
-    params: &[String],
+    params: &[Param],
     variants: &[String],
     points: &[Point],
     capacity: bool,
@@ -137,7 +186,7 @@ pub fn write_summary(
     for (values, rows) in points {
         for name in variants {
             let rows: Vec<_> = rows.iter().filter(|row| row.variant == *name).collect();
-            point_cells(w, values)?;
+            point_cells(w, params, values)?;
             write!(w, "{name},{}", rows.len())?;
             for (m, metric) in shown(capacity) {
                 let values: Vec<f64> = rows.iter().filter_map(|row| row.metrics[m]).collect();
@@ -215,9 +264,9 @@ fn number(cell: &str, path: &Path) -> Result<Option<f64>> {
         .transpose()
 }
 
-/// Reads `sweep.csv`: per row, the parameter cells and the row's figures.
-pub fn read_runs(path: &Path, params: &[String]) -> Result<Vec<(Vec<String>, RunRow)>> {
-    let n = params.len();
+/// Reads `sweep.csv`: per row, the parameter cells (without labels) and the row's figures.
+pub fn read_runs(path: &Path, params: &[Param]) -> Result<Vec<(Vec<String>, RunRow)>> {
+    let n = param_columns(params);
     let (rows, capacity) = read_rows(path, |c| runs_header(params, c))?;
     rows.into_iter()
         .map(|mut cells| {
@@ -232,7 +281,7 @@ pub fn read_runs(path: &Path, params: &[String]) -> Result<Vec<(Vec<String>, Run
                 queries: parse(&rest[2], "a query count", path)?,
                 metrics: catalogue_order(metrics, capacity, None),
             };
-            Ok((cells, row))
+            Ok((value_cells(params, cells), row))
         })
         .collect()
 }
@@ -240,7 +289,7 @@ pub fn read_runs(path: &Path, params: &[String]) -> Result<Vec<(Vec<String>, Run
 /// One row of `sweep_summary.csv` read back.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SummaryRow {
-    /// The point's parameter cells.
+    /// The point's parameter cells (see [`value_text`]), without labels.
     pub params: Vec<String>,
     /// Variant name.
     pub variant: String,
@@ -249,8 +298,8 @@ pub struct SummaryRow {
 }
 
 /// Reads `sweep_summary.csv`.
-pub fn read_summary(path: &Path, params: &[String]) -> Result<Vec<SummaryRow>> {
-    let n = params.len();
+pub fn read_summary(path: &Path, params: &[Param]) -> Result<Vec<SummaryRow>> {
+    let n = param_columns(params);
     let (rows, capacity) = read_rows(path, |c| summary_header(params, c))?;
     rows.into_iter()
         .map(|mut cells| {
@@ -263,7 +312,7 @@ pub fn read_summary(path: &Path, params: &[String]) -> Result<Vec<SummaryRow>> {
                 })
                 .collect::<Result<_>>()?;
             Ok(SummaryRow {
-                params: cells,
+                params: value_cells(params, cells),
                 variant: rest[0].clone(),
                 stats: catalogue_order(stats, capacity, (None, None)),
             })
@@ -315,7 +364,10 @@ mod tests {
         let mut out = Vec::new();
         write_summary(
             &mut out,
-            &["p".into()],
+            &[Param {
+                path: "p".into(),
+                values: values.to_vec(),
+            }],
             &["v".into()],
             &[(&values[..], &rows[..])],
             false,

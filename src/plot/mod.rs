@@ -2,11 +2,13 @@
 //!
 //! Text is measured (SVG, PNG) and drawn (PNG) with DejaVu Sans, bundled in the crate
 //! (`assets/fonts`), so the same data give byte-identical images on every machine and no
-//! system font is ever looked up; SVG files name the `sans-serif` family for viewers.
+//! system font is ever looked up; SVG files embed the glyphs they use (`svg_font`), so viewers
+//! draw them in that font too.
 
 pub mod chart;
 mod degree;
 mod results;
+mod svg_font;
 
 pub use degree::degree_distribution;
 pub use results::{DEFAULT_SWEEP_METRICS, Formats, Plotted, SweepChoice, plot_results};
@@ -15,7 +17,7 @@ use crate::error::{Error, InputError};
 use std::path::Path;
 use std::sync::Once;
 
-/// The font family every chart uses.
+/// The family name under which the bundled font is registered with plotters.
 pub const FONT: &str = "sans-serif";
 
 /// Chart size in pixels (readable at a single column's width when scaled down).
@@ -68,7 +70,7 @@ static REGISTER_FONT: Once = Once::new();
 /// Registers the bundled font with plotters' text renderer (once per process).
 pub fn register_font() {
     REGISTER_FONT.call_once(|| {
-        let font: &'static [u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+        let font = svg_font::TTF;
         if plotters::style::register_font(FONT, plotters::style::FontStyle::Normal, font).is_err() {
             unreachable!("the bundled DejaVu Sans font is valid");
         }

@@ -3,9 +3,11 @@
 use super::chart::{Chart, Series, draw, spans_decades};
 use crate::error::{Error, InputError, Result};
 use crate::metrics::catalogue::{self, Figure, Metric, Scale, known};
-use crate::metrics::{ByReplicas, VariantSummary};
+use crate::metrics::{self, ByReplicas, VariantSummary};
 use crate::output::{split_csv, summary_json, sweep_csv};
+use crate::scenario::{Param, param_label, value_label};
 use crate::sweep;
+use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -37,6 +39,8 @@ pub struct SweepChoice {
     pub metrics: Vec<String>,
     /// The parameter on the x axis (default: the first swept one).
     pub x: Option<String>,
+    /// A parameter drawn as one line per value on each chart.
+    pub series: Option<String>,
 }
 
 /// What `plot_results` did.
@@ -57,13 +61,13 @@ pub fn plot_results(
     choice: &SweepChoice,
 ) -> Result<Plotted> {
     let charts = if dir.join("summary.json").is_file() {
-        if !choice.metrics.is_empty() || choice.x.is_some() {
+        if !choice.metrics.is_empty() || choice.x.is_some() || choice.series.is_some() {
             return Err(InputError::new(format!(
-                "--metric and --x choose the charts of a sweep, but {} is a run result, whose \
-                 charts are fixed",
+                "--metric, --x and --series choose the charts of a sweep, but {} is a run \
+                 result, whose charts are fixed",
                 dir.display()
             ))
-            .fix("drop --metric and --x, or plot a folder written by floodsim sweep")
+            .fix("drop --metric, --x and --series, or plot a folder written by floodsim sweep")
             .into());
         }
         run_charts(dir)?
@@ -83,7 +87,8 @@ pub fn plot_results(
         // A point shows as a marker; a bare line needs two points.
         let drawable = chart.series.iter().any(|s| {
             let needed = if s.markers { 1 } else { 2 };
-            s.points.len() >= needed || !s.band.is_empty() || !s.error_bars.is_empty()
+            let finite = s.points.iter().filter(|p| p.1.is_finite()).count();
+            finite >= needed || !s.band.is_empty() || !s.error_bars.is_empty()
         });
         if !drawable {
             plotted.skipped.push(format!(
@@ -137,15 +142,16 @@ fn run_charts(dir: &Path) -> Result<Vec<(String, Chart)>> {
     let title = summary.scenario.as_str();
     let variants: &[VariantSummary] = &summary.variants;
     let names: Vec<String> = variants.iter().map(|v| v.name.clone()).collect();
-    let (success, messages, hops) = (
+    let (success, messages, hops, total) = (
         known("success_rate"),
         known("messages_per_query"),
         known("hops_to_first_hit"),
+        known("total_messages_per_query"),
     );
     let mut charts = Vec::new();
 
-    // Success against cost, one point per variant with its 95% interval (none for a variant
-    // that issued no query).
+    // Success against the total cost (requests, responses and upkeep per query), one point per
+    // variant with its 95% interval (none for a variant that issued no query).
     let success_of = |v: &VariantSummary| match v.figure(success) {
         Some(&Figure::Proportion { rate, ci95 }) => Some((rate, ci95)),
         _ => None,
@@ -156,14 +162,13 @@ fn run_charts(dir: &Path) -> Result<Vec<(String, Chart)>> {
         .fold(1.0, f64::min);
     let mut trade = Chart {
         title: format!("{title}: success vs cost"),
-        x_label: format!("{} (mean)", messages.label),
+        x_label: total.label.to_string(),
         y_label: format!("{} (95% CI)", success.label),
         y_range: Some((((lowest - 0.05) * 20.0).floor().max(0.0) / 20.0, 1.01)),
-        legend_lower_right: true,
         ..Chart::default()
     };
     for v in variants {
-        let point = v.headline(messages).zip(success_of(v));
+        let point = v.headline(total).zip(success_of(v));
         trade.series.push(Series {
             name: v.name.clone(),
             points: point.iter().map(|&(x, (y, _))| (x, y)).collect(),
@@ -205,13 +210,13 @@ fn run_charts(dir: &Path) -> Result<Vec<(String, Chart)>> {
             })
             .collect()
     };
-    for (name, col, label, log_ok) in [
-        ("cdf_messages", mcol, messages.label.to_string(), true),
+    // Log x when the positive values span more than two decades (walkers' hops can).
+    for (name, col, label) in [
+        ("cdf_messages", mcol, messages.label.to_string()),
         (
             "cdf_hops",
             hcol,
             format!("{} (successful queries)", hops.label),
-            false,
         ),
     ] {
         let data = per_variant(col);
@@ -222,7 +227,7 @@ fn run_charts(dir: &Path) -> Result<Vec<(String, Chart)>> {
             .filter(|&x| x > 0.0)
             .fold(f64::INFINITY, f64::min);
         let max = data.iter().flatten().copied().fold(0.0, f64::max);
-        let x_log = log_ok && spans_decades(positive_min, max);
+        let x_log = spans_decades(positive_min, max);
         let mut chart = Chart {
             title: format!(
                 "{title}: CDF of {}",
@@ -232,7 +237,6 @@ fn run_charts(dir: &Path) -> Result<Vec<(String, Chart)>> {
             y_label: "share of queries (CDF)".into(),
             x_log,
             y_range: Some((0.0, 1.02)),
-            legend_lower_right: true,
             ..Chart::default()
         };
         for (n, mut values) in names.iter().zip(data) {
@@ -247,25 +251,20 @@ fn run_charts(dir: &Path) -> Result<Vec<(String, Chart)>> {
         charts.push((name.to_string(), chart));
     }
 
-    // Success and cost by replica count.
-    let buckets: Vec<(u32, u32)> = {
-        let mut all: Vec<(u32, u32)> = variants
-            .iter()
-            .flat_map(|v| &v.by_replicas)
-            .map(|b| (b.min_replicas, b.max_replicas))
-            .collect();
-        all.sort_unstable();
-        all.dedup();
-        all
-    };
+    // Success and cost by replica count, on every bucket from the smallest to the largest
+    // that has queries; a variant without queries in a bucket has a gap there.
+    let present: Vec<u32> = variants
+        .iter()
+        .flat_map(|v| &v.by_replicas)
+        .map(|b| metrics::bucket(b.min_replicas))
+        .collect();
+    let first = present.iter().copied().min().unwrap_or(0);
+    let buckets: Vec<u32> = (first..=present.iter().copied().max().unwrap_or(0)).collect();
     let labels: Vec<String> = buckets
         .iter()
-        .map(|&(lo, hi)| {
-            if lo == hi {
-                lo.to_string()
-            } else {
-                format!("{lo}-{hi}")
-            }
+        .map(|&b| match metrics::bucket_bounds(b) {
+            (lo, hi) if lo == hi => lo.to_string(),
+            (lo, hi) => format!("{lo}-{hi}"),
         })
         .collect();
     /// A by-replicas chart: file name, title word, y label, the value, whether it is a share.
@@ -299,16 +298,18 @@ fn run_charts(dir: &Path) -> Result<Vec<(String, Chart)>> {
             y_label: ylabel,
             x_ticks: Some(labels.clone()),
             y_range: share.then_some((0.0, 1.05)),
-            legend_lower_right: share,
             ..Chart::default()
         };
         for v in variants {
-            let points: Vec<(f64, f64)> = v
-                .by_replicas
+            let points: Vec<(f64, f64)> = buckets
                 .iter()
-                .filter_map(|b| {
-                    let i = buckets.iter().position(|x| x.0 == b.min_replicas)?;
-                    Some((i as f64, value(b)))
+                .enumerate()
+                .map(|(i, &b)| {
+                    let found = v
+                        .by_replicas
+                        .iter()
+                        .find(|r| metrics::bucket(r.min_replicas) == b);
+                    (i as f64, found.map_or(f64::NAN, value))
                 })
                 .collect();
             chart.series.push(Series {
@@ -389,7 +390,6 @@ fn run_charts(dir: &Path) -> Result<Vec<(String, Chart)>> {
             x_label: "simulated time, window start (s)".into(),
             y_label: ylabel.into(),
             y_range: (col == ts).then_some((0.0, 1.05)),
-            legend_lower_right: col == ts,
             ..Chart::default()
         };
         let shown: &[String] = if overlay { &names[..1] } else { &names };
@@ -416,9 +416,7 @@ fn run_charts(dir: &Path) -> Result<Vec<(String, Chart)>> {
             });
         }
         if overlay {
-            // Online nodes from zero, so a small dip is not drawn as a collapse; the line then
-            // runs along the top, so the legend goes below it.
-            chart.legend_lower_right = true;
+            // Online nodes from zero, so a small dip is not drawn as a collapse.
             let top = chart
                 .series
                 .iter()
@@ -455,18 +453,82 @@ pub const DEFAULT_SWEEP_METRICS: [&str; 4] = [
     "time_to_first_hit_ms",
 ];
 
+/// Where a swept parameter's values go on an axis: numbers at their value (integer ticks when
+/// all are integers), anything else (topologies, strings) at its index on a categorical axis.
+struct Axis<'a> {
+    param: &'a Param,
+    numbers: Option<Vec<f64>>,
+}
+
+impl<'a> Axis<'a> {
+    fn new(param: &'a Param) -> Self {
+        Axis {
+            param,
+            numbers: param.values.iter().map(Value::as_f64).collect(),
+        }
+    }
+
+    /// The index of the value a row's cell holds.
+    fn index(&self, cell: &str) -> Option<usize> {
+        self.param
+            .values
+            .iter()
+            .position(|v| sweep_csv::value_text(v) == cell)
+    }
+
+    /// The x position of value `i`.
+    fn position(&self, i: usize) -> f64 {
+        self.numbers.as_ref().map_or(i as f64, |n| n[i])
+    }
+
+    fn integer(&self) -> bool {
+        self.param.values.iter().all(|v| v.is_i64() || v.is_u64())
+    }
+}
+
+/// A file-name-safe form of `text`: letters, digits, `.` and `-`, runs of anything else as one `-`.
+fn slug(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() || c == '.' {
+            out.push(c);
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_matches('-').to_string()
+}
+
+fn swept(params: &[Param], name: &str, option: &str) -> Result<usize> {
+    params.iter().position(|p| p.path == name).ok_or_else(|| {
+        let paths: Vec<&str> = params.iter().map(|p| p.path.as_str()).collect();
+        InputError::new(format!("{name:?} is not a swept parameter"))
+            .fix(format!("use {option} with one of: {}", paths.join(", ")))
+            .into()
+    })
+}
+
 fn sweep_charts(dir: &Path, choice: &SweepChoice) -> Result<Vec<(String, Chart)>> {
     let definition = sweep::read_definition(dir)?;
-    let params: Vec<String> = definition
-        .parameters
-        .iter()
-        .map(|p| p.path.clone())
-        .collect();
-    let x = choice.x.clone().unwrap_or_else(|| params[0].clone());
-    let xi = params.iter().position(|p| *p == x).ok_or_else(|| {
-        InputError::new(format!("{x:?} is not a swept parameter"))
-            .fix(format!("use --x with one of: {}", params.join(", ")))
-    })?;
+    let params = &definition.parameters;
+    let xi = match &choice.x {
+        Some(x) => swept(params, x, "--x")?,
+        None => 0,
+    };
+    let si = match &choice.series {
+        Some(s) => {
+            let si = swept(params, s, "--series")?;
+            if si == xi {
+                return Err(InputError::new(format!(
+                    "{s} is both the x axis and the series parameter"
+                ))
+                .fix("give --series another swept parameter than --x (the first by default)")
+                .into());
+            }
+            Some(si)
+        }
+        None => None,
+    };
     let metrics: Vec<&Metric> = if choice.metrics.is_empty() {
         DEFAULT_SWEEP_METRICS.map(known).to_vec()
     } else {
@@ -481,122 +543,185 @@ fn sweep_charts(dir: &Path, choice: &SweepChoice) -> Result<Vec<(String, Chart)>
             })
             .collect::<Result<_, _>>()?
     };
-    let rows = sweep_csv::read_summary(&dir.join("sweep_summary.csv"), &params)?;
-    let x_of = |r: &sweep_csv::SummaryRow| r.params[xi].parse::<f64>().ok();
-    if rows.iter().any(|r| x_of(r).is_none()) {
-        return Err(InputError::new(format!(
-            "the values of {x} are not numbers, so they cannot be an x axis"
-        ))
-        .fix("choose a numeric parameter with --x")
-        .into());
-    }
+    let path = dir.join("sweep_summary.csv");
+    let rows = sweep_csv::read_summary(&path, params)?;
+    let axes: Vec<Axis> = params.iter().map(Axis::new).collect();
+    // Every row as value indices, one per parameter.
+    let indices: Vec<Vec<usize>> = rows
+        .iter()
+        .map(|r| {
+            axes.iter()
+                .zip(&r.params)
+                .map(|(a, c)| a.index(c))
+                .collect::<Option<_>>()
+                .ok_or_else(|| {
+                    InputError::new("a row's parameter values are not the sweep's")
+                        .in_file(&path)
+                        .fix("plot a complete floodsim sweep folder")
+                })
+        })
+        .collect::<Result<_, _>>()?;
+    let x_axis = &axes[xi];
+    let categorical = x_axis.numbers.is_none();
     let names: Vec<String> = definition
         .scenario
         .variants
         .iter()
         .map(|v| v.name.clone())
         .collect();
+    // The lines of a chart: every variant, times every value of the series parameter.
+    let lines: Vec<(usize, Option<usize>)> = names
+        .iter()
+        .enumerate()
+        .flat_map(|(v, _)| {
+            let values: Vec<Option<usize>> = match si {
+                Some(si) => (0..params[si].values.len()).map(Some).collect(),
+                None => vec![None],
+            };
+            values.into_iter().map(move |s| (v, s))
+        })
+        .collect();
     // One chart per metric and per combination of the other parameters.
-    let mut groups: Vec<Vec<String>> = Vec::new();
-    for r in &rows {
-        let key: Vec<String> = (0..params.len())
-            .filter(|&p| p != xi)
-            .map(|p| r.params[p].clone())
-            .collect();
+    let others: Vec<usize> = (0..params.len())
+        .filter(|&p| p != xi && Some(p) != si)
+        .collect();
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for ix in &indices {
+        let key: Vec<usize> = others.iter().map(|&p| ix[p]).collect();
         if !groups.contains(&key) {
             groups.push(key);
         }
     }
-    let others: Vec<&String> = params
-        .iter()
-        .enumerate()
-        .filter(|&(p, _)| p != xi)
-        .map(|(_, n)| n)
-        .collect();
+    let x_label = param_label(&params[xi].path);
     let mut charts = Vec::new();
     for m in metrics {
         let share = matches!(m.scale, Scale::Domain(..));
-        for (g, key) in groups.iter().enumerate() {
+        for key in &groups {
             let fixed: Vec<String> = others
                 .iter()
                 .zip(key)
-                .map(|(p, v)| format!("{p}={v}"))
+                .map(|(&p, &v)| {
+                    format!(
+                        "{} = {}",
+                        param_label(&params[p].path),
+                        value_label(&params[p].values[v])
+                    )
+                })
                 .collect();
-            let in_group = |r: &&sweep_csv::SummaryRow| {
-                (0..params.len())
-                    .filter(|&p| p != xi)
-                    .map(|p| &r.params[p])
-                    .eq(key.iter())
-            };
             let mut chart = Chart {
                 title: {
-                    let what = format!("{}: {} vs {x}", definition.scenario.name, m.label);
+                    let what = format!("{}: {} vs {x_label}", definition.scenario.name, m.label);
                     if fixed.is_empty() {
                         what
                     } else {
                         format!("{what} ({})", fixed.join(", "))
                     }
                 },
-                x_label: x.clone(),
+                x_label: x_label.clone(),
                 y_label: format!("{} (mean, 95% CI)", m.label),
                 y_range: match m.scale {
                     Scale::Domain(lo, hi) => Some((lo, hi + 0.05 * (hi - lo))),
                     Scale::Auto => None,
                 },
-                legend_lower_right: share,
+                x_ticks: categorical.then(|| params[xi].values.iter().map(value_label).collect()),
+                x_integer: !categorical && x_axis.integer(),
                 ..Chart::default()
             };
-            for n in &names {
+            for (k, &(v, s)) in lines.iter().enumerate() {
+                // Side by side on a categorical axis, so markers and bars do not hide each other.
+                let dodge = if categorical {
+                    (k as f64 - (lines.len() - 1) as f64 / 2.0) * (0.5 / lines.len() as f64)
+                } else {
+                    0.0
+                };
                 type Point = (f64, f64, Option<(f64, f64)>);
                 let mut pts: Vec<Point> = rows
                     .iter()
-                    .filter(in_group)
-                    .filter(|r| &r.variant == n)
-                    .filter_map(|r| {
+                    .zip(&indices)
+                    .filter(|(r, ix)| {
+                        r.variant == names[v]
+                            && others.iter().map(|&p| ix[p]).eq(key.iter().copied())
+                            && si.is_none_or(|si| Some(ix[si]) == s)
+                    })
+                    .filter_map(|(r, ix)| {
                         let (y, band) = r.stats[m.index()];
-                        Some((x_of(r)?, y?, band.map(|[l, h]| (l, h))))
+                        Some((
+                            x_axis.position(ix[xi]) + dodge,
+                            y?,
+                            band.map(|[l, h]| (l, h)),
+                        ))
                     })
                     .collect();
                 pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+                let name = match (si, s) {
+                    (Some(si), Some(s)) => {
+                        let value = format!(
+                            "{} = {}",
+                            param_label(&params[si].path),
+                            value_label(&params[si].values[s])
+                        );
+                        if names.len() > 1 {
+                            format!("{}, {value}", names[v])
+                        } else {
+                            value
+                        }
+                    }
+                    _ => names[v].clone(),
+                };
+                let intervals = pts.iter().filter_map(|p| p.2.map(|(l, h)| (p.0, l, h)));
+                let (band, error_bars) = if categorical {
+                    (Vec::new(), intervals.collect())
+                } else {
+                    (intervals.collect(), Vec::new())
+                };
                 chart.series.push(Series {
-                    name: n.clone(),
+                    name,
                     points: pts.iter().map(|p| (p.0, p.1)).collect(),
-                    band: pts
-                        .iter()
-                        .filter_map(|p| p.2.map(|(l, h)| (p.0, l, h)))
-                        .collect(),
-                    line: true,
+                    band,
+                    error_bars,
+                    line: !categorical,
                     markers: true,
-                    ..Series::default()
                 });
             }
-            let xs: Vec<f64> = chart
-                .series
-                .iter()
-                .flat_map(|s| s.points.iter().map(|p| p.0))
-                .collect();
+            if !categorical {
+                let xs: Vec<f64> = chart
+                    .series
+                    .iter()
+                    .flat_map(|s| s.points.iter().map(|p| p.0))
+                    .collect();
+                chart.x_log = xs.iter().all(|&a| a > 0.0) && spans(&xs);
+            }
             let ys: Vec<f64> = chart
                 .series
                 .iter()
                 .flat_map(|s| s.points.iter().map(|p| p.1))
                 .collect();
-            let min_pos = |v: &[f64]| {
-                v.iter()
-                    .copied()
-                    .filter(|&a| a > 0.0)
-                    .fold(f64::INFINITY, f64::min)
-            };
-            let max = |v: &[f64]| v.iter().copied().fold(0.0, f64::max);
-            chart.x_log = xs.iter().all(|&a| a > 0.0) && spans_decades(min_pos(&xs), max(&xs));
-            chart.y_log =
-                !share && ys.iter().all(|&a| a > 0.0) && spans_decades(min_pos(&ys), max(&ys));
-            let suffix = if groups.len() > 1 {
-                format!("_{g}")
-            } else {
-                String::new()
-            };
+            chart.y_log = !share && ys.iter().all(|&a| a > 0.0) && spans(&ys);
+            // Named by the other parameters' values where they vary, never by a number.
+            let suffix: String = others
+                .iter()
+                .zip(key)
+                .filter(|&(&p, _)| params[p].values.len() > 1)
+                .map(|(&p, &v)| {
+                    format!(
+                        "_{}-{}",
+                        slug(&params[p].path),
+                        slug(&value_label(&params[p].values[v]))
+                    )
+                })
+                .collect();
             charts.push((format!("sweep_{}{suffix}", m.name), chart));
         }
     }
     Ok(charts)
+}
+
+/// Whether the positive values among `v` span more than two decades.
+fn spans(v: &[f64]) -> bool {
+    let min = v
+        .iter()
+        .copied()
+        .filter(|&a| a > 0.0)
+        .fold(f64::INFINITY, f64::min);
+    spans_decades(min, v.iter().copied().fold(0.0, f64::max))
 }

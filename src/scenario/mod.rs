@@ -11,7 +11,7 @@ mod param;
 mod validate;
 
 pub use load::{MAX_SCENARIO_BYTES, Override, load, parse_override, toml_to_json};
-pub use param::{MAX_POINTS, Param, parse_param};
+pub use param::{MAX_POINTS, Param, param_label, parse_param, value_label};
 pub use validate::Validated;
 
 pub use crate::capacity::Capacity;

@@ -19,6 +19,82 @@ pub struct Param {
     pub values: Vec<Value>,
 }
 
+/// Axis labels of the parameters people sweep, by path. Paths under `variant.NAME.` are looked
+/// up without that prefix and name the variant after the label; other paths label themselves.
+const LABELS: &[(&str, &str)] = &[
+    ("seed", "seed"),
+    ("replications", "replications"),
+    ("network.nodes", "nodes"),
+    ("network.topology", "topology"),
+    ("network.topology.degree", "degree"),
+    ("network.topology.mean_degree", "mean degree"),
+    ("network.topology.m", "links per new node (m)"),
+    ("network.topology.rewire", "rewiring probability"),
+    ("network.topology.exponent", "power-law exponent"),
+    ("network.topology.ultrapeer_fraction", "share of ultrapeers"),
+    ("network.latency", "link latency"),
+    ("network.latency.ms", "link latency (ms)"),
+    ("network.latency.median_ms", "median link latency (ms)"),
+    ("network.latency.sigma", "latency σ (of ln ms)"),
+    ("content.objects", "objects"),
+    ("content.replication", "replication"),
+    ("content.replication.copies", "copies per object"),
+    ("content.replication.mean_copies", "mean copies per object"),
+    ("content.popularity.exponent", "Zipf exponent"),
+    ("workload.queries", "queries"),
+    ("workload.rate_per_s", "query rate (per s)"),
+    ("workload.rare_fraction", "share of rare queries"),
+    ("workload.timeout_s", "query timeout (s)"),
+    ("churn.session.mean_s", "mean session (s)"),
+    ("churn.offline.mean_s", "mean offline period (s)"),
+    ("churn.warmup_s", "warm-up (s)"),
+    ("search", "search"),
+    ("search.ttl", "TTL"),
+    ("search.walkers", "walkers"),
+    ("search.check_every", "steps between check-ins"),
+    ("search.wait_ms", "ring wait (ms)"),
+    ("search.successors", "successors"),
+    ("search.k", "bucket size k"),
+    ("search.alpha", "parallel requests α"),
+];
+
+/// The human label of a swept path: `network.nodes` → "nodes",
+/// `variant.flood.search.ttl` → "TTL (flood)", an unknown path → itself.
+pub fn param_label(path: &str) -> String {
+    let lookup = |p: &str| LABELS.iter().find(|(k, _)| *k == p).map(|(_, l)| *l);
+    if let Some(rest) = path.strip_prefix("variant.")
+        && let Some((variant, key)) = rest.split_once('.')
+        && let Some(label) = lookup(key)
+    {
+        return format!("{label} ({variant})");
+    }
+    lookup(path).map_or_else(|| path.to_string(), str::to_string)
+}
+
+/// A readable one-line label of a parameter value: numbers and strings as they are, a table as
+/// `kind(key=value, ...)` (its `kind` first, the other keys in order), a list as `[a, b]`.
+pub fn value_label(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Array(items) => format!(
+            "[{}]",
+            items.iter().map(value_label).collect::<Vec<_>>().join(", ")
+        ),
+        Value::Object(map) => {
+            let fields: Vec<String> = map
+                .iter()
+                .filter(|(k, _)| *k != "kind")
+                .map(|(k, v)| format!("{k}={}", value_label(v)))
+                .collect();
+            match map.get("kind") {
+                Some(kind) => format!("{}({})", value_label(kind), fields.join(", ")),
+                None => format!("({})", fields.join(", ")),
+            }
+        }
+        other => other.to_string(),
+    }
+}
+
 /// Parses `PATH=V1,V2,...` (values are TOML: `3,5,7`, `"a","b"`, `{ kind = "constant", ms = 5 }, ...`;
 /// bare words are strings) or `PATH=A..=B[:STEP]` (inclusive numeric range, step 1 by default).
 pub fn parse_param(text: &str) -> Result<Param, InputError> {
@@ -101,4 +177,29 @@ fn range(a: &str, b: &str, step: &str) -> Result<Vec<Value>, String> {
             serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn labels_of_paths_and_values() {
+        assert_eq!(param_label("network.nodes"), "nodes");
+        assert_eq!(param_label("variant.flood.search.ttl"), "TTL (flood)");
+        assert_eq!(param_label("churn.session.mean_s"), "mean session (s)");
+        assert_eq!(param_label("network.foo"), "network.foo");
+        assert_eq!(param_label("variant.x.bar"), "variant.x.bar");
+        assert_eq!(
+            value_label(&json!({"kind": "random-regular", "degree": 4})),
+            "random-regular(degree=4)"
+        );
+        assert_eq!(
+            value_label(&json!({"kind": "expanding-ring", "ttls": [1, 3], "wait_ms": 5})),
+            "expanding-ring(ttls=[1, 3], wait_ms=5)"
+        );
+        assert_eq!(value_label(&json!("grid")), "grid");
+        assert_eq!(value_label(&json!(0.5)), "0.5");
+    }
 }

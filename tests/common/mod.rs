@@ -85,6 +85,117 @@ pub fn deterministic_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
+/// One `<text>` element of an SVG written by floodsim: its attributes and its content.
+#[derive(Clone, Debug)]
+pub struct SvgText {
+    /// Anchor x, pixels.
+    pub x: f64,
+    /// Anchor y, pixels.
+    pub y: f64,
+    /// The `text-anchor` attribute.
+    pub anchor: String,
+    /// The text.
+    pub text: String,
+}
+
+/// The value of attribute `name` in an SVG element's opening tag.
+pub fn svg_attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+    let start = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+    let len = tag[start..].find('"')?;
+    Some(&tag[start..start + len])
+}
+
+/// Every `<text>` element of `svg` (plotters writes the text on the line after the tag).
+pub fn svg_texts(svg: &str) -> Vec<SvgText> {
+    let lines: Vec<&str> = svg.lines().collect();
+    lines
+        .windows(2)
+        .filter(|w| w[0].starts_with("<text"))
+        .map(|w| SvgText {
+            x: svg_attr(w[0], "x")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(f64::NAN),
+            y: svg_attr(w[0], "y")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(f64::NAN),
+            anchor: svg_attr(w[0], "text-anchor").unwrap_or("").to_string(),
+            text: w[1].trim().to_string(),
+        })
+        .collect()
+}
+
+/// The x-axis tick labels of a chart: centred text on the lowest row of tick labels (below
+/// the plot area, above the axis title).
+pub fn svg_x_ticks(svg: &str) -> Vec<String> {
+    let texts: Vec<SvgText> = svg_texts(svg)
+        .into_iter()
+        .filter(|t| t.anchor == "middle")
+        .collect();
+    // The axis title is the lowest text; the tick labels are the row just above it.
+    let mut rows: Vec<f64> = texts.iter().map(|t| t.y).collect();
+    rows.sort_by(f64::total_cmp);
+    rows.dedup();
+    let Some(&row) = rows.iter().rev().nth(1) else {
+        return Vec::new();
+    };
+    texts
+        .into_iter()
+        .filter(|t| t.y == row)
+        .map(|t| t.text)
+        .collect()
+}
+
+/// The legend box of a floodsim chart (x0, y0, x1, y1): the translucent white rectangle.
+pub fn svg_legend_box(svg: &str) -> Option<(f64, f64, f64, f64)> {
+    let tag = svg
+        .lines()
+        .find(|l| l.starts_with("<rect") && svg_attr(l, "opacity") == Some("0.9"))?;
+    let num = |name| svg_attr(tag, name).and_then(|v| v.parse::<f64>().ok());
+    let (x, y) = (num("x")?, num("y")?);
+    Some((x, y, x + num("width")?, y + num("height")?))
+}
+
+/// The data drawn before the legend: vertices of data lines and error bars (stroke width 2,
+/// sampled every 2 pixels along each segment), marker centres and corners, band corners.
+pub fn svg_data_points(svg: &str) -> Vec<(f64, f64)> {
+    let mut out = Vec::new();
+    let pairs = |list: &str| -> Vec<(f64, f64)> {
+        list.split_whitespace()
+            .filter_map(|p| {
+                let (x, y) = p.split_once(',')?;
+                Some((x.parse().ok()?, y.parse().ok()?))
+            })
+            .collect()
+    };
+    for line in svg.lines() {
+        if line.starts_with("<rect") && svg_attr(line, "opacity") == Some("0.9") {
+            break;
+        }
+        if line.starts_with("<polyline") && svg_attr(line, "stroke-width") == Some("2") {
+            let vertices = pairs(svg_attr(line, "points").unwrap_or(""));
+            for w in vertices.windows(2) {
+                let steps = ((w[1].0 - w[0].0).abs().max((w[1].1 - w[0].1).abs()) / 2.0).ceil();
+                let steps = steps.max(1.0) as usize;
+                for k in 0..=steps {
+                    let t = k as f64 / steps as f64;
+                    out.push((
+                        w[0].0 + (w[1].0 - w[0].0) * t,
+                        w[0].1 + (w[1].1 - w[0].1) * t,
+                    ));
+                }
+            }
+        } else if line.starts_with("<polygon") {
+            out.extend(pairs(svg_attr(line, "points").unwrap_or("")));
+        } else if line.starts_with("<circle") {
+            let num = |name| svg_attr(line, name).and_then(|v| v.parse::<f64>().ok());
+            if let (Some(x), Some(y)) = (num("cx"), num("cy")) {
+                out.push((x, y));
+            }
+        }
+    }
+    out
+}
+
 /// Fixtures for library-level tests: small worlds built by hand and one way to run a protocol
 /// on them.
 pub mod fixture {
