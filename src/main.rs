@@ -201,6 +201,13 @@ enum Command {
         /// Swept parameter drawn as one line per value (with the variants) on each chart.
         #[arg(long, value_name = "PARAM")]
         series: Option<String>,
+        /// Another sweep folder whose variants are drawn on the same charts (same numeric x
+        /// parameter); repeatable. E.g. one system per sweep, each on its own rate grid.
+        #[arg(long = "with", value_name = "SWEEP_DIR")]
+        with: Vec<PathBuf>,
+        /// Divide the x values by the scenario's node count (e.g. a query rate per node).
+        #[arg(long)]
+        x_per_node: bool,
     },
     /// Write a baseline of a run or sweep result's headline metrics, with tolerances, for
     /// `floodsim check`.
@@ -479,9 +486,17 @@ fn main() -> ExitCode {
             metrics,
             x,
             series,
+            with,
+            x_per_node,
         } => {
             let out = out.unwrap_or_else(|| results.join("plots"));
-            let choice = floodsim::plot::SweepChoice { metrics, x, series };
+            let choice = floodsim::plot::SweepChoice {
+                metrics,
+                x,
+                series,
+                with,
+                x_per_node,
+            };
             check_chart_folder(&out)
                 .and_then(|()| floodsim::plot::plot_results(&results, &out, format, &choice))
                 .map(|plotted| {

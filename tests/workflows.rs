@@ -1082,3 +1082,65 @@ fn svgs_embed_the_bundled_font() {
     // Only the glyphs a chart uses are embedded: the whole font would be 1 MB of base64.
     assert!(svg.len() < 300_000, "{} bytes", svg.len());
 }
+
+#[test]
+fn plot_overlays_sweeps_on_their_own_grids_per_node() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "s.toml", SMALL);
+    let run = |out: &str, rates: &str| {
+        let o = floodsim(
+            dir.path(),
+            &["sweep", "s.toml", "--quiet", "--out", out, "--param", rates],
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    };
+    run("low", "workload.rate_per_s=1,10");
+    run("high", "workload.rate_per_s=100,1000");
+    let o = floodsim(
+        dir.path(),
+        &[
+            "plot",
+            "low",
+            "--with",
+            "high",
+            "--x-per-node",
+            "--metric",
+            "success_rate",
+            "--out",
+            "p",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let svg = std::fs::read_to_string(dir.path().join("p/sweep_success_rate.svg"))
+        .unwrap()
+        .replace('\n', "");
+    // Both sweeps' two variants: four lines, titled by both scenarios, x per node (400 nodes:
+    // 0.0025 to 2.5 queries/s per node, over two decades, so logarithmic).
+    assert!(svg.contains("small + small: success rate"), "title");
+    assert!(svg.contains("per node"), "x label");
+    for variant in ["flood", "short"] {
+        let entries = svg.matches(&format!(">{variant}</text>")).count();
+        assert_eq!(entries, 2, "{variant}: one legend entry per sweep");
+    }
+    // A sweep over another parameter cannot share the axis.
+    let o = floodsim(
+        dir.path(),
+        &[
+            "sweep",
+            "s.toml",
+            "--quiet",
+            "--out",
+            "ttl",
+            "--param",
+            "variant.flood.search.ttl=2,3",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = floodsim(dir.path(), &["plot", "low", "--with", "ttl", "--out", "q"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("do not share a numeric x axis"),
+        "{}",
+        stderr(&o)
+    );
+}

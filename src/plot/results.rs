@@ -41,6 +41,10 @@ pub struct SweepChoice {
     pub x: Option<String>,
     /// A parameter drawn as one line per value on each chart.
     pub series: Option<String>,
+    /// Other sweep folders whose variants join the same charts.
+    pub with: Vec<std::path::PathBuf>,
+    /// Divide x by the scenario's node count.
+    pub x_per_node: bool,
 }
 
 /// What `plot_results` did.
@@ -61,13 +65,18 @@ pub fn plot_results(
     choice: &SweepChoice,
 ) -> Result<Plotted> {
     let charts = if dir.join("summary.json").is_file() {
-        if !choice.metrics.is_empty() || choice.x.is_some() || choice.series.is_some() {
+        if !choice.metrics.is_empty()
+            || choice.x.is_some()
+            || choice.series.is_some()
+            || !choice.with.is_empty()
+            || choice.x_per_node
+        {
             return Err(InputError::new(format!(
-                "--metric, --x and --series choose the charts of a sweep, but {} is a run \
-                 result, whose charts are fixed",
+                "--metric, --x, --series, --with and --x-per-node choose the charts of a \
+                 sweep, but {} is a run result, whose charts are fixed",
                 dir.display()
             ))
-            .fix("drop --metric, --x and --series, or plot a folder written by floodsim sweep")
+            .fix("drop those options, or plot a folder written by floodsim sweep")
             .into());
         }
         run_charts(dir)?
@@ -508,7 +517,57 @@ fn swept(params: &[Param], name: &str, option: &str) -> Result<usize> {
     })
 }
 
+/// The charts of sweep `dir`, with the lines of every `--with` sweep added to the chart of the
+/// same name (they must share the numeric x parameter).
 fn sweep_charts(dir: &Path, choice: &SweepChoice) -> Result<Vec<(String, Chart)>> {
+    let (mut names, mut charts) = one_sweep_charts(dir, choice)?;
+    for other in &choice.with {
+        if !other.join("sweep.json").is_file() {
+            return Err(
+                InputError::new(format!("{} holds no sweep.json", other.display()))
+                    .fix("give --with a folder written by floodsim sweep")
+                    .into(),
+            );
+        }
+        let (name, more) = one_sweep_charts(other, choice)?;
+        names.push_str(" + ");
+        names.push_str(&name);
+        for (file, chart) in more {
+            let Some((_, main)) = charts.iter_mut().find(|(f, _)| *f == file) else {
+                continue;
+            };
+            if main.x_ticks.is_some() || chart.x_ticks.is_some() || main.x_label != chart.x_label {
+                return Err(InputError::new(format!(
+                    "{} and {} do not share a numeric x axis ({:?} vs {:?})",
+                    dir.display(),
+                    other.display(),
+                    main.x_label,
+                    chart.x_label
+                ))
+                .fix("give --with sweeps over the same numeric parameter (choose it with --x)")
+                .into());
+            }
+            main.series.extend(chart.series);
+        }
+    }
+    if !choice.with.is_empty() {
+        for (_, chart) in &mut charts {
+            let (_, what) = chart.title.split_once(": ").unwrap_or(("", &chart.title));
+            chart.title = format!("{names}: {what}");
+            chart.x_integer = false;
+            let xs: Vec<f64> = chart
+                .series
+                .iter()
+                .flat_map(|s| s.points.iter().map(|p| p.0))
+                .collect();
+            chart.x_log = xs.iter().all(|&a| a > 0.0) && spans(&xs);
+        }
+    }
+    Ok(charts)
+}
+
+/// The charts of one sweep folder, and its scenario's name.
+fn one_sweep_charts(dir: &Path, choice: &SweepChoice) -> Result<(String, Vec<(String, Chart)>)> {
     let definition = sweep::read_definition(dir)?;
     let params = &definition.parameters;
     let xi = match &choice.x {
@@ -592,7 +651,28 @@ fn sweep_charts(dir: &Path, choice: &SweepChoice) -> Result<Vec<(String, Chart)>
             groups.push(key);
         }
     }
-    let x_label = param_label(&params[xi].path);
+    let per_node = if choice.x_per_node {
+        if categorical {
+            return Err(InputError::new(format!(
+                "--x-per-node divides numbers, but {} is not numeric",
+                params[xi].path
+            ))
+            .fix("drop --x-per-node, or choose a numeric --x")
+            .into());
+        }
+        let nodes = definition.scenario.network.nodes.ok_or_else(|| {
+            InputError::new("--x-per-node needs the node count, and a file topology has none")
+                .fix("drop --x-per-node")
+        })?;
+        f64::from(nodes)
+    } else {
+        1.0
+    };
+    let x_label = if choice.x_per_node {
+        format!("{} per node", param_label(&params[xi].path))
+    } else {
+        param_label(&params[xi].path)
+    };
     let mut charts = Vec::new();
     for m in metrics {
         let share = matches!(m.scale, Scale::Domain(..));
@@ -624,7 +704,7 @@ fn sweep_charts(dir: &Path, choice: &SweepChoice) -> Result<Vec<(String, Chart)>
                     Scale::Auto => None,
                 },
                 x_ticks: categorical.then(|| params[xi].values.iter().map(value_label).collect()),
-                x_integer: !categorical && x_axis.integer(),
+                x_integer: !categorical && x_axis.integer() && !choice.x_per_node,
                 ..Chart::default()
             };
             for (k, &(v, s)) in lines.iter().enumerate() {
@@ -646,7 +726,7 @@ fn sweep_charts(dir: &Path, choice: &SweepChoice) -> Result<Vec<(String, Chart)>
                     .filter_map(|(r, ix)| {
                         let (y, band) = r.stats[m.index()];
                         Some((
-                            x_axis.position(ix[xi]) + dodge,
+                            x_axis.position(ix[xi]) / per_node + dodge,
                             y?,
                             band.map(|[l, h]| (l, h)),
                         ))
@@ -713,7 +793,7 @@ fn sweep_charts(dir: &Path, choice: &SweepChoice) -> Result<Vec<(String, Chart)>
             charts.push((format!("sweep_{}{suffix}", m.name), chart));
         }
     }
-    Ok(charts)
+    Ok((definition.scenario.name, charts))
 }
 
 /// Whether the positive values among `v` span more than two decades.
