@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """The GIA reproduction's numbers (docs/reproductions.md, section GIA), from its sweeps.
 
-    python3 docs/gia2003.py [--run] [--binary target/release/floodsim] [--results DIR]
+    python3 docs/gia2003.py [--run] [--check] [--binary target/release/floodsim] [--results DIR]
 
 With --run it first runs the five sweeps of scenarios/gia2003/ into DIR (default
-results/gia2003, about 10 minutes on one core); then it reads their sweep.csv files, finds each
-system's collapse point and writes the table between the `<!-- generated: gia2003 -->` markers
-of docs/reproductions.md. It also draws docs/images/gia2003-success.svg.
+results/gia2003, about 10 minutes on one core), keeps each sweep.csv in docs/data/gia2003/ and
+draws docs/images/gia2003-success.svg from them. Then (always) it reads docs/data/gia2003/,
+finds each system's collapse point and writes the table between the
+`<!-- generated: gia2003 -->` markers of docs/reproductions.md. With --check it writes nothing
+and exits 1 if that table is not what the data give (tests/docs_gia2003.rs runs this, and checks
+one sweep point of the data against the binary).
 
 Collapse point (CP): the per-node query rate at which the success rate falls to 90%, by
 geometric interpolation between the two swept rates around that crossing (success is
@@ -39,11 +42,14 @@ ROWS = [
 ]
 
 
-def read(results):
+DATA = ROOT / "docs/data/gia2003"
+
+
+def read():
     """Per variant: sorted [(rate per node, success, hops)] over every sweep."""
     systems = {}
     for sweep in SWEEPS:
-        path = results / sweep / "sweep.csv"
+        path = DATA / f"{sweep}.csv"
         if not path.is_file():
             sys.exit(f"{path} is missing: run with --run first")
         for row in csv.DictReader(path.open()):
@@ -70,6 +76,13 @@ def collapse(points):
 
 def table(systems):
     flood = collapse(systems["FLOOD"])[0]
+    gia = collapse(systems["GIA"])[0]
+    verdict = (
+        f"GIA's collapse point is {gia / flood:,.0f}× FLOOD's: the headline (at least 1,000×) "
+        + ("holds." if gia / flood >= 1000 else "does not hold.")
+        if gia and flood
+        else "GIA's or FLOOD's collapse point is outside its grid: widen the sweep."
+    )
     lines = [
         "| system | what | swept per-node rates | CP (queries/s per node) | CP / FLOOD's | hops before collapse |",
         "|---|---|---|---|---|---|",
@@ -79,10 +92,13 @@ def table(systems):
         cp, note, hops = collapse(points)
         grid = f"{points[0][0]:.0e} – {points[-1][0]:.0e}"
         cp_text = f"{cp:.2e}" if cp else note
-        ratio = f"{cp / flood:,.0f}×" if cp and flood else "–"
+        ratio = "–"
+        if cp and flood:
+            x = cp / flood
+            ratio = f"{x:,.0f}×" if x >= 10 else f"{x:.2g}×"
         hops_text = f"{hops:.1f}" if hops is not None else "–"
         lines.append(f"| {label} | {what} | {grid} | {cp_text} | {ratio} | {hops_text} |")
-    return "\n".join(lines)
+    return "\n".join(lines + ["", verdict])
 
 
 def replace(text, name, body):
@@ -96,6 +112,7 @@ def replace(text, name, body):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--run", action="store_true", help="run the sweeps first")
+    ap.add_argument("--check", action="store_true", help="only check the docs against the data")
     ap.add_argument("--binary", default=str(ROOT / "target/release/floodsim"))
     ap.add_argument("--results", default=str(ROOT / "results/gia2003"))
     a = ap.parse_args()
@@ -106,19 +123,29 @@ def main():
                 [a.binary, "sweep", f"scenarios/gia2003/{sweep}.toml", "--out",
                  str(results / sweep), "--jobs", "1", "--quiet", "--resume"],
                 cwd=ROOT, check=True)
-    systems = read(results)
+        DATA.mkdir(parents=True, exist_ok=True)
+        for sweep in SWEEPS:
+            (DATA / f"{sweep}.csv").write_bytes((results / sweep / "sweep.csv").read_bytes())
+        others = []
+        for sweep in SWEEPS[1:]:
+            others += ["--with", str(results / sweep)]
+        subprocess.run(
+            [a.binary, "plot", str(results / "flood"), *others, "--x-per-node", "--metric",
+             "success_rate", "--out", str(results / "plots")],
+            cwd=ROOT, check=True)
+        target = ROOT / "docs/images/gia2003-success.svg"
+        target.write_bytes((results / "plots/sweep_success_rate.svg").read_bytes())
+    body = table(read())
     doc = ROOT / "docs/reproductions.md"
-    doc.write_text(replace(doc.read_text(), "gia2003", table(systems)))
-    others = []
-    for sweep in SWEEPS[1:]:
-        others += ["--with", str(results / sweep)]
-    subprocess.run(
-        [a.binary, "plot", str(results / "flood"), *others, "--x-per-node", "--metric",
-         "success_rate", "--out", str(results / "plots")],
-        cwd=ROOT, check=True)
-    target = ROOT / "docs/images/gia2003-success.svg"
-    target.write_bytes((results / "plots/sweep_success_rate.svg").read_bytes())
-    print(table(systems))
+    text = doc.read_text()
+    wanted = replace(text, "gia2003", body)
+    if a.check:
+        if wanted != text:
+            sys.exit("docs/reproductions.md's GIA table is not what docs/data/gia2003 gives: "
+                     "run python3 docs/gia2003.py")
+        return
+    doc.write_text(wanted)
+    print(body)
 
 
 if __name__ == "__main__":

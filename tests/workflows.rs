@@ -1116,7 +1116,10 @@ fn plot_overlays_sweeps_on_their_own_grids_per_node() {
         .replace('\n', "");
     // Both sweeps' two variants: four lines, titled by both scenarios, x per node (400 nodes:
     // 0.0025 to 2.5 queries/s per node, over two decades, so logarithmic).
-    assert!(svg.contains("small + small: success rate"), "title");
+    assert!(
+        svg.contains("small: success rate"),
+        "title: what the names share"
+    );
     assert!(svg.contains("per node"), "x label");
     for variant in ["flood", "short"] {
         let entries = svg.matches(&format!(">{variant}</text>")).count();

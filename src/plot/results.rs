@@ -520,7 +520,8 @@ fn swept(params: &[Param], name: &str, option: &str) -> Result<usize> {
 /// The charts of sweep `dir`, with the lines of every `--with` sweep added to the chart of the
 /// same name (they must share the numeric x parameter).
 fn sweep_charts(dir: &Path, choice: &SweepChoice) -> Result<Vec<(String, Chart)>> {
-    let (mut names, mut charts) = one_sweep_charts(dir, choice)?;
+    let (first, mut charts) = one_sweep_charts(dir, choice)?;
+    let mut names = vec![first];
     for other in &choice.with {
         if !other.join("sweep.json").is_file() {
             return Err(
@@ -530,8 +531,7 @@ fn sweep_charts(dir: &Path, choice: &SweepChoice) -> Result<Vec<(String, Chart)>
             );
         }
         let (name, more) = one_sweep_charts(other, choice)?;
-        names.push_str(" + ");
-        names.push_str(&name);
+        names.push(name);
         for (file, chart) in more {
             let Some((_, main)) = charts.iter_mut().find(|(f, _)| *f == file) else {
                 continue;
@@ -551,9 +551,17 @@ fn sweep_charts(dir: &Path, choice: &SweepChoice) -> Result<Vec<(String, Chart)>
         }
     }
     if !choice.with.is_empty() {
+        // Titled by what the scenario names share ("gia2003" of "gia2003-flood", ...).
+        let shared = common_prefix(&names);
+        let shared = shared.trim_end_matches(['-', '_', ' ', '.']);
+        let shared = if shared.is_empty() {
+            names.join(" + ")
+        } else {
+            shared.to_string()
+        };
         for (_, chart) in &mut charts {
             let (_, what) = chart.title.split_once(": ").unwrap_or(("", &chart.title));
-            chart.title = format!("{names}: {what}");
+            chart.title = format!("{shared}: {what}");
             chart.x_integer = false;
             let xs: Vec<f64> = chart
                 .series
@@ -564,6 +572,19 @@ fn sweep_charts(dir: &Path, choice: &SweepChoice) -> Result<Vec<(String, Chart)>
         }
     }
     Ok(charts)
+}
+
+/// The longest common prefix of `names`, at a character boundary.
+fn common_prefix(names: &[String]) -> &str {
+    let first = &names[0];
+    let len = names[1..].iter().fold(first.len(), |len, n| {
+        first[..len]
+            .char_indices()
+            .zip(n.chars())
+            .find(|((_, a), b)| a != b)
+            .map_or(len.min(n.len()), |((i, _), _)| i)
+    });
+    &first[..len]
 }
 
 /// The charts of one sweep folder, and its scenario's name.
