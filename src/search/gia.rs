@@ -20,7 +20,8 @@
 //!    Each node hands out tokens at its own processing rate, split among its neighbours in
 //!    proportion to their capacities; the sender's bucket for that neighbour holds at most
 //!    `token_bucket` tokens (full at the start; grants are piggybacked, not counted). A query
-//!    with no token to use waits at the node until the first one arrives.
+//!    with no token to use waits at the node, first come first served, until a token arrives
+//!    (one timer per node, for the first waiting query's first token).
 //! 3. **One-hop replication.** A node answers for its own content and its current
 //!    neighbours' (read from the live links, so the index is never stale).
 //! 4. **Biased random walk.** One walker per query goes to the highest-capacity neighbour it
@@ -45,6 +46,7 @@ use crate::rng::Sample;
 use crate::sim::{Context, InFlight, Protocol, QueryId};
 use crate::time::{SimDuration, SimTime};
 use crate::topology::{NodeId, Overlay};
+use std::collections::VecDeque;
 
 /// Most rounds of adaptation before the first query.
 pub const WARMUP_ROUNDS: u32 = 100;
@@ -108,15 +110,21 @@ pub enum GiaMessage {
 pub enum GiaTimer {
     /// The node's next adaptation attempt.
     Adapt,
-    /// A walker waiting at the node for a token.
-    Token {
-        /// The query.
-        query: QueryId,
-        /// Steps so far.
-        hops: u32,
-        /// Matches found so far.
-        found: u32,
-    },
+    /// The first token the node's first parked walker waits for is due.
+    Token,
+}
+
+/// A walker parked at a node until a token arrives.
+#[derive(Copy, Clone, Debug)]
+struct Parked {
+    query: QueryId,
+    hops: u32,
+    found: u32,
+}
+
+/// A token timer's delay for a wait of `secs` seconds (at least a microsecond).
+fn token_delay(secs: f64) -> SimDuration {
+    SimDuration::from_secs_f64(secs).max(SimDuration(1))
 }
 
 /// Where a walker goes next.
@@ -172,6 +180,10 @@ pub struct Gia {
     /// Σ of each node's neighbours' rates (its token split).
     neighbour_rates: Vec<f64>,
     adapting: Vec<bool>,
+    /// Walkers waiting at each node for a token, first come first served.
+    parked: Vec<VecDeque<Parked>>,
+    /// Whether a node has a token timer pending.
+    token_timer: Vec<bool>,
     queries: IdMap<QueryId, QueryState>,
     /// Scratch: the host cache of one adaptation attempt.
     cache: Vec<NodeId>,
@@ -227,6 +239,8 @@ impl Gia {
             links,
             neighbour_rates,
             adapting: vec![false; n as usize],
+            parked: vec![VecDeque::new(); n as usize],
+            token_timer: vec![false; n as usize],
             queries: IdMap::default(),
             cache: Vec::new(),
         }
@@ -291,8 +305,14 @@ impl Gia {
         }
     }
 
+    /// Whether `a` and `b` are linked: the shorter of their two rows is scanned.
     fn linked(&self, a: NodeId, b: NodeId) -> bool {
-        self.links[a as usize].iter().any(|l| l.peer == b)
+        let (ra, rb) = (&self.links[a as usize], &self.links[b as usize]);
+        if ra.len() <= rb.len() {
+            ra.iter().any(|l| l.peer == b)
+        } else {
+            rb.iter().any(|l| l.peer == a)
+        }
     }
 
     /// X's answer to Y's request (Algorithm 1): `Ok(None)` accept with room, `Ok(Some(z))`
@@ -394,7 +414,17 @@ impl Gia {
         }
     }
 
-    /// Moves query `q`'s walker on from `v`, or parks it until a token arrives.
+    /// Whether query `q`'s walker may still move after `hops` steps: within `ttl`, and its
+    /// source still waiting (not timed out, not gone).
+    fn alive(&self, ctx: &Context<'_, Self>, q: QueryId, hops: u32) -> bool {
+        let state = self.queries.get(&q).expect("active query");
+        hops < self.config.ttl
+            && ctx.now().since(state.issued) <= self.timeout
+            && ctx.source_active(q)
+    }
+
+    /// Moves query `q`'s walker on from `v`, or parks it behind the walkers already waiting
+    /// there for a token.
     fn forward(
         &mut self,
         ctx: &mut Context<'_, Self>,
@@ -403,44 +433,77 @@ impl Gia {
         hops: u32,
         found: u32,
     ) {
-        let now = ctx.now();
-        let state = self.queries.get(&q).expect("active query");
-        if hops >= self.config.ttl
-            || now.since(state.issued) > self.timeout
-            || !ctx.source_active(q)
-            || self.links[v as usize].is_empty()
-        {
+        if !self.alive(ctx, q, hops) || self.links[v as usize].is_empty() {
             return;
         }
-        let pick = match self.choose(ctx, v, q, now) {
-            Choice::Send(i) => i,
+        let walker = Parked {
+            query: q,
+            hops,
+            found,
+        };
+        if !self.parked[v as usize].is_empty() {
+            self.park(v, walker);
+            return;
+        }
+        let now = ctx.now();
+        match self.choose(ctx, v, q, now) {
+            Choice::Send(i) => self.send_walk(ctx, v, walker, i),
             Choice::Wait(wait) => {
-                let delay = SimDuration::from_secs_f64(wait).max(SimDuration(1));
-                ctx.set_timer(
-                    v,
-                    delay,
-                    GiaTimer::Token {
-                        query: q,
-                        hops,
-                        found,
-                    },
-                );
-                self.queries
-                    .get_mut(&q)
-                    .expect("active query")
-                    .in_flight
-                    .sent(1);
+                self.park(v, walker);
+                self.token_timer[v as usize] = true;
+                ctx.set_timer(v, token_delay(wait), GiaTimer::Token);
+            }
+            Choice::Stuck => {}
+        }
+    }
+
+    fn park(&mut self, v: NodeId, walker: Parked) {
+        self.parked[v as usize].push_back(walker);
+        let state = self.queries.get_mut(&walker.query).expect("active query");
+        state.in_flight.sent(1);
+    }
+
+    /// A token is due at `v`: its parked walkers leave in order while tokens allow; the first
+    /// that must still wait sets the next timer.
+    fn drain(&mut self, ctx: &mut Context<'_, Self>, v: NodeId) {
+        self.token_timer[v as usize] = false;
+        let now = ctx.now();
+        while let Some(&walker) = self.parked[v as usize].front() {
+            let q = walker.query;
+            let choice = if ctx.is_online(v) && self.alive(ctx, q, walker.hops) {
+                self.choose(ctx, v, q, now)
+            } else {
+                Choice::Stuck
+            };
+            if let Choice::Wait(wait) = choice {
+                self.token_timer[v as usize] = true;
+                ctx.set_timer(v, token_delay(wait), GiaTimer::Token);
                 return;
             }
-            Choice::Stuck => return,
-        };
-        let tokens = self.tokens(v, pick, now);
-        let link = &mut self.links[v as usize][pick];
+            self.parked[v as usize].pop_front();
+            self.queries
+                .get_mut(&q)
+                .expect("active query")
+                .in_flight
+                .landed();
+            if let Choice::Send(i) = choice {
+                self.send_walk(ctx, v, walker, i);
+            }
+            self.finish_if_done(q);
+        }
+    }
+
+    /// Sends `walker` from `v` over its `i`-th link, spending a token.
+    fn send_walk(&mut self, ctx: &mut Context<'_, Self>, v: NodeId, walker: Parked, i: usize) {
+        let now = ctx.now();
+        let tokens = self.tokens(v, i, now);
+        let link = &mut self.links[v as usize][i];
         if self.config.flow_control {
             link.tokens = tokens - 1.0;
             link.since = now;
         }
         let to = link.peer;
+        let q = walker.query;
         let state = self.queries.get_mut(&q).expect("active query");
         state.sent.insert(pair(v, to));
         state.in_flight.sent(1);
@@ -449,8 +512,8 @@ impl Gia {
             to,
             GiaMessage::Walk {
                 query: q,
-                hops: hops + 1,
-                found,
+                hops: walker.hops + 1,
+                found: walker.found,
             },
         );
         ctx.report().sent(q, 1, QUERY_BYTES);
@@ -672,17 +735,7 @@ impl Protocol for Gia {
                     self.wake(ctx, v);
                 }
             }
-            GiaTimer::Token { query, hops, found } => {
-                self.queries
-                    .get_mut(&query)
-                    .expect("active query")
-                    .in_flight
-                    .landed();
-                if ctx.is_online(v) {
-                    self.forward(ctx, v, query, hops, found);
-                }
-                self.finish_if_done(query);
-            }
+            GiaTimer::Token => self.drain(ctx, v),
         }
     }
 
