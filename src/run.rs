@@ -73,7 +73,10 @@ pub fn run(
     let replicas: Vec<ReplicaResult> = pool.install(|| {
         (0..s.replications)
             .into_par_iter()
-            .map(|replica| simulate_replica(v, replica, &meter, &|done| progress(done, total_work)))
+            .map(|replica| {
+                let all: Vec<usize> = (0..s.variants.len()).collect();
+                simulate_replica(v, replica, &all, &meter, &|done| progress(done, total_work))
+            })
             .collect::<Result<Vec<_>>>()
     })?;
 
@@ -142,11 +145,14 @@ impl Meter {
     }
 }
 
-/// Builds replica `replica`'s world and runs every variant on it (variants in parallel on the
-/// current rayon pool). `progress` gets the running total of queries simulated in `meter`.
+/// Builds replica `replica`'s world and runs the variants with indices `variants` on it (in
+/// parallel on the current rayon pool; runs in that order). A variant's results do not depend
+/// on which others run beside it. `progress` gets the running total of queries simulated in
+/// `meter`.
 pub fn simulate_replica(
     v: &Validated,
     replica: u32,
+    variants: &[usize],
     meter: &Meter,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<ReplicaResult> {
@@ -155,10 +161,10 @@ pub fn simulate_replica(
     let world = World::build(v, replica)?;
     let network = network_stats(&world);
     meter.add_time(t.elapsed(), Duration::ZERO);
-    let runs = s
-        .variants
+    let runs = variants
         .par_iter()
-        .map(|variant| {
+        .map(|&i| {
+            let variant = &s.variants[i];
             let t = Instant::now();
             let mut last = 0;
             let run = run_variant(s, variant, &world, &mut |n| {

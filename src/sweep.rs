@@ -50,6 +50,26 @@ pub struct Definition {
 }
 
 impl Definition {
+    /// Indices of the variants that no swept parameter touches (every swept path is
+    /// `variant.OTHER.…` for another variant). Under common random numbers their results are
+    /// the same at every point, so a sweep runs them once per replica and reuses the rows;
+    /// none with independent seeds.
+    pub fn untouched_variants(&self) -> Vec<usize> {
+        if self.independent {
+            return Vec::new();
+        }
+        let touches = |p: &Param, name: &str| {
+            let parts: Vec<&str> = p.path.split('.').collect();
+            !(parts.len() > 2 && parts[0] == "variant" && parts[1] != name)
+        };
+        (0..self.scenario.variants.len())
+            .filter(|&i| {
+                let name = &self.scenario.variants[i].name;
+                !self.parameters.iter().any(|p| touches(p, name))
+            })
+            .collect()
+    }
+
     /// Whether any point runs under a capacity model (then the sweep files show the capacity
     /// metrics).
     pub fn capacity(&self) -> bool {
@@ -282,23 +302,9 @@ pub fn run(
         .filter(|i| opts.shard.is_none_or(|(k, n)| i % n == k))
         .collect();
     let todo: Vec<usize> = owned.iter().copied().filter(|&i| !finished[i]).collect();
-    let total_runs = todo
-        .iter()
-        .map(|&i| u64::from(points[i].scenario.replications))
-        .sum::<u64>();
-    // Longest runs first (by expected work), pulled one at a time by every worker, so no core
-    // idles behind one long run at the end. Rows are assembled per point by index, so the
-    // order of execution never reaches the results.
-    let work: Vec<f64> = points.iter().map(crate::resources::expected_work).collect();
-    let mut runs: Vec<(usize, u32)> = todo
-        .iter()
-        .flat_map(|&i| (0..points[i].scenario.replications).map(move |r| (i, r)))
-        .collect();
-    runs.sort_by(|a, b| work[b.0].total_cmp(&work[a.0]).then(a.cmp(b)));
-    let slots: Vec<Mutex<Vec<Option<Vec<RunRow>>>>> = points
-        .iter()
-        .map(|v| Mutex::new(vec![None; v.scenario.replications as usize]))
-        .collect();
+    let plan = Plan::new(definition, points, &todo);
+    let total_runs = plan.tasks.len() as u64;
+    let state = Mutex::new(Assembly::new(points, &todo));
     let next = AtomicUsize::new(0);
     let done = AtomicU64::new(0);
     let failure: Mutex<Option<Error>> = Mutex::new(None);
@@ -306,11 +312,10 @@ pub fn run(
     let sweep = fingerprint(definition);
     let worker = || {
         while failure.lock().expect("failure lock").is_none() {
-            let Some(&(i, r)) = runs.get(next.fetch_add(1, Ordering::SeqCst)) else {
+            let Some(&task) = plan.tasks.get(next.fetch_add(1, Ordering::SeqCst)) else {
                 break;
             };
-            let point = (&definition.points[i], sweep.as_str());
-            if let Err(e) = run_one(&points[i], point, r, &slots[i], &dir, &meter) {
+            if let Err(e) = run_task(&plan, task, &state, (&dir, &sweep), &meter) {
                 failure.lock().expect("failure lock").get_or_insert(e);
             }
             progress(done.fetch_add(1, Ordering::SeqCst) + 1, total_runs);
@@ -334,20 +339,181 @@ pub fn run(
     })
 }
 
-/// Runs replica `replica` of `point` (of the sweep with the given fingerprint); when it
-/// completes the point, writes the point file.
-fn run_one(
-    v: &Validated,
-    (point, sweep): (&PointInfo, &str),
+/// One simulation of a sweep: replica `replica` of point `point` with the variants that
+/// swept parameters touch, or (`point` None) the untouched variants once for every point.
+#[derive(Copy, Clone, Debug)]
+struct Task {
+    point: Option<usize>,
     replica: u32,
-    slot: &Mutex<Vec<Option<Vec<RunRow>>>>,
-    dir: &Path,
+}
+
+/// What this invocation simulates: the points to do and, when some variants are untouched
+/// (see [`Definition::untouched_variants`]), their runs once per replica.
+struct Plan<'a> {
+    definition: &'a Definition,
+    points: &'a [Validated],
+    /// Variant indices simulated at each point, and once per replica for all points.
+    touched: Vec<usize>,
+    untouched: Vec<usize>,
+    /// The point whose scenario the shared runs use (any point gives the same results).
+    shared_from: usize,
+    /// Shared runs first, then the longest points (by expected work), pulled one at a time by
+    /// every worker, so no core idles behind one long run at the end. Rows are assembled per
+    /// point by index, so the order of execution never reaches the results.
+    tasks: Vec<Task>,
+}
+
+impl<'a> Plan<'a> {
+    fn new(definition: &'a Definition, points: &'a [Validated], todo: &[usize]) -> Self {
+        let untouched = definition.untouched_variants();
+        let touched: Vec<usize> = (0..definition.scenario.variants.len())
+            .filter(|i| !untouched.contains(i))
+            .collect();
+        let shared_from = todo.first().copied().unwrap_or(0);
+        let replicas = definition.replications;
+        let mut tasks: Vec<Task> = if todo.is_empty() || untouched.is_empty() {
+            Vec::new()
+        } else {
+            (0..replicas)
+                .map(|replica| Task {
+                    point: None,
+                    replica,
+                })
+                .collect()
+        };
+        let work: Vec<f64> = points.iter().map(crate::resources::expected_work).collect();
+        let mut runs: Vec<(usize, u32)> = todo
+            .iter()
+            .flat_map(|&i| (0..replicas).map(move |r| (i, r)))
+            .collect();
+        runs.sort_by(|a, b| work[b.0].total_cmp(&work[a.0]).then(a.cmp(b)));
+        tasks.extend(runs.into_iter().map(|(i, replica)| Task {
+            point: Some(i),
+            replica,
+        }));
+        Plan {
+            definition,
+            points,
+            touched,
+            untouched,
+            shared_from,
+            tasks,
+        }
+    }
+}
+
+/// Rows gathered so far: per point and replica the touched variants' rows, per replica the
+/// shared rows of the untouched variants.
+struct Assembly {
+    points: Vec<Option<Vec<Option<Vec<RunRow>>>>>,
+    shared: Vec<Option<Vec<RunRow>>>,
+}
+
+impl Assembly {
+    fn new(points: &[Validated], todo: &[usize]) -> Self {
+        let replicas = points[0].scenario.replications as usize;
+        let mut slots = vec![None; points.len()];
+        for &i in todo {
+            slots[i] = Some(vec![None; replicas]);
+        }
+        Assembly {
+            points: slots,
+            shared: vec![None; replicas],
+        }
+    }
+
+    /// The rows of point `i` in (variant, replica) order, once all of them are in.
+    fn complete(&self, plan: &Plan<'_>, i: usize) -> Option<Vec<RunRow>> {
+        let own = self.points[i].as_ref()?;
+        let replicas = own.len();
+        let shared_ready = plan.untouched.is_empty() || self.shared.iter().all(Option::is_some);
+        if !shared_ready || own.iter().any(Option::is_none) {
+            return None;
+        }
+        let row = |vi: usize, r: usize| -> RunRow {
+            let (rows, at) = match plan.untouched.iter().position(|&u| u == vi) {
+                Some(at) => (self.shared[r].as_ref(), at),
+                None => (
+                    own[r].as_ref(),
+                    plan.touched.iter().position(|&t| t == vi).expect("touched"),
+                ),
+            };
+            rows.expect("complete")[at].clone()
+        };
+        Some(
+            (0..plan.definition.scenario.variants.len())
+                .flat_map(|vi| (0..replicas).map(move |r| (vi, r)))
+                .map(|(vi, r)| row(vi, r))
+                .collect(),
+        )
+    }
+}
+
+/// Runs `task`; writes the point file of every point it completes.
+fn run_task(
+    plan: &Plan<'_>,
+    task: Task,
+    state: &Mutex<Assembly>,
+    (dir, sweep): (&Path, &str),
     meter: &Meter,
 ) -> Result<()> {
-    let names: Vec<String> = v.scenario.variants.iter().map(|x| x.name.clone()).collect();
-    let result = simulate_replica(v, replica, meter, &|_| {})?;
+    let (from, variants) = match task.point {
+        Some(i) => (i, &plan.touched),
+        None => (plan.shared_from, &plan.untouched),
+    };
+    let rows = simulate_rows(&plan.points[from], task.replica, variants, meter)?;
+    let complete: Vec<(usize, Vec<RunRow>)> = {
+        let mut state = state.lock().expect("sweep lock");
+        let r = task.replica as usize;
+        let candidates: Vec<usize> = match task.point {
+            Some(i) => {
+                state.points[i].as_mut().expect("a point to do")[r] = Some(rows);
+                vec![i]
+            }
+            None => {
+                state.shared[r] = Some(rows);
+                (0..state.points.len()).collect()
+            }
+        };
+        candidates
+            .into_iter()
+            .filter_map(|i| {
+                let rows = state.complete(plan, i)?;
+                state.points[i] = None;
+                Some((i, rows))
+            })
+            .collect()
+    };
+    for (i, rows) in complete {
+        let point = &plan.definition.points[i];
+        let result = PointResult {
+            index: point.index,
+            seed: point.seed,
+            sweep: sweep.to_string(),
+            rows,
+        };
+        write_atomic(
+            &point_path(dir, point.index),
+            &serde_json::to_vec(&result).expect("serialise"),
+        )?;
+    }
+    Ok(())
+}
+
+/// The sweep rows (one per variant, in `variants` order) of replica `replica` of `v`.
+fn simulate_rows(
+    v: &Validated,
+    replica: u32,
+    variants: &[usize],
+    meter: &Meter,
+) -> Result<Vec<RunRow>> {
+    let names: Vec<String> = variants
+        .iter()
+        .map(|&i| v.scenario.variants[i].name.clone())
+        .collect();
+    let result = simulate_replica(v, replica, variants, meter, &|_| {})?;
     let summary = metrics::summarize(&names, std::slice::from_ref(&result));
-    let rows: Vec<RunRow> = summary
+    Ok(summary
         .variants
         .iter()
         .map(|s| RunRow {
@@ -356,35 +522,7 @@ fn run_one(
             queries: s.queries,
             metrics: CATALOGUE.iter().map(|m| s.headline(m)).collect(),
         })
-        .collect();
-    let complete = {
-        let mut replicas = slot.lock().expect("point lock");
-        replicas[replica as usize] = Some(rows);
-        if replicas.iter().all(Option::is_some) {
-            Some(std::mem::take(&mut *replicas))
-        } else {
-            None
-        }
-    };
-    let Some(replicas) = complete else {
-        return Ok(());
-    };
-    // Rows in (variant, replica) order.
-    let per_replica: Vec<Vec<RunRow>> =
-        replicas.into_iter().map(|r| r.expect("complete")).collect();
-    let rows: Vec<RunRow> = (0..names.len())
-        .flat_map(|vi| per_replica.iter().map(move |r| r[vi].clone()))
-        .collect();
-    let result = PointResult {
-        index: point.index,
-        seed: point.seed,
-        sweep: sweep.to_string(),
-        rows,
-    };
-    write_atomic(
-        &point_path(dir, point.index),
-        &serde_json::to_vec(&result).expect("serialise"),
-    )
+        .collect())
 }
 
 /// Combines the point files of several sweep folders of the same sweep into `out`.

@@ -123,6 +123,27 @@ fn walkers_stop_at_their_next_check_once_the_source_has_a_hit() {
 }
 
 #[test]
+fn walkers_stop_at_their_next_check_once_the_source_has_timed_out() {
+    // A path of 100 nodes, the object at the far end, one walker checking every 2 steps, 50 ms
+    // a step. With a 1 s timeout, step 20 lands at exactly 1 s (still waiting) and the check at
+    // step 22 (1.1 s) finds the source has given up: 22 requests, 11 checks, no hit.
+    let mut world = path_world(100, 99, 1);
+    let long = &run(&world, walk(1, 1_000, 2, StepRule::Uniform))[0];
+    assert_eq!((long.hits, long.messages), (1, 99));
+    assert_eq!(
+        long.response_messages,
+        49 + 1,
+        "checks at steps 2..98, then the hit"
+    );
+    world.timeout = SimDuration::from_secs(1);
+    let short = &run(&world, walk(1, 1_000, 2, StepRule::Uniform))[0];
+    assert_eq!(
+        (short.hits, short.messages, short.response_messages),
+        (0, 22, 11)
+    );
+}
+
+#[test]
 fn expanding_rings_grow_only_while_nothing_is_found() {
     let ring = |world: &World| {
         let config = FloodConfig {

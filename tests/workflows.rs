@@ -1147,3 +1147,48 @@ fn plot_overlays_sweeps_on_their_own_grids_per_node() {
         stderr(&o)
     );
 }
+
+#[test]
+fn untouched_variants_are_reused_with_the_results_of_running_them_again() {
+    // SMALL has the variants flood and short. Sweeping flood's TTL leaves short untouched, so
+    // it runs once per replica; a one-value parameter on short's own TTL (its base value)
+    // touches it, so there it is simulated again at every point. The rows must agree.
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "s.toml", SMALL);
+    let args = |out: &'static str, extra: &[&'static str]| -> Vec<&'static str> {
+        let mut a = vec!["sweep", "s.toml", "--quiet", "--replications", "2"];
+        a.extend_from_slice(&["--param", "variant.flood.search.ttl=2..=4", "--out", out]);
+        a.extend_from_slice(extra);
+        a
+    };
+    let run = |a: Vec<&str>| {
+        let o = floodsim(dir.path(), &a);
+        assert_eq!(o.status.code(), Some(0), "{a:?}: {}", stderr(&o));
+    };
+    run(args("reused", &[]));
+    run(args("rerun", &["--param", "variant.short.search.ttl=2"]));
+    let reused = sweep_files(&dir.path().join("reused"));
+    let rerun = sweep_files(&dir.path().join("rerun"));
+    for (a, b) in reused.iter().zip(&rerun).take(2) {
+        let (a, b) = (String::from_utf8_lossy(a), String::from_utf8_lossy(b));
+        let without_short_ttl: Vec<String> = b
+            .lines()
+            .map(|l| {
+                let (first, rest) = l.split_once(',').unwrap();
+                format!("{first},{}", rest.split_once(',').unwrap().1)
+            })
+            .collect();
+        assert_eq!(a.lines().collect::<Vec<_>>(), without_short_ttl);
+        assert!(a.lines().filter(|l| l.contains(",short,")).count() >= 3);
+    }
+    // Shards (each runs the shared variant for its own points) merge into the whole, and a
+    // resumed sweep recomputes the shared runs a missing point needs.
+    run(args("s1", &["--shard", "1/2"]));
+    run(args("s2", &["--shard", "2/2"]));
+    let o = floodsim(dir.path(), &["merge", "s1", "s2", "--out", "merged"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(reused, sweep_files(&dir.path().join("merged")));
+    std::fs::remove_file(dir.path().join("merged/points/000001.json")).unwrap();
+    run(args("merged", &["--resume"]));
+    assert_eq!(reused, sweep_files(&dir.path().join("merged")));
+}

@@ -133,7 +133,7 @@ pub struct ReplicaResult {
     pub network: NetworkStats,
     /// The queries, in issue order.
     pub queries: Vec<QueryInfo>,
-    /// One run per variant, in scenario order.
+    /// One run per variant simulated, in the order asked (all variants for `floodsim run`).
     pub runs: Vec<VariantRun>,
     /// End of the run, µs: the last query's issue time plus the timeout.
     pub horizon_us: u64,

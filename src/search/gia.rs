@@ -153,7 +153,6 @@ struct Link {
 struct QueryState {
     source: NodeId,
     object: ObjectId,
-    issued: SimTime,
     in_flight: InFlight,
     visited: IdSet<NodeId>,
     /// (node, neighbour) pairs the query was sent over, as `node << 32 | neighbour`.
@@ -170,7 +169,6 @@ fn by_capacity(rate: &[f64], a: NodeId, b: NodeId) -> std::cmp::Ordering {
 /// The GIA protocol.
 pub struct Gia {
     config: GiaConfig,
-    timeout: SimDuration,
     /// Processing rate per node, messages per second.
     rate: Vec<f64>,
     /// Capacity in units of the slowest node.
@@ -190,14 +188,8 @@ pub struct Gia {
 }
 
 impl Gia {
-    /// GIA on `overlay` (the starting topology) with node `capacities`; a walk stops once
-    /// `timeout` has passed since its query was issued.
-    pub fn new(
-        config: GiaConfig,
-        overlay: &Overlay,
-        capacities: &Capacities,
-        timeout: SimDuration,
-    ) -> Self {
+    /// GIA on `overlay` (the starting topology) with node `capacities`.
+    pub fn new(config: GiaConfig, overlay: &Overlay, capacities: &Capacities) -> Self {
         let n = overlay.node_count();
         let rate: Vec<f64> = (0..n).map(|v| capacities.rate(v)).collect();
         let slowest = rate.iter().copied().fold(f64::INFINITY, f64::min);
@@ -232,7 +224,6 @@ impl Gia {
             .collect();
         Gia {
             config,
-            timeout,
             rate,
             units,
             limit,
@@ -417,10 +408,7 @@ impl Gia {
     /// Whether query `q`'s walker may still move after `hops` steps: within `ttl`, and its
     /// source still waiting (not timed out, not gone).
     fn alive(&self, ctx: &Context<'_, Self>, q: QueryId, hops: u32) -> bool {
-        let state = self.queries.get(&q).expect("active query");
-        hops < self.config.ttl
-            && ctx.now().since(state.issued) <= self.timeout
-            && ctx.source_active(q)
+        hops < self.config.ttl && ctx.source_waiting(q)
     }
 
     /// Moves query `q`'s walker on from `v`, or parks it behind the walkers already waiting
@@ -677,7 +665,6 @@ impl Protocol for Gia {
             QueryState {
                 source,
                 object,
-                issued: ctx.now(),
                 in_flight: InFlight::default(),
                 visited,
                 sent: IdSet::default(),
@@ -797,7 +784,7 @@ mod tests {
     fn gia(rates: &[f64], level: &[u8], edges: &[(NodeId, NodeId)], cfg: GiaConfig) -> Gia {
         let overlay = Overlay::from_edges(level.len() as u32, edges);
         let caps = Capacities::from_levels(rates.to_vec(), level.to_vec(), 10);
-        Gia::new(cfg, &overlay, &caps, SimDuration::from_secs(30))
+        Gia::new(cfg, &overlay, &caps)
     }
 
     #[test]

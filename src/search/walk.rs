@@ -6,8 +6,9 @@
 //! its only neighbour. A node holding the object sends a hit straight to the source (one
 //! response message; `first_hit_hops` is the walker's step count) and that walker stops.
 //! Every `check_every` steps a walker checks with the source (one response message) and stops
-//! if the source already has a hit; like Lv et al.'s step model, the answer is taken to be
-//! known at once. A walker also stops after `ttl` steps.
+//! if the source already has a hit or has given up (the workload's timeout passed since it
+//! issued the query, or it left), as a real client would; like Lv et al.'s step model, the
+//! answer is taken to be known at once. A walker also stops after `ttl` steps.
 
 use super::gnutella::{CHECK_BYTES, QUERY_BYTES, QUERY_HIT_BYTES};
 use crate::content::ObjectId;
@@ -198,10 +199,11 @@ impl Protocol for Walk {
                     ctx.report().responded(query, QUERY_HIT_BYTES);
                     state.in_flight.sent(1);
                 } else {
-                    // A walker stops at a check-in once the source has a hit or has left.
+                    // A walker stops at a check-in once the source has a hit or has given
+                    // up (its timeout passed, or it left).
                     let checked_out = steps.is_multiple_of(self.config.check_every) && {
                         ctx.report().responded(query, CHECK_BYTES);
-                        state.satisfied || !ctx.source_active(query)
+                        state.satisfied || !ctx.source_waiting(query)
                     };
                     if !checked_out && steps < self.config.ttl {
                         self.step(ctx, query, to, Some(from), steps);

@@ -193,6 +193,12 @@ impl<'a, P: Protocol> Context<'a, P> {
         QueryDriver::source_active(self.world, self.live, query)
     }
 
+    /// Whether `query`'s source still waits for hits now: it is still in that session and the
+    /// workload's timeout has not passed since it issued the query.
+    pub fn source_waiting(&self, query: QueryId) -> bool {
+        QueryDriver::source_waiting(self.world, self.live, self.kernel.now(), query)
+    }
+
     /// Where objects live.
     #[inline]
     pub fn content(&self) -> &'a Content {

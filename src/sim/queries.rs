@@ -40,6 +40,22 @@ impl QueryDriver {
         is_online(live, source) && online_since(live, source) <= q.issued
     }
 
+    /// Whether `query` is still within the world's timeout at `now`.
+    fn within_timeout(world: &World, now: SimTime, query: QueryId) -> bool {
+        now.since(world.queries[query as usize].issued) <= world.timeout
+    }
+
+    /// Whether `query`'s source still waits for hits at `now`: it is in the session it issued
+    /// the query from and the world's timeout has not passed.
+    pub(super) fn source_waiting(
+        world: &World,
+        live: Option<&OverlayState>,
+        now: SimTime,
+        query: QueryId,
+    ) -> bool {
+        Self::source_active(world, live, query) && Self::within_timeout(world, now, query)
+    }
+
     /// A hit of `query` from `hops` away reached the source at `now`: it counts if the source
     /// still waits for it (within the world's timeout), and is lost if the source abandoned
     /// the query.
@@ -56,8 +72,8 @@ impl QueryDriver {
             recorder.hit_lost(query);
             return;
         }
-        let elapsed = now.since(world.queries[query as usize].issued);
-        if elapsed <= world.timeout {
+        if Self::within_timeout(world, now, query) {
+            let elapsed = now.since(world.queries[query as usize].issued);
             recorder.hit(query, hops, elapsed);
         }
     }

@@ -214,6 +214,6 @@ impl Kind for Table {
             .capacities
             .as_ref()
             .expect("validation requires network.capacity for gia");
-        r.simulate(Gia::new(config, &world.overlay, capacities, world.timeout))
+        r.simulate(Gia::new(config, &world.overlay, capacities))
     }
 }
