@@ -506,6 +506,16 @@ def documents(docs):
             yield os.path.join(docs, name)
 
 
+@generator("gia2003")
+def gia2003_table():
+    """The GIA reproduction's table, from the sweep data kept in docs/data/gia2003 (python3
+    docs/gia2003.py --run runs the sweeps again and refreshes that data)."""
+    sys.path.insert(0, os.path.join(ROOT, "docs"))
+    import gia2003
+
+    return "\n" + gia2003.table(gia2003.read()) + "\n"
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("names", nargs="*", help="generators to run (default: all)")

@@ -1,15 +1,14 @@
 #!/usr/bin/env python3
 """The GIA reproduction's numbers (docs/reproductions.md, section GIA), from its sweeps.
 
-    python3 docs/gia2003.py [--run] [--check] [--binary target/release/floodsim] [--results DIR]
+    python3 docs/gia2003.py [--binary target/release/floodsim] [--results DIR]
 
-With --run it first runs the five sweeps of scenarios/gia2003/ into DIR (default
-results/gia2003, about 10 minutes on one core), keeps each sweep.csv in docs/data/gia2003/ and
-draws docs/images/gia2003-success.svg from them. Then (always) it reads docs/data/gia2003/,
-finds each system's collapse point and writes the table between the
-`<!-- generated: gia2003 -->` markers of docs/reproductions.md. With --check it writes nothing
-and exits 1 if that table is not what the data give (tests/docs_gia2003.rs runs this, and checks
-one sweep point of the data against the binary).
+Runs the five sweeps of scenarios/gia2003/ into DIR (default results/gia2003, about half an
+hour on one core), keeps each sweep.csv in docs/data/gia2003/, draws
+docs/images/gia2003-success.svg from them, and regenerates the table (the `gia2003` block of
+docs/reproductions.md, which `python3 docs/generate.py gia2003` fills from the kept data with
+`table(read())` below). tests/docs_gia2003.rs checks the block against the data and one sweep
+point of the data against the binary.
 
 Collapse point (CP): the per-node query rate at which the success rate falls to 90%, by
 geometric interpolation between the two swept rates around that crossing (success is
@@ -101,51 +100,31 @@ def table(systems):
     return "\n".join(lines + ["", verdict])
 
 
-def replace(text, name, body):
-    start = f"<!-- generated: {name} -->"
-    end = "<!-- /generated -->"
-    i = text.index(start) + len(start)
-    j = text.index(end, i)
-    return text[:i] + "\n" + body + "\n" + text[j:]
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--run", action="store_true", help="run the sweeps first")
-    ap.add_argument("--check", action="store_true", help="only check the docs against the data")
     ap.add_argument("--binary", default=str(ROOT / "target/release/floodsim"))
     ap.add_argument("--results", default=str(ROOT / "results/gia2003"))
     a = ap.parse_args()
     results = pathlib.Path(a.results)
-    if a.run:
-        for sweep in SWEEPS:
-            subprocess.run(
-                [a.binary, "sweep", f"scenarios/gia2003/{sweep}.toml", "--out",
-                 str(results / sweep), "--jobs", "1", "--quiet", "--resume"],
-                cwd=ROOT, check=True)
-        DATA.mkdir(parents=True, exist_ok=True)
-        for sweep in SWEEPS:
-            (DATA / f"{sweep}.csv").write_bytes((results / sweep / "sweep.csv").read_bytes())
-        others = []
-        for sweep in SWEEPS[1:]:
-            others += ["--with", str(results / sweep)]
+    for sweep in SWEEPS:
         subprocess.run(
-            [a.binary, "plot", str(results / "flood"), *others, "--x-per-node", "--metric",
-             "success_rate", "--out", str(results / "plots")],
+            [a.binary, "sweep", f"scenarios/gia2003/{sweep}.toml", "--out",
+             str(results / sweep), "--jobs", "1", "--quiet", "--resume"],
             cwd=ROOT, check=True)
-        target = ROOT / "docs/images/gia2003-success.svg"
-        target.write_bytes((results / "plots/sweep_success_rate.svg").read_bytes())
-    body = table(read())
-    doc = ROOT / "docs/reproductions.md"
-    text = doc.read_text()
-    wanted = replace(text, "gia2003", body)
-    if a.check:
-        if wanted != text:
-            sys.exit("docs/reproductions.md's GIA table is not what docs/data/gia2003 gives: "
-                     "run python3 docs/gia2003.py")
-        return
-    doc.write_text(wanted)
-    print(body)
+    DATA.mkdir(parents=True, exist_ok=True)
+    for sweep in SWEEPS:
+        (DATA / f"{sweep}.csv").write_bytes((results / sweep / "sweep.csv").read_bytes())
+    others = []
+    for sweep in SWEEPS[1:]:
+        others += ["--with", str(results / sweep)]
+    subprocess.run(
+        [a.binary, "plot", str(results / "flood"), *others, "--x-per-node", "--metric",
+         "success_rate", "--out", str(results / "plots")],
+        cwd=ROOT, check=True)
+    target = ROOT / "docs/images/gia2003-success.svg"
+    target.write_bytes((results / "plots/sweep_success_rate.svg").read_bytes())
+    subprocess.run([sys.executable, "docs/generate.py", "--bin", a.binary, "gia2003"],
+                   cwd=ROOT, check=True)
 
 
 if __name__ == "__main__":

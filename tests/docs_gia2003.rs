@@ -1,5 +1,6 @@
 //! The GIA reproduction in docs/reproductions.md cannot drift: its table is what the kept sweep
-//! data give (docs/gia2003.py --check), and a cheap point of that data is what the binary gives.
+//! data give (`docs/generate.py --check gia2003`), and a cheap point of that data is what the
+//! binary gives.
 
 mod common;
 
@@ -12,11 +13,11 @@ const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 #[test]
 fn the_gia_table_is_what_the_kept_data_give() {
     let status = Command::new("python3")
-        .args(["docs/gia2003.py", "--check"])
+        .args(["docs/generate.py", "--check", "gia2003"])
         .current_dir(ROOT)
         .status()
         .expect("python3 runs");
-    assert!(status.success(), "run python3 docs/gia2003.py");
+    assert!(status.success(), "run python3 docs/generate.py gia2003");
 }
 
 #[test]
@@ -47,6 +48,6 @@ fn the_kept_flood_point_is_what_the_binary_gives() {
     assert!(
         kept.lines().any(|l| l == row),
         "the binary gives {row:?}, which docs/data/gia2003/flood.csv does not hold: \
-         run python3 docs/gia2003.py --run"
+         run python3 docs/gia2003.py"
     );
 }
