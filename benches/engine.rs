@@ -47,6 +47,22 @@ fn queue(c: &mut Criterion) {
             }
         })
     });
+    // The hold model: a million events in flight, each pop pushes one event a random delay
+    // (uniform up to 200 ms, as random link latencies) after it.
+    group.bench_function("hold_random_delays_1m_in_flight", |b| {
+        let mut r = stream(2, 0, StreamKind::Latency, 0);
+        let delays: Vec<u64> = (0..n).map(|_| 10_000 + r.below(190_000)).collect();
+        b.iter(|| {
+            let mut q = EventQueue::new();
+            for (i, &d) in delays.iter().enumerate() {
+                q.push(SimTime(d), EventClass::Delivery, i as u32);
+            }
+            for &d in &delays {
+                let (t, e) = q.pop().expect("a million queued");
+                q.push(SimTime(t.micros() + d), EventClass::Delivery, black_box(e));
+            }
+        })
+    });
     group.finish();
 }
 

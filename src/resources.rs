@@ -207,6 +207,14 @@ fn sizing_of(v: &Validated, nodes: u64, edges: u64) -> Sizing {
             _ => EVENT_BYTES,
         },
         heap_event_bytes: EVENT_BYTES,
+        calendar_bytes_per_event: match s.network.latency {
+            crate::scenario::Latency::Constant { .. } => 0.0,
+            _ => {
+                let events = 1 << 20;
+                crate::sim::calendar_overhead_bytes::<crate::search::Flooding>(events) as f64
+                    / events as f64
+            }
+        },
         record_bytes: crate::dht::RECORD_BYTES,
         slack: QUEUE_SLACK,
     }

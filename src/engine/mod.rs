@@ -247,6 +247,12 @@ pub fn queued_event_bytes<M, T>() -> (usize, usize) {
     queue::entry_bytes::<Event<M, T>>()
 }
 
+/// Bytes the event queue's calendar takes besides its events when `events` events with
+/// messages `M` and timers `T` are queued out of order.
+pub fn calendar_overhead_bytes<M, T>(events: usize) -> usize {
+    queue::calendar_overhead_bytes::<Event<M, T>>(events)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

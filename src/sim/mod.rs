@@ -419,6 +419,12 @@ pub fn queued_event_bytes<P: Protocol>() -> (usize, usize) {
     crate::engine::queued_event_bytes::<P::Message, P::Timer>()
 }
 
+/// Bytes the event queue's calendar takes besides its events, for protocol `P` with `events`
+/// events queued out of order.
+pub fn calendar_overhead_bytes<P: Protocol>(events: usize) -> usize {
+    crate::engine::calendar_overhead_bytes::<P::Message, P::Timer>(events)
+}
+
 /// Runs every query of `world` through `protocol` until no event is left. `progress` is called
 /// with the number of queries started so far, every 1024 queries and at the end.
 pub fn simulate<P: Protocol>(
