@@ -4,7 +4,8 @@
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use floodsim::content::Content;
 use floodsim::dht::{Chord, Identifiers, Kademlia, Upkeep};
-use floodsim::engine::{EventClass, EventQueue, LatencyModel};
+use floodsim::engine::{EventClass, EventQueue};
+use floodsim::net::{LatencyModel, Law};
 use floodsim::rng::{Sample, StreamKind, stream};
 use floodsim::scenario::{self, Popularity, Replication};
 use floodsim::search::{Flooding, StepRule, Walk, WalkConfig};
@@ -103,8 +104,9 @@ fn world(nodes: u32, queries: u32) -> World {
 
 fn simulate<P: Protocol>(world: &World, mut p: P) -> u64 {
     let setup = Setup {
-        latency: LatencyModel::Constant(SimDuration::from_millis(50)),
+        latency: LatencyModel::PerMessage(Law::Constant(SimDuration::from_millis(50))),
         latency_rng: stream(1, 0, StreamKind::Latency, 0),
+        links_rng: stream(1, 0, StreamKind::Latency, floodsim::rng::LINKS),
         protocol_rng: stream(1, 0, StreamKind::Protocol, 0),
         window: SimDuration::from_secs(60),
     };

@@ -120,7 +120,9 @@ pub fn estimate(v: &Validated, threads: usize) -> Estimate {
     let per_variant: Vec<u64> = s
         .variants
         .iter()
-        .map(|var| queries * record + 4 * nodes + var.search.kind().memory(&sizing))
+        .map(|var| {
+            queries * record + 4 * nodes + var.search.kind().memory(&sizing) + latency_bytes(s)
+        })
         .collect();
     // At most `threads` variant runs are alive at once, over all replicas (rayon runs the
     // replicas' variants on one pool); each holds its protocol state and, under churn, a live
@@ -187,6 +189,9 @@ fn sizing_of(v: &Validated, nodes: u64, edges: u64) -> Sizing {
         .rare
         .as_ref()
         .map_or(0, |r| u64::from(r.objects) * u64::from(r.copies));
+    // Constant latency keeps every message in order, in the FIFO; per-link models store
+    // nothing (their latencies are drawn from a hash of the link when used).
+    let in_order = matches!(s.network.latency, crate::scenario::Latency::Constant { .. });
     let mean_degree = if nodes == 0 {
         0.0
     } else {
@@ -201,15 +206,15 @@ fn sizing_of(v: &Validated, nodes: u64, edges: u64) -> Sizing {
         queries: u64::from(s.workload.queries),
         rate_per_s: s.workload.rate_per_s,
         mean_latency_s: mean_latency_s(&s.network.latency),
-        // Constant latency keeps every message in order, in the FIFO.
-        event_bytes: match s.network.latency {
-            crate::scenario::Latency::Constant { .. } => IN_ORDER_EVENT_BYTES,
-            _ => EVENT_BYTES,
+        event_bytes: if in_order {
+            IN_ORDER_EVENT_BYTES
+        } else {
+            EVENT_BYTES
         },
         heap_event_bytes: EVENT_BYTES,
-        calendar_bytes_per_event: match s.network.latency {
-            crate::scenario::Latency::Constant { .. } => 0.0,
-            _ => {
+        calendar_bytes_per_event: match in_order {
+            true => 0.0,
+            false => {
                 let events = 1 << 20;
                 crate::sim::calendar_overhead_bytes::<crate::search::Flooding>(events) as f64
                     / events as f64
@@ -326,6 +331,14 @@ pub fn expected_work(v: &Validated) -> f64 {
     (sizing.nodes + sizing.edges) as f64 + f64::from(v.scenario.workload.queries) * per_query
 }
 
+/// Bytes a variant run's latency model keeps: a per-link model's table of draws.
+fn latency_bytes(s: &crate::scenario::Scenario) -> u64 {
+    match s.network.latency {
+        crate::scenario::Latency::PerLink { .. } => (crate::net::LINK_TABLE * 8) as u64,
+        _ => 0,
+    }
+}
+
 /// Mean link latency in seconds.
 fn mean_latency_s(latency: &crate::scenario::Latency) -> f64 {
     use crate::scenario::Latency;
@@ -333,6 +346,7 @@ fn mean_latency_s(latency: &crate::scenario::Latency) -> f64 {
         Latency::Constant { ms } => ms / 1e3,
         Latency::Uniform { min_ms, max_ms } => (min_ms + max_ms) / 2e3,
         Latency::Lognormal { median_ms, sigma } => median_ms * (sigma * sigma / 2.0).exp() / 1e3,
+        Latency::PerLink { ref law, jitter_ms } => mean_latency_s(law) + jitter_ms / 2e3,
     }
 }
 

@@ -84,7 +84,7 @@ pub struct Network {
     pub nodes: Option<u32>,
     /// How the overlay is built.
     pub topology: Topology,
-    /// Per-message link latency.
+    /// Link latency: per message or per link.
     #[serde(default)]
     pub latency: Latency,
     /// Keep only the largest connected component of the generated or loaded overlay.
@@ -203,6 +203,15 @@ pub enum Latency {
         median_ms: f64,
         /// Standard deviation of ln(latency).
         sigma: f64,
+    },
+    /// Each link draws its latency once from `law` (a constant, uniform or lognormal table),
+    /// and every message on it takes that latency plus a uniform jitter on `[0, jitter_ms]`.
+    PerLink {
+        /// The law of a link's latency.
+        law: Box<Latency>,
+        /// Largest extra delay of one message, ms (0: none).
+        #[serde(default)]
+        jitter_ms: f64,
     },
 }
 

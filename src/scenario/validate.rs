@@ -123,7 +123,7 @@ fn check_name(c: &mut Checker, path: &str, name: &str, used_for: &str) {
 
 /// Checks `[network]`; returns the node count when it is known before loading files.
 fn check_network(c: &mut Checker, n: &Network) -> Option<u32> {
-    check_latency(c, &n.latency);
+    check_latency(c, "network.latency", &n.latency);
     if let Topology::Grid { width, height, .. } = n.topology {
         return check_grid(c, width, height, n.nodes);
     }
@@ -338,31 +338,44 @@ fn check_grid(
     Some(total as u32)
 }
 
-fn check_latency(c: &mut Checker, latency: &Latency) {
+fn check_latency(c: &mut Checker, path: &str, latency: &Latency) {
     match latency {
-        Latency::Constant { ms } => c.latency("network.latency.ms", *ms),
+        Latency::Constant { ms } => c.latency(&format!("{path}.ms"), *ms),
         Latency::Uniform { min_ms, max_ms } => {
-            c.latency("network.latency.min_ms", *min_ms);
-            c.latency("network.latency.max_ms", *max_ms);
+            c.latency(&format!("{path}.min_ms"), *min_ms);
+            c.latency(&format!("{path}.max_ms"), *max_ms);
             if min_ms > max_ms {
                 c.fail(
-                    "network.latency.max_ms",
+                    &format!("{path}.max_ms"),
                     format!("max_ms {max_ms} is below min_ms {min_ms}"),
                     "make min_ms <= max_ms",
                 );
             }
         }
         Latency::Lognormal { median_ms, sigma } => {
-            c.positive("network.latency.median_ms", *median_ms);
-            c.latency("network.latency.median_ms", *median_ms);
-            c.non_negative("network.latency.sigma", *sigma);
+            c.positive(&format!("{path}.median_ms"), *median_ms);
+            c.latency(&format!("{path}.median_ms"), *median_ms);
+            c.non_negative(&format!("{path}.sigma"), *sigma);
             if *sigma > 5.0 {
                 c.fail(
-                    "network.latency.sigma",
+                    &format!("{path}.sigma"),
                     format!("sigma {sigma} makes latencies span over four orders of magnitude"),
                     "use sigma <= 5 (measured Internet paths fit about 0.2-1)",
                 );
             }
+        }
+        Latency::PerLink { law, jitter_ms } => {
+            let law_path = format!("{path}.law");
+            if matches!(**law, Latency::PerLink { .. }) {
+                c.fail(
+                    &law_path,
+                    "a per-link law cannot itself be per-link".to_string(),
+                    "give law = { kind = \"constant\" | \"uniform\" | \"lognormal\", ... }",
+                );
+            } else {
+                check_latency(c, &law_path, law);
+            }
+            c.latency(&format!("{path}.jitter_ms"), *jitter_ms);
         }
     }
 }

@@ -13,8 +13,9 @@ mod membership;
 mod queries;
 
 use crate::content::{Content, ObjectId};
-use crate::engine::{Ahead, Kernel, KernelOf, LatencyModel, LinkLatency, Model};
+use crate::engine::{Ahead, Kernel, KernelOf, Model};
 use crate::metrics::{Recorded, Recorder};
+use crate::net::{LatencyModel, LinkLatency};
 use crate::rng::SimRng;
 use crate::time::{SimDuration, SimTime};
 use crate::topology::{NodeId, Overlay, OverlayState};
@@ -397,8 +398,10 @@ impl<P: Protocol> Model for Node<'_, P> {
 pub struct Setup {
     /// Link latency model.
     pub latency: LatencyModel,
-    /// Stream for latency draws.
+    /// Stream for per-message latency draws.
     pub latency_rng: SimRng,
+    /// Stream of the replica's per-link latencies (the same for all its variants).
+    pub links_rng: SimRng,
     /// Stream for the protocol's own choices.
     pub protocol_rng: SimRng,
     /// Width of the windows maintenance messages are counted in.
@@ -434,10 +437,7 @@ pub fn simulate<P: Protocol>(
     progress: &mut dyn FnMut(u64),
 ) -> Outcome {
     let mut kernel = Kernel::new(
-        LinkLatency {
-            model: setup.latency,
-            rng: setup.latency_rng,
-        },
+        LinkLatency::new(setup.latency, setup.latency_rng, setup.links_rng),
         setup.protocol_rng,
     );
     let nodes = world.overlay.node_count() as usize;
