@@ -165,6 +165,7 @@ pub fn estimate(v: &Validated, threads: usize) -> Estimate {
         ("workload.queries", parallel * workload),
         ("replications", results),
         ("output.timeseries_window_s", timeseries_bytes(v)),
+        ("network.latency", matrix_bytes(s)),
     ];
     Estimate {
         total: parts.iter().map(|p| p.1).sum(),
@@ -339,6 +340,16 @@ fn latency_bytes(s: &crate::scenario::Scenario) -> u64 {
     }
 }
 
+/// Bytes of a `matrix` latency's matrix (one copy, shared by every run).
+fn matrix_bytes(s: &crate::scenario::Scenario) -> u64 {
+    match &s.network.latency {
+        crate::scenario::Latency::Matrix {
+            matrix: Some(m), ..
+        } => m.bytes(),
+        _ => 0,
+    }
+}
+
 /// Mean link latency in seconds.
 fn mean_latency_s(latency: &crate::scenario::Latency) -> f64 {
     use crate::scenario::Latency;
@@ -347,6 +358,7 @@ fn mean_latency_s(latency: &crate::scenario::Latency) -> f64 {
         Latency::Uniform { min_ms, max_ms } => (min_ms + max_ms) / 2e3,
         Latency::Lognormal { median_ms, sigma } => median_ms * (sigma * sigma / 2.0).exp() / 1e3,
         Latency::PerLink { ref law, jitter_ms } => mean_latency_s(law) + jitter_ms / 2e3,
+        Latency::Matrix { ref matrix, .. } => matrix.as_ref().map_or(0.0, |m| m.mean_ms() / 1e3),
     }
 }
 

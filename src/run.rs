@@ -247,6 +247,9 @@ pub fn latency_model(spec: &scenario::Latency) -> LatencyModel {
             law: law_of(law),
             jitter: SimDuration::from_millis_f64(*jitter_ms).micros(),
         },
+        scenario::Latency::Matrix { matrix, .. } => {
+            LatencyModel::Matrix(matrix.clone().expect("validation loads the latency matrix"))
+        }
         law => LatencyModel::PerMessage(law_of(law)),
     }
 }
@@ -263,7 +266,8 @@ fn law_of(spec: &scenario::Latency) -> Law {
             mu: libm::log(median_ms),
             sigma,
         },
-        // Validation refuses a per-link law inside a per-link model.
+        // Validation refuses a per-link or matrix law inside a per-link model.
         scenario::Latency::PerLink { ref law, .. } => law_of(law),
+        scenario::Latency::Matrix { .. } => Law::Constant(SimDuration::ZERO),
     }
 }

@@ -13,6 +13,9 @@ use crate::rng::{Sample, SimRng, pair_hash};
 use crate::time::{SimDuration, SimTime};
 use crate::topology::NodeId;
 use rand_core::Rng;
+use std::sync::Arc;
+
+use super::Matrix;
 
 /// Draws in a per-link model's table (8 bytes each).
 pub const LINK_TABLE: usize = 1 << 16;
@@ -50,8 +53,8 @@ impl Law {
     }
 }
 
-/// A validated latency model: where the law is drawn.
-#[derive(Copy, Clone, Debug, PartialEq)]
+/// A validated latency model: where the law is drawn, or the measured matrix.
+#[derive(Clone, Debug, PartialEq)]
 pub enum LatencyModel {
     /// Every message draws its own latency from the law.
     PerMessage(Law),
@@ -63,6 +66,8 @@ pub enum LatencyModel {
         /// Largest extra delay of a message, µs.
         jitter: u64,
     },
+    /// Every message takes the latency the matrix gives its two nodes.
+    Matrix(Arc<Matrix>),
 }
 
 /// The default transport's latency part: the model, the variant's stream for per-message
@@ -79,8 +84,8 @@ impl LinkLatency {
     /// Latencies from `model`, drawn per message from `rng`; a per-link model draws its key
     /// and table from `links`.
     pub fn new(model: LatencyModel, rng: SimRng, mut links: SimRng) -> Self {
-        let (key, table) = match model {
-            LatencyModel::PerMessage(_) => (0, Vec::new()),
+        let (key, table) = match &model {
+            LatencyModel::PerMessage(_) | LatencyModel::Matrix(_) => (0, Vec::new()),
             LatencyModel::PerLink { law, .. } => {
                 let key = links.next_u64();
                 (
@@ -107,9 +112,10 @@ impl LinkLatency {
 impl Transport for LinkLatency {
     #[inline]
     fn latency(&mut self, _now: SimTime, from: NodeId, to: NodeId) -> SimDuration {
-        match self.model {
+        match &self.model {
             LatencyModel::PerMessage(law) => law.sample(&mut self.rng),
-            LatencyModel::PerLink { jitter, .. } => {
+            LatencyModel::Matrix(m) => m.get(from, to),
+            &LatencyModel::PerLink { jitter, .. } => {
                 let base = self.link(from, to);
                 match jitter {
                     0 => base,

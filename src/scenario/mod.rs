@@ -213,6 +213,14 @@ pub enum Latency {
         #[serde(default)]
         jitter_ms: f64,
     },
+    /// Measured latencies between every two nodes, from a CSV file (see [`crate::net::Matrix`]).
+    Matrix {
+        /// The CSV file, relative to the scenario file's folder.
+        path: String,
+        /// The loaded matrix (validation reads it).
+        #[serde(skip)]
+        matrix: Option<std::sync::Arc<crate::net::Matrix>>,
+    },
 }
 
 impl Default for Latency {

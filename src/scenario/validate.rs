@@ -30,8 +30,9 @@ pub const MAX_WINDOWS: f64 = 1e7;
 
 impl Scenario {
     /// Checks every value and relation; returns all problems at once.
-    pub fn validate(self, file: &Path) -> Result<Validated, Error> {
+    pub fn validate(mut self, file: &Path) -> Result<Validated, Error> {
         let mut c = Checker::new(file);
+        load_latency_matrix(&mut c, &mut self.network, file);
         let s = &self;
         if s.schema_version != SCHEMA_VERSION {
             c.fail(
@@ -338,6 +339,34 @@ fn check_grid(
     Some(total as u32)
 }
 
+/// Reads a `matrix` latency's file, and checks that it fits the network.
+fn load_latency_matrix(c: &mut Checker, network: &mut Network, file: &Path) {
+    let (nodes, largest) = (network.nodes, network.largest_component);
+    let Latency::Matrix { path, matrix } = &mut network.latency else {
+        return;
+    };
+    let resolved = file.parent().unwrap_or(Path::new(".")).join(&*path);
+    match crate::net::Matrix::load(&resolved) {
+        Err(e) => c.add(e),
+        Ok(m) => {
+            if nodes != Some(m.nodes()) || largest {
+                c.fail(
+                    "network.latency.path",
+                    format!(
+                        "the matrix has {} rows; it needs a generated topology of exactly that many nodes, numbered as its rows",
+                        m.nodes()
+                    ),
+                    format!(
+                        "set network.nodes = {} with a generated topology and largest_component = false",
+                        m.nodes()
+                    ),
+                );
+            }
+            *matrix = Some(std::sync::Arc::new(m));
+        }
+    }
+}
+
 fn check_latency(c: &mut Checker, path: &str, latency: &Latency) {
     match latency {
         Latency::Constant { ms } => c.latency(&format!("{path}.ms"), *ms),
@@ -377,6 +406,12 @@ fn check_latency(c: &mut Checker, path: &str, latency: &Latency) {
             }
             c.latency(&format!("{path}.jitter_ms"), *jitter_ms);
         }
+        Latency::Matrix { .. } if path != "network.latency" => c.fail(
+            path,
+            "a matrix cannot be a per-link law".to_string(),
+            "use kind = \"matrix\" as network.latency itself",
+        ),
+        Latency::Matrix { .. } => {}
     }
 }
 
