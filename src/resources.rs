@@ -121,7 +121,10 @@ pub fn estimate(v: &Validated, threads: usize) -> Estimate {
         .variants
         .iter()
         .map(|var| {
-            queries * record + 4 * nodes + var.search.kind().memory(&sizing) + latency_bytes(s)
+            queries * record
+                + 4 * nodes
+                + var.search.kind().memory(&sizing)
+                + latency_bytes(s, nodes)
         })
         .collect();
     // At most `threads` variant runs are alive at once, over all replicas (rayon runs the
@@ -332,10 +335,12 @@ pub fn expected_work(v: &Validated) -> f64 {
     (sizing.nodes + sizing.edges) as f64 + f64::from(v.scenario.workload.queries) * per_query
 }
 
-/// Bytes a variant run's latency model keeps: a per-link model's table of draws.
-fn latency_bytes(s: &crate::scenario::Scenario) -> u64 {
+/// Bytes a variant run's latency model keeps: a per-link model's table of draws, a
+/// coordinate model's places of the nodes.
+fn latency_bytes(s: &crate::scenario::Scenario, nodes: u64) -> u64 {
     match s.network.latency {
         crate::scenario::Latency::PerLink { .. } => (crate::net::LINK_TABLE * 8) as u64,
+        crate::scenario::Latency::Coordinates { .. } => crate::net::PLACE_BYTES * nodes,
         _ => 0,
     }
 }
@@ -359,6 +364,8 @@ fn mean_latency_s(latency: &crate::scenario::Latency) -> f64 {
         Latency::Lognormal { median_ms, sigma } => median_ms * (sigma * sigma / 2.0).exp() / 1e3,
         Latency::PerLink { ref law, jitter_ms } => mean_latency_s(law) + jitter_ms / 2e3,
         Latency::Matrix { ref matrix, .. } => matrix.as_ref().map_or(0.0, |m| m.mean_ms() / 1e3),
+        // About a continent's width between hubs, plus two access delays.
+        Latency::Coordinates { ref access, .. } => 0.05 + 2.0 * mean_latency_s(access),
     }
 }
 

@@ -6,7 +6,7 @@
 
 use crate::error::{Error, Result};
 use crate::metrics::{self, NetworkStats, QueryInfo, ReplicaResult, VariantRun};
-use crate::net::{LatencyModel, Law};
+use crate::net::{Geography, LatencyModel, Law};
 use crate::output::{self, ResultDir, run_json::RunInfo};
 use crate::resources;
 use crate::rng::{LINKS, StreamKind, name_key, stream};
@@ -18,6 +18,7 @@ use crate::time::SimDuration;
 use crate::world::World;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -250,6 +251,15 @@ pub fn latency_model(spec: &scenario::Latency) -> LatencyModel {
         scenario::Latency::Matrix { matrix, .. } => {
             LatencyModel::Matrix(matrix.clone().expect("validation loads the latency matrix"))
         }
+        scenario::Latency::Coordinates {
+            regions,
+            km_per_ms,
+            access,
+        } => {
+            let hubs: Vec<(f64, f64, f64)> =
+                regions.iter().map(|r| (r.share, r.lat, r.lon)).collect();
+            LatencyModel::Coordinates(Arc::new(Geography::new(&hubs, *km_per_ms, law_of(access))))
+        }
         law => LatencyModel::PerMessage(law_of(law)),
     }
 }
@@ -268,6 +278,8 @@ fn law_of(spec: &scenario::Latency) -> Law {
         },
         // Validation refuses a per-link or matrix law inside a per-link model.
         scenario::Latency::PerLink { ref law, .. } => law_of(law),
-        scenario::Latency::Matrix { .. } => Law::Constant(SimDuration::ZERO),
+        scenario::Latency::Matrix { .. } | scenario::Latency::Coordinates { .. } => {
+            Law::Constant(SimDuration::ZERO)
+        }
     }
 }

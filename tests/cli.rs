@@ -993,3 +993,20 @@ fn equal_latencies_from_a_matrix_or_per_link_law_reproduce_constant_latency() {
         assert!(read(0) == read(2), "{file}: per-link");
     }
 }
+
+#[test]
+fn coordinate_latency_checks_its_regions_and_access_law() {
+    let s = with(
+        "latency = { kind = \"uniform\", min_ms = 10, max_ms = 90 }",
+        "latency = { kind = \"coordinates\", regions = [{ name = \"x\", share = 0, lat = 95, lon = 0 }], access = { kind = \"per-link\", law = { kind = \"constant\", ms = 1 } } }",
+    );
+    assert_input_error(
+        &s,
+        &[],
+        &[
+            "network.latency.regions[0].share",
+            "network.latency.regions[0]: lat 95",
+            "network.latency.access",
+        ],
+    );
+}

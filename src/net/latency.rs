@@ -15,7 +15,7 @@ use crate::topology::NodeId;
 use rand_core::Rng;
 use std::sync::Arc;
 
-use super::Matrix;
+use super::{Geography, Matrix, Places};
 
 /// Draws in a per-link model's table (8 bytes each).
 pub const LINK_TABLE: usize = 1 << 16;
@@ -68,6 +68,9 @@ pub enum LatencyModel {
     },
     /// Every message takes the latency the matrix gives its two nodes.
     Matrix(Arc<Matrix>),
+    /// Nodes are placed in the geography (per replica); a message takes the latency between
+    /// its two nodes' places.
+    Coordinates(Arc<Geography>),
 }
 
 /// The default transport's latency part: the model, the variant's stream for per-message
@@ -78,14 +81,18 @@ pub struct LinkLatency {
     rng: SimRng,
     key: u64,
     table: Vec<u64>,
+    places: Option<Places>,
 }
 
 impl LinkLatency {
-    /// Latencies from `model`, drawn per message from `rng`; a per-link model draws its key
-    /// and table from `links`.
-    pub fn new(model: LatencyModel, rng: SimRng, mut links: SimRng) -> Self {
+    /// Latencies from `model` for `nodes` nodes, drawn per message from `rng`; a per-link
+    /// model draws its key and table, a coordinate model its nodes' places, from `links`.
+    pub fn new(model: LatencyModel, rng: SimRng, mut links: SimRng, nodes: u32) -> Self {
+        let places = match &model {
+            LatencyModel::Coordinates(g) => Some(g.place(nodes, &mut links)),
+            _ => None,
+        };
         let (key, table) = match &model {
-            LatencyModel::PerMessage(_) | LatencyModel::Matrix(_) => (0, Vec::new()),
             LatencyModel::PerLink { law, .. } => {
                 let key = links.next_u64();
                 (
@@ -93,12 +100,14 @@ impl LinkLatency {
                     (0..LINK_TABLE).map(|_| law.sample(&mut links).0).collect(),
                 )
             }
+            _ => (0, Vec::new()),
         };
         LinkLatency {
             model,
             rng,
             key,
             table,
+            places,
         }
     }
 
@@ -115,6 +124,10 @@ impl Transport for LinkLatency {
         match &self.model {
             LatencyModel::PerMessage(law) => law.sample(&mut self.rng),
             LatencyModel::Matrix(m) => m.get(from, to),
+            LatencyModel::Coordinates(_) => match &self.places {
+                Some(p) => p.latency(from, to),
+                None => SimDuration::ZERO,
+            },
             &LatencyModel::PerLink { jitter, .. } => {
                 let base = self.link(from, to);
                 match jitter {
@@ -157,7 +170,7 @@ mod tests {
     fn per_link(law: Law, jitter: u64, replica: u32) -> LinkLatency {
         let rng = stream(3, 0, StreamKind::Latency, 0);
         let links = stream(3, replica, StreamKind::Latency, crate::rng::LINKS);
-        LinkLatency::new(LatencyModel::PerLink { law, jitter }, rng, links)
+        LinkLatency::new(LatencyModel::PerLink { law, jitter }, rng, links, 0)
     }
 
     #[test]

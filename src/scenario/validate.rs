@@ -406,12 +406,48 @@ fn check_latency(c: &mut Checker, path: &str, latency: &Latency) {
             }
             c.latency(&format!("{path}.jitter_ms"), *jitter_ms);
         }
-        Latency::Matrix { .. } if path != "network.latency" => c.fail(
-            path,
-            "a matrix cannot be a per-link law".to_string(),
-            "use kind = \"matrix\" as network.latency itself",
-        ),
+        Latency::Matrix { .. } | Latency::Coordinates { .. } if path != "network.latency" => c
+            .fail(
+                path,
+                "a matrix or coordinates model cannot be a law inside another model".to_string(),
+                "give law = { kind = \"constant\" | \"uniform\" | \"lognormal\", ... }",
+            ),
         Latency::Matrix { .. } => {}
+        Latency::Coordinates {
+            regions,
+            km_per_ms,
+            access,
+        } => {
+            if regions.is_empty() || regions.len() > 255 {
+                c.fail(
+                    &format!("{path}.regions"),
+                    format!("{} regions; give 1 to 255", regions.len()),
+                    "list the regions as [{ name = \"europe\", share = 0.2, lat = 50.1, lon = 8.7 }, ...]",
+                );
+            }
+            for (i, r) in regions.iter().enumerate() {
+                let at = format!("{path}.regions[{i}]");
+                c.positive(&format!("{at}.share"), r.share);
+                if !(-90.0..=90.0).contains(&r.lat) || !(-180.0..=180.0).contains(&r.lon) {
+                    c.fail(
+                        &at,
+                        format!("lat {} lon {} is not a place on Earth", r.lat, r.lon),
+                        "give latitude in [-90, 90] and longitude in [-180, 180] degrees",
+                    );
+                }
+            }
+            c.positive(&format!("{path}.km_per_ms"), *km_per_ms);
+            let access_path = format!("{path}.access");
+            if matches!(**access, Latency::PerLink { .. }) {
+                c.fail(
+                    &access_path,
+                    "an access delay cannot be per-link".to_string(),
+                    "give access = { kind = \"constant\" | \"uniform\" | \"lognormal\", ... }",
+                );
+            } else {
+                check_latency(c, &access_path, access);
+            }
+        }
     }
 }
 

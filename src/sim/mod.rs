@@ -437,7 +437,12 @@ pub fn simulate<P: Protocol>(
     progress: &mut dyn FnMut(u64),
 ) -> Outcome {
     let mut kernel = Kernel::new(
-        LinkLatency::new(setup.latency, setup.latency_rng, setup.links_rng),
+        LinkLatency::new(
+            setup.latency,
+            setup.latency_rng,
+            setup.links_rng,
+            world.overlay.node_count(),
+        ),
         setup.protocol_rng,
     );
     let nodes = world.overlay.node_count() as usize;
