@@ -501,16 +501,38 @@ impl<E: Copy> EventQueue<E> {
 
     /// The key and place of the first event, after sorting the calendar's next bucket if that
     /// is where it is.
-    #[inline]
+    #[inline(always)]
     fn settle(&mut self) -> Option<(u128, Source)> {
+        if self.calendar.slots.is_empty() {
+            // The calendar is off (so is the drained bucket): the FIFO's or the heap's head.
+            return match (self.runs.get(0), self.heap.peek()) {
+                (Some(run), Some(Reverse(h))) if h.key < run.key() => Some((h.key, Source::Heap)),
+                (Some(run), _) => Some((run.key(), Source::Fifo)),
+                (None, Some(Reverse(h))) => Some((h.key, Source::Heap)),
+                (None, None) => None,
+            };
+        }
+        let head = self.head();
+        let cal = &self.calendar;
+        // The head is in the bucket being drained (the common case).
+        if let Some((k, _)) = head
+            && cal.len > 0
+            && cal.bucket(time_of(k)) <= cal.cur
+        {
+            return head;
+        }
+        self.settle_calendar()
+    }
+
+    /// [`Self::settle`] with the calendar on: moves its window, or sorts its next bucket.
+    #[inline(never)]
+    fn settle_calendar(&mut self) -> Option<(u128, Source)> {
         loop {
             let head = self.head();
             let cal = &mut self.calendar;
             if cal.len == 0 {
                 // Keep the window at the present, so later pushes fall into it.
-                if let Some((k, _)) = head
-                    && !cal.slots.is_empty()
-                {
+                if let Some((k, _)) = head {
                     cal.cur = cal.cur.max(cal.bucket(time_of(k)));
                 }
                 return head;

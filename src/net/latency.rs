@@ -77,6 +77,9 @@ pub enum LatencyModel {
 /// draws, and for per-link models the replica's link key and table; the receiver handles a
 /// message on arrival.
 pub struct LinkLatency {
+    /// The latency of every message, for a constant law drawn per message (the hot case of
+    /// in-order floods: one test instead of the model's two nested matches).
+    constant: Option<SimDuration>,
     model: LatencyModel,
     rng: SimRng,
     key: u64,
@@ -103,6 +106,10 @@ impl LinkLatency {
             _ => (0, Vec::new()),
         };
         LinkLatency {
+            constant: match model {
+                LatencyModel::PerMessage(Law::Constant(d)) => Some(d),
+                _ => None,
+            },
             model,
             rng,
             key,
@@ -119,8 +126,11 @@ impl LinkLatency {
 }
 
 impl Transport for LinkLatency {
-    #[inline]
+    #[inline(always)]
     fn latency(&mut self, _now: SimTime, from: NodeId, to: NodeId) -> SimDuration {
+        if let Some(d) = self.constant {
+            return d;
+        }
         match &self.model {
             LatencyModel::PerMessage(law) => law.sample(&mut self.rng),
             LatencyModel::Matrix(m) => m.get(from, to),
