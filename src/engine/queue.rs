@@ -412,6 +412,9 @@ pub struct EventQueue<E> {
     bucket: Vec<Entry<E>>,
     /// Heap length at which the calendar's geometry is set again.
     heap_limit: usize,
+    /// Room for sorting a bucket: its entries by time, and counts per microsecond.
+    spare: Vec<Entry<E>>,
+    counts: Vec<u32>,
     next_seq: u64,
 }
 
@@ -431,6 +434,8 @@ impl<E: Copy> EventQueue<E> {
             calendar: Calendar::off(),
             bucket: Vec::new(),
             heap_limit: SPILL,
+            spare: Vec::new(),
+            counts: Vec::new(),
             next_seq: 0,
         }
     }
@@ -559,13 +564,52 @@ impl<E: Copy> EventQueue<E> {
     fn load(&mut self, b: u64) {
         debug_assert!(self.bucket.is_empty());
         self.calendar.take(b, &mut self.bucket);
-        self.bucket.sort_unstable_by_key(|e| Reverse(e.key));
+        let width = 1usize << self.calendar.shift.min(30);
+        if width <= 4 * self.bucket.len() {
+            self.sort_dense(b << self.calendar.shift, width);
+        } else {
+            self.bucket.sort_unstable_by_key(|e| Reverse(e.key));
+        }
         let big = self.bucket.len();
         if big > BIG && self.calendar.shift > 0 {
             // Buckets this full cost a sort each: make the next ones finer by the excess.
             let finer = (big / TARGET).ilog2().min(self.calendar.shift);
             let slots = (self.calendar.slots.len() << finer).min(MAX_SLOTS);
             self.regrid_to(self.calendar.shift - finer, slots, 0);
+        }
+    }
+
+    /// Sorts the drained bucket (times `start .. start + width`, few per microsecond) by
+    /// descending key: a counting sort by time, then an insertion sort, which only has to
+    /// order the events of equal time by class and insertion.
+    fn sort_dense(&mut self, start: u64, width: usize) {
+        let rank = |e: &Entry<E>| width - 1 - (e.time() - start) as usize;
+        self.counts.clear();
+        self.counts.resize(width, 0);
+        for e in &self.bucket {
+            self.counts[rank(e)] += 1;
+        }
+        let mut sum = 0;
+        for c in &mut self.counts {
+            (*c, sum) = (sum, sum + *c);
+        }
+        self.spare.clear();
+        self.spare.extend_from_slice(&self.bucket);
+        for e in &self.bucket {
+            let at = &mut self.counts[rank(e)];
+            self.spare[*at as usize] = *e;
+            *at += 1;
+        }
+        std::mem::swap(&mut self.bucket, &mut self.spare);
+        let b = &mut self.bucket;
+        for i in 1..b.len() {
+            let x = b[i];
+            let mut j = i;
+            while j > 0 && b[j - 1].key < x.key {
+                b[j] = b[j - 1];
+                j -= 1;
+            }
+            b[j] = x;
         }
     }
 
@@ -759,6 +803,34 @@ mod tests {
         expected.sort_unstable();
         let popped: Vec<u64> = std::iter::from_fn(|| q.pop().map(|(_, t)| t)).collect();
         assert_eq!(popped, expected);
+    }
+
+    #[test]
+    fn the_dense_bucket_sort_orders_by_the_whole_key() {
+        use crate::rng::{Sample, StreamKind, stream};
+        let mut r = stream(5, 0, StreamKind::Protocol, 0);
+        let classes = [EventClass::Churn, EventClass::Delivery, EventClass::Timer];
+        for (width, n) in [(1usize, 50u64), (64, 1_000), (1 << 12, 1_024)] {
+            let mut q: EventQueue<u64> = EventQueue::new();
+            let start = 7 << 20;
+            // Times from few values (many ties broken by class and sequence), sequence
+            // numbers out of order (as entries refiled from the heap are).
+            q.bucket = (0..n)
+                .map(|i| {
+                    let t = start + r.below(width as u64);
+                    let c = classes[r.below(3) as usize];
+                    Entry {
+                        key: key(t, c, (i * 7919) % n),
+                        event: i,
+                    }
+                })
+                .collect();
+            let mut expected: Vec<u128> = q.bucket.iter().map(|e| e.key).collect();
+            expected.sort_unstable_by(|a, b| b.cmp(a));
+            q.sort_dense(start, width);
+            let got: Vec<u128> = q.bucket.iter().map(|e| e.key).collect();
+            assert_eq!(got, expected, "width {width}");
+        }
     }
 
     /// Pushes `start` events, then pops one event and pushes a few at or after its time
