@@ -4,7 +4,8 @@
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use floodsim::content::Content;
 use floodsim::dht::{Chord, Identifiers, Kademlia, Upkeep};
-use floodsim::engine::{EventClass, EventQueue, LatencyModel};
+use floodsim::engine::{EventClass, EventQueue};
+use floodsim::net::{LatencyModel, Law};
 use floodsim::rng::{Sample, StreamKind, stream};
 use floodsim::scenario::{self, Popularity, Replication};
 use floodsim::search::{Flooding, StepRule, Walk, WalkConfig};
@@ -44,6 +45,22 @@ fn queue(c: &mut Criterion) {
             }
             while let Some(e) = q.pop() {
                 black_box(e);
+            }
+        })
+    });
+    // The hold model: a million events in flight, each pop pushes one event a random delay
+    // (uniform up to 200 ms, as random link latencies) after it.
+    group.bench_function("hold_random_delays_1m_in_flight", |b| {
+        let mut r = stream(2, 0, StreamKind::Latency, 0);
+        let delays: Vec<u64> = (0..n).map(|_| 10_000 + r.below(190_000)).collect();
+        b.iter(|| {
+            let mut q = EventQueue::new();
+            for (i, &d) in delays.iter().enumerate() {
+                q.push(SimTime(d), EventClass::Delivery, i as u32);
+            }
+            for &d in &delays {
+                let (t, e) = q.pop().expect("a million queued");
+                q.push(SimTime(t.micros() + d), EventClass::Delivery, black_box(e));
             }
         })
     });
@@ -89,8 +106,9 @@ fn world(nodes: u32, queries: u32) -> World {
 
 fn simulate<P: Protocol>(world: &World, mut p: P) -> u64 {
     let setup = Setup {
-        latency: LatencyModel::Constant(SimDuration::from_millis(50)),
+        latency: LatencyModel::PerMessage(Law::Constant(SimDuration::from_millis(50))),
         latency_rng: stream(1, 0, StreamKind::Latency, 0),
+        links_rng: stream(1, 0, StreamKind::Latency, floodsim::rng::LINKS),
         protocol_rng: stream(1, 0, StreamKind::Protocol, 0),
         window: SimDuration::from_secs(60),
     };

@@ -47,6 +47,7 @@ pub mod hint;
 pub mod ids;
 pub mod input;
 pub mod metrics;
+pub mod net;
 pub mod output;
 pub mod plot;
 pub mod resources;

@@ -125,6 +125,7 @@ pub fn estimate(v: &Validated, threads: usize) -> Estimate {
             queries * record
                 + 4 * nodes
                 + kind.memory(&sizing)
+                + latency_bytes(s, nodes)
                 + queue_bytes(v, nodes, queries as f64 * kind.messages_per_query(&sizing))
         })
         .collect();
@@ -169,6 +170,7 @@ pub fn estimate(v: &Validated, threads: usize) -> Estimate {
         ("workload.queries", parallel * workload),
         ("replications", results),
         ("output.timeseries_window_s", timeseries_bytes(v)),
+        ("network.latency", matrix_bytes(s)),
     ];
     Estimate {
         total: parts.iter().map(|p| p.1).sum(),
@@ -209,6 +211,9 @@ fn sizing_of(v: &Validated, nodes: u64, edges: u64) -> Sizing {
         .rare
         .as_ref()
         .map_or(0, |r| u64::from(r.objects) * u64::from(r.copies));
+    // Constant latency keeps every message in order, in the FIFO; per-link models store
+    // nothing (their latencies are drawn from a hash of the link when used).
+    let in_order = matches!(s.network.latency, crate::scenario::Latency::Constant { .. });
     let mean_degree = if nodes == 0 {
         0.0
     } else {
@@ -224,12 +229,20 @@ fn sizing_of(v: &Validated, nodes: u64, edges: u64) -> Sizing {
         rate_per_s: s.workload.rate_per_s,
         timeout_s: s.workload.timeout_s,
         mean_latency_s: mean_latency_s(&s.network.latency),
-        // Constant latency keeps every message in order, in the FIFO.
-        event_bytes: match s.network.latency {
-            crate::scenario::Latency::Constant { .. } => IN_ORDER_EVENT_BYTES,
-            _ => EVENT_BYTES,
+        event_bytes: if in_order {
+            IN_ORDER_EVENT_BYTES
+        } else {
+            EVENT_BYTES
         },
         heap_event_bytes: EVENT_BYTES,
+        calendar_bytes_per_event: match in_order {
+            true => 0.0,
+            false => {
+                let events = 1 << 20;
+                crate::sim::calendar_overhead_bytes::<crate::search::Flooding>(events) as f64
+                    / events as f64
+            }
+        },
         record_bytes: crate::dht::RECORD_BYTES,
         slack: QUEUE_SLACK,
     }
@@ -341,6 +354,26 @@ pub fn expected_work(v: &Validated) -> f64 {
     (sizing.nodes + sizing.edges) as f64 + f64::from(v.scenario.workload.queries) * per_query
 }
 
+/// Bytes a variant run's latency model keeps: a per-link model's table of draws, a
+/// coordinate model's places of the nodes.
+fn latency_bytes(s: &crate::scenario::Scenario, nodes: u64) -> u64 {
+    match s.network.latency {
+        crate::scenario::Latency::PerLink { .. } => (crate::net::LINK_TABLE * 8) as u64,
+        crate::scenario::Latency::Coordinates { .. } => crate::net::PLACE_BYTES * nodes,
+        _ => 0,
+    }
+}
+
+/// Bytes of a `matrix` latency's matrix (one copy, shared by every run).
+fn matrix_bytes(s: &crate::scenario::Scenario) -> u64 {
+    match &s.network.latency {
+        crate::scenario::Latency::Matrix {
+            matrix: Some(m), ..
+        } => m.bytes(),
+        _ => 0,
+    }
+}
+
 /// Mean link latency in seconds.
 fn mean_latency_s(latency: &crate::scenario::Latency) -> f64 {
     use crate::scenario::Latency;
@@ -348,6 +381,10 @@ fn mean_latency_s(latency: &crate::scenario::Latency) -> f64 {
         Latency::Constant { ms } => ms / 1e3,
         Latency::Uniform { min_ms, max_ms } => (min_ms + max_ms) / 2e3,
         Latency::Lognormal { median_ms, sigma } => median_ms * (sigma * sigma / 2.0).exp() / 1e3,
+        Latency::PerLink { ref law, jitter_ms } => mean_latency_s(law) + jitter_ms / 2e3,
+        Latency::Matrix { ref matrix, .. } => matrix.as_ref().map_or(0.0, |m| m.mean_ms() / 1e3),
+        // About a continent's width between hubs, plus two access delays.
+        Latency::Coordinates { ref access, .. } => 0.05 + 2.0 * mean_latency_s(access),
     }
 }
 

@@ -68,12 +68,23 @@ pub const fn name_key(name: &str) -> u64 {
 pub const DHT_IDS: u64 = name_key("dht-ids");
 /// Sub-stream of [`StreamKind::Protocol`] for filling Kademlia's k-buckets.
 pub const KADEMLIA_BUCKETS: u64 = name_key("kademlia-buckets");
-/// Protocol sub-streams that belong to no variant. Validation refuses a variant whose name
-/// keys to one of them (or to another variant's key), so no two users ever share a stream.
-pub const RESERVED_PROTOCOL_KEYS: [(u64, &str); 2] = [
+/// Sub-stream of [`StreamKind::Latency`] for a replica's per-link latencies, shared by every
+/// variant.
+pub const LINKS: u64 = name_key("links");
+/// Sub-streams that belong to no variant. Validation refuses a variant whose name keys to one
+/// of them (or to another variant's key), so no two users ever share a stream.
+pub const RESERVED_PROTOCOL_KEYS: [(u64, &str); 3] = [
     (DHT_IDS, "the DHT identifiers"),
     (KADEMLIA_BUCKETS, "Kademlia's bucket filling"),
+    (LINKS, "the per-link latencies"),
 ];
+
+/// A 64-bit hash of `key` and the unordered node pair `{a, b}`: a counter-based draw for the
+/// pair that needs no storage and does not depend on when it is made.
+pub fn pair_hash(key: u64, a: u32, b: u32) -> u64 {
+    let pair = (u64::from(a.min(b)) << 32) | u64::from(a.max(b));
+    splitmix64(key ^ splitmix64(pair))
+}
 
 fn splitmix64(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);

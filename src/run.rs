@@ -4,12 +4,12 @@
 //! Results are gathered in (replica, variant) order whatever the thread count, so the output
 //! files are byte-identical for any `--jobs`.
 
-use crate::engine::LatencyModel;
 use crate::error::{Error, Result};
 use crate::metrics::{self, NetworkStats, QueryInfo, ReplicaResult, VariantRun};
+use crate::net::{Geography, LatencyModel, Law};
 use crate::output::{self, ResultDir, run_json::RunInfo};
 use crate::resources;
-use crate::rng::{StreamKind, name_key, stream};
+use crate::rng::{LINKS, StreamKind, name_key, stream};
 use crate::scenario::Validated;
 use crate::scenario::{self, Scenario, Variant};
 use crate::search::Runner;
@@ -18,6 +18,7 @@ use crate::time::SimDuration;
 use crate::world::World;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -242,24 +243,51 @@ pub fn setup(scenario: &Scenario, name: &str, replica: u32) -> Setup {
     Setup {
         latency: latency_model(&scenario.network.latency),
         latency_rng: stream(scenario.seed, replica, StreamKind::Latency, key),
+        links_rng: stream(scenario.seed, replica, StreamKind::Latency, LINKS),
         protocol_rng: stream(scenario.seed, replica, StreamKind::Protocol, key),
         window: scenario.output.window(),
     }
 }
 
-/// The latency law of a scenario's `network.latency`.
+/// The latency model of a scenario's (validated) `network.latency`.
 pub fn latency_model(spec: &scenario::Latency) -> LatencyModel {
-    match *spec {
-        scenario::Latency::Constant { ms } => {
-            LatencyModel::Constant(SimDuration::from_millis_f64(ms))
+    match spec {
+        scenario::Latency::PerLink { law, jitter_ms } => LatencyModel::PerLink {
+            law: law_of(law),
+            jitter: SimDuration::from_millis_f64(*jitter_ms).micros(),
+        },
+        scenario::Latency::Matrix { matrix, .. } => {
+            LatencyModel::Matrix(matrix.clone().expect("validation loads the latency matrix"))
         }
-        scenario::Latency::Uniform { min_ms, max_ms } => LatencyModel::Uniform {
+        scenario::Latency::Coordinates {
+            regions,
+            km_per_ms,
+            access,
+        } => {
+            let hubs: Vec<(f64, f64, f64)> =
+                regions.iter().map(|r| (r.share, r.lat, r.lon)).collect();
+            LatencyModel::Coordinates(Arc::new(Geography::new(&hubs, *km_per_ms, law_of(access))))
+        }
+        law => LatencyModel::PerMessage(law_of(law)),
+    }
+}
+
+/// The law of a constant, uniform or lognormal `network.latency` table.
+fn law_of(spec: &scenario::Latency) -> Law {
+    match *spec {
+        scenario::Latency::Constant { ms } => Law::Constant(SimDuration::from_millis_f64(ms)),
+        scenario::Latency::Uniform { min_ms, max_ms } => Law::Uniform {
             min: SimDuration::from_millis_f64(min_ms).micros(),
             max: SimDuration::from_millis_f64(max_ms).micros(),
         },
-        scenario::Latency::Lognormal { median_ms, sigma } => LatencyModel::Lognormal {
+        scenario::Latency::Lognormal { median_ms, sigma } => Law::Lognormal {
             mu: libm::log(median_ms),
             sigma,
         },
+        // Validation refuses a per-link or matrix law inside a per-link model.
+        scenario::Latency::PerLink { ref law, .. } => law_of(law),
+        scenario::Latency::Matrix { .. } | scenario::Latency::Coordinates { .. } => {
+            Law::Constant(SimDuration::ZERO)
+        }
     }
 }

@@ -31,6 +31,11 @@ impl Checker {
         }
     }
 
+    /// Records a problem found elsewhere (e.g. in a file the scenario names).
+    pub fn add(&mut self, problem: InputError) {
+        self.problems.push(problem);
+    }
+
     /// Records a problem at field `path`, with a fix.
     pub fn fail(&mut self, path: &str, problem: String, fix: impl Into<String>) {
         self.problems.push(

@@ -882,3 +882,131 @@ fn messages_echo_huge_values_briefly_and_numbers_readably() {
     // 1e7 windows per variant and replica is the documented limit.
     assert!(duration / least <= 1e7 * 1.001, "{err}");
 }
+
+/// A symmetric `n`-node matrix CSV whose off-diagonal latencies are all `ms`.
+fn uniform_matrix(n: usize, ms: &str) -> String {
+    (0..n)
+        .map(|i| {
+            let row: Vec<&str> = (0..n).map(|j| if i == j { "0" } else { ms }).collect();
+            row.join(",") + "\n"
+        })
+        .collect()
+}
+
+#[test]
+fn latency_matrix_input_errors_name_the_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "m.csv",
+        "# 3 nodes\n0,10,20\n10,0,30\n20,31,0\n",
+    );
+    write(dir.path(), "neg.csv", "0,-1\n-1,0\n");
+    write(dir.path(), "big.csv", &uniform_matrix(3, "5"));
+    let cases = [
+        (
+            "m.csv",
+            "nodes = 3",
+            vec!["m.csv: line 4", "symmetric", "31.000 ms"],
+        ),
+        ("neg.csv", "nodes = 2", vec!["neg.csv: line 1", "\"-1\""]),
+        (
+            "big.csv",
+            "nodes = 400",
+            vec!["network.latency.path", "nodes = 3"],
+        ),
+    ];
+    for (file, nodes, expected) in cases {
+        let s = with(
+            "latency = { kind = \"uniform\", min_ms = 10, max_ms = 90 }",
+            &format!("latency = {{ kind = \"matrix\", path = \"{file}\" }}"),
+        )
+        .replace("nodes = 400", nodes);
+        write(dir.path(), "s.toml", &s);
+        for command in ["run", "validate"] {
+            let o = floodsim(dir.path(), &[command, "s.toml"]);
+            let err = stderr(&o);
+            assert_eq!(o.status.code(), Some(2), "{file} {command}: {err}");
+            for needle in &expected {
+                assert!(
+                    err.contains(needle),
+                    "{file}: stderr lacks {needle:?}:\n{err}"
+                );
+            }
+        }
+    }
+    assert!(!dir.path().join("results").exists());
+}
+
+#[test]
+fn a_per_link_law_must_be_a_plain_law() {
+    let s = with(
+        "latency = { kind = \"uniform\", min_ms = 10, max_ms = 90 }",
+        "latency = { kind = \"per-link\", law = { kind = \"per-link\", law = { kind = \"constant\", ms = 5 } } }",
+    );
+    assert_input_error(
+        &s,
+        &[],
+        &["network.latency.law", "cannot itself be per-link"],
+    );
+    let s = with(
+        "latency = { kind = \"uniform\", min_ms = 10, max_ms = 90 }",
+        "latency = { kind = \"per-link\", law = { kind = \"uniform\", min_ms = 9, max_ms = 5 }, jitter_ms = -1 }",
+    );
+    assert_input_error(
+        &s,
+        &[],
+        &["network.latency.law.max_ms", "network.latency.jitter_ms"],
+    );
+}
+
+/// A matrix of equal latencies, and a per-link constant law without jitter, give every message
+/// the same latency as a constant model, so every output is the constant model's, byte for
+/// byte (none of them draws from the latency stream; `summary.json` differs only in the echoed
+/// scenario).
+#[test]
+fn equal_latencies_from_a_matrix_or_per_link_law_reproduce_constant_latency() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "m.csv", &uniform_matrix(400, "40"));
+    let base = SMALL.replace("rare_fraction = 0.2", "rare_fraction = 0.0");
+    let uniform = "latency = { kind = \"uniform\", min_ms = 10, max_ms = 90 }";
+    let models = [
+        "latency = { kind = \"constant\", ms = 40 }",
+        "latency = { kind = \"matrix\", path = \"m.csv\" }",
+        "latency = { kind = \"per-link\", law = { kind = \"constant\", ms = 40 } }",
+    ];
+    for (i, model) in models.iter().enumerate() {
+        write(
+            dir.path(),
+            &format!("s{i}.toml"),
+            &base.replace(uniform, model),
+        );
+        let o = floodsim(
+            dir.path(),
+            &["run", &format!("s{i}.toml"), "--out", &format!("o{i}")],
+        );
+        assert_eq!(o.status.code(), Some(0), "{model}: {}", stderr(&o));
+    }
+    for file in ["queries.csv", "timeseries.csv"] {
+        let read = |i: usize| std::fs::read(dir.path().join(format!("o{i}")).join(file)).unwrap();
+        assert!(read(0) == read(1), "{file}: matrix");
+        assert!(read(0) == read(2), "{file}: per-link");
+    }
+}
+
+#[test]
+fn coordinate_latency_checks_its_regions_and_access_law() {
+    let s = with(
+        "latency = { kind = \"uniform\", min_ms = 10, max_ms = 90 }",
+        "latency = { kind = \"coordinates\", regions = [{ name = \"x\", share = 0, lat = 95, lon = 0 }], access = { kind = \"per-link\", law = { kind = \"constant\", ms = 1 } } }",
+    );
+    assert_input_error(
+        &s,
+        &[],
+        &[
+            "network.latency.regions[0].share",
+            "network.latency.regions[0]: lat 95",
+            "network.latency.access",
+        ],
+    );
+}

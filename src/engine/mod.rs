@@ -6,17 +6,15 @@
 //! changes this way), and acts only through the [`Kernel`]: the clock, [`Kernel::send`],
 //! [`Kernel::set_timer`] and the model's random stream. Between a send and the delivery sits
 //! the [`Transport`], which decides when a message arrives at its receiver, when the receiver
-//! gets to handle it, or that it is lost; [`LinkLatency`] is the default transport.
+//! gets to handle it, or that it is lost; `net::LinkLatency` is the default transport.
 //!
 //! Events are small generic enums (no boxing) and each model is monomorphised into its own
 //! loop. Events pop in a total order (time, [`EventClass`], insertion), so two runs of one
 //! scenario handle the same events in the same order.
 
-mod latency;
 mod queue;
 mod transport;
 
-pub use latency::{LatencyModel, LinkLatency};
 pub use queue::{EventClass, EventQueue};
 pub use transport::{Arrival, Transport};
 
@@ -259,6 +257,12 @@ const PREFETCH_AHEAD: usize = 16;
 /// order, in the FIFO; out of order, in the heap).
 pub fn queued_event_bytes<M, T>() -> (usize, usize) {
     queue::entry_bytes::<Event<M, T>>()
+}
+
+/// Bytes the event queue's calendar takes besides its events when `events` events with
+/// messages `M` and timers `T` are queued out of order.
+pub fn calendar_overhead_bytes<M, T>(events: usize) -> usize {
+    queue::calendar_overhead_bytes::<Event<M, T>>(events)
 }
 
 #[cfg(test)]

@@ -3,9 +3,9 @@
 //! A transport decides two things: how long a message travels (its link latency, drawn per
 //! message or fixed per link), and what happens when it reaches its receiver: it is handled at
 //! once, handled later (it waited in the receiver's queue behind other messages), or dropped
-//! (the queue was full). The default transport, [`super::LinkLatency`], draws a latency per
-//! message and hands every message over on arrival; the simulation layer's network adds
-//! per-node queues (the capacity model) here, without touching any protocol.
+//! (the queue was full). The default transport, `net::LinkLatency`, draws a latency per
+//! message or per link and hands every message over on arrival; the simulation layer's network
+//! adds per-node queues (the capacity model) here, without touching any protocol.
 
 use crate::time::{SimDuration, SimTime};
 use crate::topology::NodeId;

@@ -85,7 +85,7 @@ pub struct Network {
     pub nodes: Option<u32>,
     /// How the overlay is built.
     pub topology: Topology,
-    /// Per-message link latency.
+    /// Link latency: per message or per link.
     #[serde(default)]
     pub latency: Latency,
     /// Keep only the largest connected component of the generated or loaded overlay.
@@ -209,6 +209,85 @@ pub enum Latency {
         /// Standard deviation of ln(latency).
         sigma: f64,
     },
+    /// Each link draws its latency once from `law` (a constant, uniform or lognormal table),
+    /// and every message on it takes that latency plus a uniform jitter on `[0, jitter_ms]`.
+    PerLink {
+        /// The law of a link's latency.
+        law: Box<Latency>,
+        /// Largest extra delay of one message, ms (0: none).
+        #[serde(default)]
+        jitter_ms: f64,
+    },
+    /// Nodes placed in regions by share, each with an access delay drawn once from `access`;
+    /// a latency is both access delays plus the great-circle distance between the regions'
+    /// hubs over `km_per_ms` (see [`crate::net::Geography`]).
+    Coordinates {
+        /// The regions (default: six continental hubs, see [`default_regions`]).
+        #[serde(default = "default_regions")]
+        regions: Vec<Region>,
+        /// Propagation speed between hubs, km per ms of one-way delay.
+        #[serde(default = "default_km_per_ms")]
+        km_per_ms: f64,
+        /// Law of a node's access (last-mile) delay.
+        #[serde(default = "default_access")]
+        access: Box<Latency>,
+    },
+    /// Measured latencies between every two nodes, from a CSV file (see [`crate::net::Matrix`]).
+    Matrix {
+        /// The CSV file, relative to the scenario file's folder.
+        path: String,
+        /// The loaded matrix (validation reads it).
+        #[serde(skip)]
+        matrix: Option<std::sync::Arc<crate::net::Matrix>>,
+    },
+}
+
+/// One region of a `coordinates` latency: its share of the nodes and its hub's position.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Region {
+    /// A name for people.
+    pub name: String,
+    /// Relative share of the nodes.
+    pub share: f64,
+    /// Latitude of the hub, degrees.
+    pub lat: f64,
+    /// Longitude of the hub, degrees.
+    pub lon: f64,
+}
+
+/// Six continental hubs (Chicago, São Paulo, Frankfurt, Lagos, Singapore, Sydney) with
+/// illustrative shares of the nodes, roughly each continent's share of Internet users (not a
+/// measured table; see the README).
+pub fn default_regions() -> Vec<Region> {
+    [
+        ("north-america", 0.08, 41.88, -87.63),
+        ("south-america", 0.10, -23.55, -46.63),
+        ("europe", 0.15, 50.11, 8.68),
+        ("africa", 0.12, 6.52, 3.38),
+        ("asia", 0.54, 1.35, 103.82),
+        ("oceania", 0.01, -33.87, 151.21),
+    ]
+    .map(|(name, share, lat, lon)| Region {
+        name: name.to_string(),
+        share,
+        lat,
+        lon,
+    })
+    .into()
+}
+
+/// Light in fibre covers about 200 km per ms; routes are longer than great circles, here by
+/// a factor of 1.5 (an assumption, see the README).
+fn default_km_per_ms() -> f64 {
+    133.0
+}
+
+fn default_access() -> Box<Latency> {
+    Box::new(Latency::Lognormal {
+        median_ms: 5.0,
+        sigma: 0.5,
+    })
 }
 
 impl Default for Latency {

@@ -33,6 +33,7 @@ impl Scenario {
     pub fn validate(mut self, file: &Path) -> Result<Validated, Error> {
         let mut c = Checker::new(file);
         derive_queries(&mut c, &mut self.workload);
+        load_latency_matrix(&mut c, &mut self.network, file);
         let s = &self;
         if s.schema_version != SCHEMA_VERSION {
             c.fail(
@@ -128,7 +129,7 @@ fn check_name(c: &mut Checker, path: &str, name: &str, used_for: &str) {
 
 /// Checks `[network]`; returns the node count when it is known before loading files.
 fn check_network(c: &mut Checker, n: &Network) -> Option<u32> {
-    check_latency(c, &n.latency);
+    check_latency(c, "network.latency", &n.latency);
     n.capacity.check(c);
     if let Topology::Grid { width, height, .. } = n.topology {
         return check_grid(c, width, height, n.nodes);
@@ -344,30 +345,113 @@ fn check_grid(
     Some(total as u32)
 }
 
-fn check_latency(c: &mut Checker, latency: &Latency) {
+/// Reads a `matrix` latency's file, and checks that it fits the network.
+fn load_latency_matrix(c: &mut Checker, network: &mut Network, file: &Path) {
+    let (nodes, largest) = (network.nodes, network.largest_component);
+    let Latency::Matrix { path, matrix } = &mut network.latency else {
+        return;
+    };
+    let resolved = file.parent().unwrap_or(Path::new(".")).join(&*path);
+    match crate::net::Matrix::load(&resolved) {
+        Err(e) => c.add(e),
+        Ok(m) => {
+            if nodes != Some(m.nodes()) || largest {
+                c.fail(
+                    "network.latency.path",
+                    format!(
+                        "the matrix has {} rows; it needs a generated topology of exactly that many nodes, numbered as its rows",
+                        m.nodes()
+                    ),
+                    format!(
+                        "set network.nodes = {} with a generated topology and largest_component = false",
+                        m.nodes()
+                    ),
+                );
+            }
+            *matrix = Some(std::sync::Arc::new(m));
+        }
+    }
+}
+
+fn check_latency(c: &mut Checker, path: &str, latency: &Latency) {
     match latency {
-        Latency::Constant { ms } => c.latency("network.latency.ms", *ms),
+        Latency::Constant { ms } => c.latency(&format!("{path}.ms"), *ms),
         Latency::Uniform { min_ms, max_ms } => {
-            c.latency("network.latency.min_ms", *min_ms);
-            c.latency("network.latency.max_ms", *max_ms);
+            c.latency(&format!("{path}.min_ms"), *min_ms);
+            c.latency(&format!("{path}.max_ms"), *max_ms);
             if min_ms > max_ms {
                 c.fail(
-                    "network.latency.max_ms",
+                    &format!("{path}.max_ms"),
                     format!("max_ms {max_ms} is below min_ms {min_ms}"),
                     "make min_ms <= max_ms",
                 );
             }
         }
         Latency::Lognormal { median_ms, sigma } => {
-            c.positive("network.latency.median_ms", *median_ms);
-            c.latency("network.latency.median_ms", *median_ms);
-            c.non_negative("network.latency.sigma", *sigma);
+            c.positive(&format!("{path}.median_ms"), *median_ms);
+            c.latency(&format!("{path}.median_ms"), *median_ms);
+            c.non_negative(&format!("{path}.sigma"), *sigma);
             if *sigma > 5.0 {
                 c.fail(
-                    "network.latency.sigma",
+                    &format!("{path}.sigma"),
                     format!("sigma {sigma} makes latencies span over four orders of magnitude"),
                     "use sigma <= 5 (measured Internet paths fit about 0.2-1)",
                 );
+            }
+        }
+        Latency::PerLink { law, jitter_ms } => {
+            let law_path = format!("{path}.law");
+            if matches!(**law, Latency::PerLink { .. }) {
+                c.fail(
+                    &law_path,
+                    "a per-link law cannot itself be per-link".to_string(),
+                    "give law = { kind = \"constant\" | \"uniform\" | \"lognormal\", ... }",
+                );
+            } else {
+                check_latency(c, &law_path, law);
+            }
+            c.latency(&format!("{path}.jitter_ms"), *jitter_ms);
+        }
+        Latency::Matrix { .. } | Latency::Coordinates { .. } if path != "network.latency" => c
+            .fail(
+                path,
+                "a matrix or coordinates model cannot be a law inside another model".to_string(),
+                "give law = { kind = \"constant\" | \"uniform\" | \"lognormal\", ... }",
+            ),
+        Latency::Matrix { .. } => {}
+        Latency::Coordinates {
+            regions,
+            km_per_ms,
+            access,
+        } => {
+            if regions.is_empty() || regions.len() > 255 {
+                c.fail(
+                    &format!("{path}.regions"),
+                    format!("{} regions; give 1 to 255", regions.len()),
+                    "list the regions as [{ name = \"europe\", share = 0.2, lat = 50.1, lon = 8.7 }, ...]",
+                );
+            }
+            for (i, r) in regions.iter().enumerate() {
+                let at = format!("{path}.regions[{i}]");
+                c.positive(&format!("{at}.share"), r.share);
+                if !(-90.0..=90.0).contains(&r.lat) || !(-180.0..=180.0).contains(&r.lon) {
+                    c.fail(
+                        &at,
+                        format!("lat {} lon {} is not a place on Earth", r.lat, r.lon),
+                        "give latitude in [-90, 90] and longitude in [-180, 180] degrees",
+                    );
+                }
+            }
+            c.positive(&format!("{path}.km_per_ms"), *km_per_ms);
+            let access_path = format!("{path}.access");
+            if matches!(**access, Latency::PerLink { .. }) {
+                c.fail(
+                    &access_path,
+                    "an access delay cannot be per-link".to_string(),
+                    "give access = { kind = \"constant\" | \"uniform\" | \"lognormal\", ... }",
+                );
+            } else {
+                check_latency(c, &access_path, access);
             }
         }
     }

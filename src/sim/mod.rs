@@ -14,8 +14,9 @@ mod network;
 mod queries;
 
 use crate::content::{Content, ObjectId};
-use crate::engine::{Ahead, Kernel, KernelOf, LatencyModel, LinkLatency, Model};
+use crate::engine::{Ahead, Kernel, KernelOf, Model};
 use crate::metrics::{QueueStats, Recorded, Recorder};
+use crate::net::{LatencyModel, LinkLatency};
 use crate::rng::SimRng;
 use crate::time::{SimDuration, SimTime};
 use crate::topology::{NodeId, Overlay, OverlayState};
@@ -418,8 +419,10 @@ impl<P: Protocol> Model for Node<'_, P> {
 pub struct Setup {
     /// Link latency model.
     pub latency: LatencyModel,
-    /// Stream for latency draws.
+    /// Stream for per-message latency draws.
     pub latency_rng: SimRng,
+    /// Stream of the replica's per-link latencies (the same for all its variants).
+    pub links_rng: SimRng,
     /// Stream for the protocol's own choices.
     pub protocol_rng: SimRng,
     /// Width of the windows maintenance messages are counted in.
@@ -442,6 +445,12 @@ pub fn queued_event_bytes<P: Protocol>() -> (usize, usize) {
     crate::engine::queued_event_bytes::<P::Message, P::Timer>()
 }
 
+/// Bytes the event queue's calendar takes besides its events, for protocol `P` with `events`
+/// events queued out of order.
+pub fn calendar_overhead_bytes<P: Protocol>(events: usize) -> usize {
+    crate::engine::calendar_overhead_bytes::<P::Message, P::Timer>(events)
+}
+
 /// Runs every query of `world` through `protocol` until no event is left. `progress` is called
 /// with the number of queries started so far, every 1024 queries and at the end.
 pub fn simulate<P: Protocol>(
@@ -450,10 +459,12 @@ pub fn simulate<P: Protocol>(
     setup: Setup,
     progress: &mut dyn FnMut(u64),
 ) -> Outcome {
-    let links = LinkLatency {
-        model: setup.latency,
-        rng: setup.latency_rng,
-    };
+    let links = LinkLatency::new(
+        setup.latency,
+        setup.latency_rng,
+        setup.links_rng,
+        world.overlay.node_count(),
+    );
     let mut kernel = Kernel::new(
         Network::new(links, world.capacities.as_ref(), setup.window),
         setup.protocol_rng,

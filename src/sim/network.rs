@@ -8,8 +8,9 @@
 //! many messages it holds: no per-message queue is kept.
 
 use crate::capacity::Capacities;
-use crate::engine::{Arrival, LinkLatency, Transport};
+use crate::engine::{Arrival, Transport};
 use crate::metrics::QueueStats;
+use crate::net::LinkLatency;
 use crate::time::{SimDuration, SimTime};
 use crate::topology::NodeId;
 
@@ -112,7 +113,8 @@ impl Queues {
 mod tests {
     use super::*;
     use crate::capacity::Capacity;
-    use crate::engine::{Kernel, KernelOf, LatencyModel, Model};
+    use crate::engine::{Kernel, KernelOf, Model};
+    use crate::net::{LatencyModel, Law};
     use crate::rng::{Sample, StreamKind, stream};
 
     /// Poisson arrivals at node 0 from node 1, each message forwarded along `path` (node 0
@@ -177,10 +179,12 @@ mod tests {
         }
         .draw(4, |_| 0, &mut rng)
         .unwrap();
-        let links = LinkLatency {
-            model: LatencyModel::Constant(SimDuration::from_millis(link_ms)),
-            rng: stream(11, 0, StreamKind::Latency, 0),
-        };
+        let links = LinkLatency::new(
+            LatencyModel::PerMessage(Law::Constant(SimDuration::from_millis(link_ms))),
+            stream(11, 0, StreamKind::Latency, 0),
+            stream(11, 0, StreamKind::Latency, 1),
+            4,
+        );
         let net = Network::new(links, Some(&caps), SimDuration::from_secs(1));
         let mut kernel = Kernel::new(net, stream(11, 0, StreamKind::Protocol, 0));
         let mut model = Tandem {

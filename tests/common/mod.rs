@@ -200,8 +200,8 @@ pub fn svg_data_points(svg: &str) -> Vec<(f64, f64)> {
 /// on them.
 pub mod fixture {
     use floodsim::content::Content;
-    use floodsim::engine::LatencyModel;
     use floodsim::metrics::QueryRecord;
+    use floodsim::net::{LatencyModel, Law};
     use floodsim::rng::{StreamKind, stream};
     use floodsim::scenario::{self, Popularity, Replication};
     use floodsim::sim::{self, Protocol, Setup};
@@ -272,8 +272,9 @@ pub mod fixture {
     /// Constant [`LATENCY_MS`] latency, seed-1 streams, 60 s windows.
     pub fn setup() -> Setup {
         Setup {
-            latency: LatencyModel::Constant(SimDuration::from_millis(LATENCY_MS)),
+            latency: LatencyModel::PerMessage(Law::Constant(SimDuration::from_millis(LATENCY_MS))),
             latency_rng: stream(1, 0, StreamKind::Latency, 0),
+            links_rng: stream(1, 0, StreamKind::Latency, floodsim::rng::LINKS),
             protocol_rng: stream(1, 0, StreamKind::Protocol, 0),
             window: SimDuration::from_secs(60),
         }

@@ -68,6 +68,9 @@ pub struct Sizing {
     pub event_bytes: u64,
     /// Bytes of an out-of-order queued event.
     pub heap_event_bytes: u64,
+    /// Bytes of the event queue's calendar per out-of-order event (its buckets), with random
+    /// latency; zero with constant latency.
+    pub calendar_bytes_per_event: f64,
     /// Bytes of one DHT provider record.
     pub record_bytes: u64,
     /// Headroom factor for growing vectors and queue slack.
@@ -85,7 +88,8 @@ impl Sizing {
 
     /// Bytes of the messages a TTL-`ttl` flood holds in flight at once (its largest level).
     pub fn in_flight_bytes(&self, ttl: u32) -> u64 {
-        (self.flood_messages(ttl) * self.event_bytes as f64 * self.slack) as u64
+        let m = self.flood_messages(ttl);
+        (m * (self.event_bytes as f64 * self.slack + self.calendar_bytes_per_event)) as u64
     }
 
     /// Bytes of DHT provider records: every copy stored on `replicas` nodes.
