@@ -153,6 +153,11 @@ enum Command {
         /// Keep the finished points of an interrupted run of the same sweep in the folder.
         #[arg(long)]
         resume: bool,
+        /// Also keep every point's queries.csv (points/NNNNNN.queries.csv, the columns of a
+        /// run's queries.csv; 50-75 bytes per query, variant and replica), from which
+        /// `floodsim plot` draws per-point CDFs. Resuming needs the same choice.
+        #[arg(long)]
+        keep_queries: bool,
         /// No progress bar and no summary line.
         #[arg(long, short)]
         quiet: bool,
@@ -416,7 +421,7 @@ fn sweep_command(
     input: &ScenarioArgs,
     params: &[String],
     replications: Option<u32>,
-    independent: bool,
+    (independent, keep_queries): (bool, bool),
     opts: &floodsim::sweep::SweepOptions,
     quiet: bool,
 ) -> Result<(), Error> {
@@ -424,13 +429,14 @@ fn sweep_command(
         .iter()
         .map(|p| floodsim::scenario::parse_param(p).map_err(|e| e.in_file(&input.scenario)))
         .collect::<Result<Vec<_>, InputError>>()?;
-    let (definition, points) = floodsim::sweep::define(
+    let (mut definition, points) = floodsim::sweep::define(
         &input.scenario,
         &input.overrides()?,
         params,
         replications,
         independent,
     )?;
+    definition.keep_queries = keep_queries;
     let bar = Progress::new(!quiet && std::io::stderr().is_terminal(), "runs");
     let report = floodsim::sweep::run(&definition, &points, opts, &|done, total| {
         bar.update(done, total)
@@ -469,6 +475,7 @@ fn main() -> ExitCode {
             shard,
             out,
             resume,
+            keep_queries,
             quiet,
         } => {
             let opts = floodsim::sweep::SweepOptions {
@@ -477,7 +484,14 @@ fn main() -> ExitCode {
                 shard,
                 resume,
             };
-            sweep_command(&input, &params, replications, independent, &opts, quiet)
+            sweep_command(
+                &input,
+                &params,
+                replications,
+                (independent, keep_queries),
+                &opts,
+                quiet,
+            )
         }
         Command::Plot {
             results,

@@ -287,6 +287,9 @@ fn shrink_hint(field: &str) -> String {
                       or the link latency (which keep more searches in flight), or run with \
                       fewer --jobs"
             .into(),
+        "--keep-queries" => "drop --keep-queries, or sweep fewer queries, variants or \
+                             replications per point, or run with fewer --jobs"
+            .into(),
         "output.timeseries_window_s" => {
             "use longer windows (a larger output.timeseries_window_s), or fewer variants or \
              replications"

@@ -29,6 +29,10 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 pub const SETUP_SECONDS_PER_POINT: f64 = 80e-6;
 /// Setup memory per sweep point, bytes (measured).
 pub const SETUP_BYTES_PER_POINT: u64 = 1200;
+/// Bytes of one kept `queries.csv` row, an upper bound (measured on
+/// `scenarios/bench/sweep-small.toml`, 20,000 nodes: 50 bytes per row at TTL 1, 72 at TTL 8;
+/// ids, counts and times of larger runs take a few more digits).
+pub const KEPT_QUERY_ROW_BYTES: u64 = 90;
 
 /// Everything that defines a sweep's results; two folders merge only if theirs are equal.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -45,6 +49,11 @@ pub struct Definition {
     pub replications: u32,
     /// Whether points use independent seeds.
     pub independent: bool,
+    /// Whether every point also keeps its `queries.csv` (`points/NNNNNN.queries.csv`). Part
+    /// of the definition, so a sweep resumed or merged with another value is refused; absent
+    /// (false) in the files of sweeps without it, so their fingerprints are unchanged.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub keep_queries: bool,
     /// Every point: index, values, seed.
     pub points: Vec<PointInfo>,
 }
@@ -248,6 +257,7 @@ pub fn define(
         scenario: base.scenario,
         parameters: params,
         independent,
+        keep_queries: false,
         points,
     };
     Ok((definition, validated))
@@ -291,6 +301,18 @@ pub fn run(
             let mut e = crate::resources::estimate(v, threads);
             e.parts
                 .retain(|(field, _)| *field != "output.timeseries_window_s");
+            if definition.keep_queries {
+                // Each point's queries.csv text is held until the point is complete; replicas
+                // of a point run one after the other, so about one point per thread (plus the
+                // shared variants' text) is in memory at once.
+                let s = &v.scenario;
+                let rows = u64::from(s.workload.queries)
+                    * s.variants.len() as u64
+                    * u64::from(s.replications);
+                let in_flight = (threads as u64 + 1).min(points.len() as u64 + 1);
+                e.parts
+                    .push(("--keep-queries", KEPT_QUERY_ROW_BYTES * rows * in_flight));
+            }
             e.total = e.parts.iter().map(|p| p.1).sum();
             e
         })
@@ -402,11 +424,23 @@ impl<'a> Plan<'a> {
     }
 }
 
+/// What one simulation gives a sweep: a row per variant simulated (in the task's variant
+/// order) and, when the sweep keeps queries, each variant's `queries.csv` rows (no header).
+#[derive(Clone, Debug)]
+struct Simulated {
+    rows: Vec<RunRow>,
+    queries: Vec<Vec<u8>>,
+}
+
+/// A completed point: its rows in (variant, replica) order and, when kept, its whole
+/// `queries.csv`.
+type Completed = (Vec<RunRow>, Option<Vec<u8>>);
+
 /// Rows gathered so far: per point and replica the touched variants' rows, per replica the
 /// shared rows of the untouched variants.
 struct Assembly {
-    points: Vec<Option<Vec<Option<Vec<RunRow>>>>>,
-    shared: Vec<Option<Vec<RunRow>>>,
+    points: Vec<Option<Vec<Option<Simulated>>>>,
+    shared: Vec<Option<Simulated>>,
 }
 
 impl Assembly {
@@ -422,34 +456,52 @@ impl Assembly {
         }
     }
 
-    /// The rows of point `i` in (variant, replica) order, once all of them are in.
-    fn complete(&self, plan: &Plan<'_>, i: usize) -> Option<Vec<RunRow>> {
+    /// The rows of point `i` in (variant, replica) order, and its `queries.csv` when kept
+    /// (variants in scenario order, then replicas, as `floodsim run` writes it; the untouched
+    /// variants' rows are the shared ones, identical at every point), once all of them are in.
+    fn complete(&self, plan: &Plan<'_>, i: usize) -> Option<Completed> {
         let own = self.points[i].as_ref()?;
         let replicas = own.len();
         let shared_ready = plan.untouched.is_empty() || self.shared.iter().all(Option::is_some);
         if !shared_ready || own.iter().any(Option::is_none) {
             return None;
         }
-        let row = |vi: usize, r: usize| -> RunRow {
-            let (rows, at) = match plan.untouched.iter().position(|&u| u == vi) {
+        let part = |vi: usize, r: usize| -> (&Simulated, usize) {
+            let (sim, at) = match plan.untouched.iter().position(|&u| u == vi) {
                 Some(at) => (self.shared[r].as_ref(), at),
                 None => (
                     own[r].as_ref(),
                     plan.touched.iter().position(|&t| t == vi).expect("touched"),
                 ),
             };
-            rows.expect("complete")[at].clone()
+            (sim.expect("complete"), at)
         };
-        Some(
-            (0..plan.definition.scenario.variants.len())
-                .flat_map(|vi| (0..replicas).map(move |r| (vi, r)))
-                .map(|(vi, r)| row(vi, r))
-                .collect(),
-        )
+        let order: Vec<(usize, usize)> = (0..plan.definition.scenario.variants.len())
+            .flat_map(|vi| (0..replicas).map(move |r| (vi, r)))
+            .collect();
+        let rows = order
+            .iter()
+            .map(|&(vi, r)| {
+                let (sim, at) = part(vi, r);
+                sim.rows[at].clone()
+            })
+            .collect();
+        let queries = plan.definition.keep_queries.then(|| {
+            let capacity = !plan.points[i].scenario.network.capacity.is_unlimited();
+            let mut csv = output::queries_csv::header(capacity).into_bytes();
+            csv.push(b'\n');
+            for &(vi, r) in &order {
+                let (sim, at) = part(vi, r);
+                csv.extend_from_slice(&sim.queries[at]);
+            }
+            csv
+        });
+        Some((rows, queries))
     }
 }
 
-/// Runs `task`; writes the point file of every point it completes.
+/// Runs `task`; writes the point file of every point it completes (after its queries file,
+/// when kept, so a point file never lacks its queries file).
 fn run_task(
     plan: &Plan<'_>,
     task: Task,
@@ -461,31 +513,40 @@ fn run_task(
         Some(i) => (i, &plan.touched),
         None => (plan.shared_from, &plan.untouched),
     };
-    let rows = simulate_rows(&plan.points[from], task.replica, variants, meter)?;
-    let complete: Vec<(usize, Vec<RunRow>)> = {
+    let sim = simulate(
+        &plan.points[from],
+        task.replica,
+        variants,
+        plan.definition.keep_queries,
+        meter,
+    )?;
+    let complete: Vec<(usize, Completed)> = {
         let mut state = state.lock().expect("sweep lock");
         let r = task.replica as usize;
         let candidates: Vec<usize> = match task.point {
             Some(i) => {
-                state.points[i].as_mut().expect("a point to do")[r] = Some(rows);
+                state.points[i].as_mut().expect("a point to do")[r] = Some(sim);
                 vec![i]
             }
             None => {
-                state.shared[r] = Some(rows);
+                state.shared[r] = Some(sim);
                 (0..state.points.len()).collect()
             }
         };
         candidates
             .into_iter()
             .filter_map(|i| {
-                let rows = state.complete(plan, i)?;
+                let done = state.complete(plan, i)?;
                 state.points[i] = None;
-                Some((i, rows))
+                Some((i, done))
             })
             .collect()
     };
-    for (i, rows) in complete {
+    for (i, (rows, queries)) in complete {
         let point = &plan.definition.points[i];
+        if let Some(csv) = queries {
+            write_atomic(&queries_path(dir, point.index), &csv)?;
+        }
         let result = PointResult {
             index: point.index,
             seed: point.seed,
@@ -500,20 +561,37 @@ fn run_task(
     Ok(())
 }
 
-/// The sweep rows (one per variant, in `variants` order) of replica `replica` of `v`.
-fn simulate_rows(
+/// The sweep rows (one per variant, in `variants` order) of replica `replica` of `v`, and
+/// with `keep_queries` each variant's `queries.csv` rows.
+fn simulate(
     v: &Validated,
     replica: u32,
     variants: &[usize],
+    keep_queries: bool,
     meter: &Meter,
-) -> Result<Vec<RunRow>> {
+) -> Result<Simulated> {
     let names: Vec<String> = variants
         .iter()
         .map(|&i| v.scenario.variants[i].name.clone())
         .collect();
     let result = simulate_replica(v, replica, variants, meter, &|_| {})?;
+    let queries = if keep_queries {
+        let capacity = !v.scenario.network.capacity.is_unlimited();
+        names
+            .iter()
+            .enumerate()
+            .map(|(run, name)| {
+                let mut csv = Vec::new();
+                output::queries_csv::write_rows(&mut csv, name, &result, run, capacity)
+                    .map(|()| csv)
+                    .map_err(|e| Error::Runtime(format!("cannot format queries.csv rows: {e}")))
+            })
+            .collect::<Result<Vec<_>>>()?
+    } else {
+        Vec::new()
+    };
     let summary = metrics::summarize(&names, std::slice::from_ref(&result));
-    Ok(summary
+    let rows = summary
         .variants
         .iter()
         .map(|s| RunRow {
@@ -522,7 +600,8 @@ fn simulate_rows(
             queries: s.queries,
             metrics: CATALOGUE.iter().map(|m| s.headline(m)).collect(),
         })
-        .collect())
+        .collect();
+    Ok(Simulated { rows, queries })
 }
 
 /// Combines the point files of several sweep folders of the same sweep into `out`.
@@ -550,11 +629,11 @@ pub fn merge(inputs: &[PathBuf], out: &Path, allow_partial: bool) -> Result<Swee
         );
     }
     let sweep = fingerprint(&definition);
-    let mut found: Vec<Option<PathBuf>> = vec![None; definition.points.len()];
+    let mut found: Vec<Option<&Path>> = vec![None; definition.points.len()];
     for dir in inputs {
         for p in &definition.points {
-            if found[p.index].is_none() && read_point(dir, p, &sweep)?.is_some() {
-                found[p.index] = Some(point_path(dir, p.index));
+            if found[p.index].is_none() && finished(dir, &definition, p, &sweep)? {
+                found[p.index] = Some(dir);
             }
         }
     }
@@ -571,8 +650,17 @@ pub fn merge(inputs: &[PathBuf], out: &Path, allow_partial: bool) -> Result<Swee
     prepare_dir(out, &definition, false)?;
     for (index, from) in found.iter().enumerate() {
         if let Some(from) = from {
-            let bytes = fs::read(from).map_err(|e| Error::io(from, "read", e))?;
-            write_atomic(&point_path(out, index), &bytes)?;
+            // The queries file first, as a sweep writes them.
+            let files: &[fn(&Path, usize) -> PathBuf] = if definition.keep_queries {
+                &[queries_path, point_path]
+            } else {
+                &[point_path]
+            };
+            for file in files {
+                let from = file(from, index);
+                let bytes = fs::read(&from).map_err(|e| Error::io(&from, "read", e))?;
+                write_atomic(&file(out, index), &bytes)?;
+            }
         }
     }
     let present = finalize(out, &definition)?;
@@ -607,6 +695,11 @@ fn same_dir(a: &Path, b: &Path) -> bool {
 
 fn point_path(dir: &Path, index: usize) -> PathBuf {
     dir.join("points").join(format!("{index:06}.json"))
+}
+
+/// The kept `queries.csv` of point `index` (sweeps with `--keep-queries`).
+pub fn queries_path(dir: &Path, index: usize) -> PathBuf {
+    dir.join("points").join(format!("{index:06}.queries.csv"))
 }
 
 /// A fingerprint of everything that defines a sweep's results, stored in every point file so
@@ -650,6 +743,14 @@ fn read_point(dir: &Path, point: &PointInfo, sweep: &str) -> Result<Option<Point
         )));
     }
     Ok(Some(r))
+}
+
+/// Whether point `point` is finished in sweep folder `dir`: its point file checks out and,
+/// when the sweep keeps queries, its queries file is there too (it is written first, so only
+/// a deleted file is missing; the point is then run again).
+fn finished(dir: &Path, definition: &Definition, point: &PointInfo, sweep: &str) -> Result<bool> {
+    Ok(read_point(dir, point, sweep)?.is_some()
+        && (!definition.keep_queries || queries_path(dir, point.index).is_file()))
 }
 
 /// Writes `path` through a hidden temporary sibling (removed on failure and on SIGINT/SIGTERM),
@@ -723,6 +824,26 @@ fn prepare_dir(dir: &Path, definition: &Definition, resume: bool) -> Result<Vec<
         }
         let old = read_definition(dir)?;
         if old != *definition {
+            let flag_only = Definition {
+                keep_queries: definition.keep_queries,
+                ..old.clone()
+            } == *definition;
+            if flag_only {
+                let (had, has) = if old.keep_queries {
+                    ("with", "without")
+                } else {
+                    ("without", "with")
+                };
+                return Err(InputError::new(format!(
+                    "{} holds this sweep run {had} --keep-queries; resuming it {has} would leave \
+                     some points with a queries file and some without",
+                    dir.display()
+                ))
+                .fix(format!(
+                    "resume {had} --keep-queries, or choose another --out"
+                ))
+                .into());
+            }
             return Err(InputError::new(format!("{} holds a different sweep", dir.display()))
                 .fix("resume with the same scenario, parameters and options, or choose another --out")
                 .into());
@@ -735,7 +856,7 @@ fn prepare_dir(dir: &Path, definition: &Definition, resume: bool) -> Result<Vec<
         return definition
             .points
             .iter()
-            .map(|p| read_point(dir, p, &sweep).map(|r| r.is_some()))
+            .map(|p| finished(dir, definition, p, &sweep))
             .collect();
     }
     output::check_writable(dir)?;

@@ -1192,3 +1192,107 @@ fn untouched_variants_are_reused_with_the_results_of_running_them_again() {
     run(args("merged", &["--resume"]));
     assert_eq!(reused, sweep_files(&dir.path().join("merged")));
 }
+
+#[test]
+fn keep_queries_keeps_each_points_queries_csv_as_a_run_writes_it_and_plot_draws_its_cdfs() {
+    // Sweeping flood's TTL leaves short untouched (run once per replica and shared): every
+    // kept file must still hold short's rows, so each equals `floodsim run` of its point.
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "s.toml", SMALL);
+    let sweep_into = |out: &'static str, extra: &[&'static str]| -> std::process::Output {
+        let mut a = vec!["sweep", "s.toml", "--quiet", "--replications", "2"];
+        a.extend_from_slice(&["--param", "variant.flood.search.ttl=2,4", "--out", out]);
+        a.extend_from_slice(extra);
+        floodsim(dir.path(), &a)
+    };
+    let ok = |o: std::process::Output| assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    ok(sweep_into("kept", &["--keep-queries"]));
+    ok(sweep_into("plain", &[]));
+    let kept = dir.path().join("kept");
+    let plain = dir.path().join("plain");
+    let kept_files = point_files(&kept);
+    let names: Vec<&str> = kept_files.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "000000.json",
+            "000000.queries.csv",
+            "000001.json",
+            "000001.queries.csv"
+        ]
+    );
+    for (point, ttl) in [(0, "2"), (1, "4")] {
+        let out = format!("run{ttl}");
+        let set = format!("variant.flood.search.ttl={ttl}");
+        let args = ["run", "s.toml", "--quiet"];
+        let o = floodsim(
+            dir.path(),
+            &[&args[..], &["--set", &set, "--out", &out]].concat(),
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let run = std::fs::read(dir.path().join(&out).join("queries.csv")).unwrap();
+        let file = format!("points/{point:06}.queries.csv");
+        let swept = std::fs::read(kept.join(&file)).unwrap();
+        assert!(swept == run, "{file} differs from floodsim run --set {set}");
+        let text = String::from_utf8(swept).unwrap();
+        assert_eq!(
+            text.lines().filter(|l| l.starts_with("short,")).count(),
+            300
+        );
+    }
+    // Without the flag: no queries file, the same sweep.csv, and sweep.json as before the
+    // option existed (so older sweeps keep their fingerprints).
+    assert!(
+        point_files(&plain)
+            .iter()
+            .all(|(n, _)| n.ends_with(".json"))
+    );
+    assert_eq!(sweep_files(&kept)[..2], sweep_files(&plain)[..2]);
+    let json = std::fs::read_to_string(plain.join("sweep.json")).unwrap();
+    assert!(!json.contains("keep_queries"));
+    // Resuming with the other choice is refused and changes nothing; with the same choice a
+    // point whose queries file was deleted runs again and gets it back.
+    let o = sweep_into("kept", &["--resume"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--keep-queries"), "{}", stderr(&o));
+    let o = sweep_into("plain", &["--resume", "--keep-queries"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(point_files(&kept), kept_files);
+    std::fs::remove_file(kept.join("points/000001.queries.csv")).unwrap();
+    ok(sweep_into("kept", &["--resume", "--keep-queries"]));
+    assert_eq!(point_files(&kept), kept_files);
+    // Shards merge with their queries files.
+    ok(sweep_into("s1", &["--keep-queries", "--shard", "1/2"]));
+    ok(sweep_into("s2", &["--keep-queries", "--shard", "2/2"]));
+    ok(floodsim(
+        dir.path(),
+        &["merge", "s1", "s2", "--out", "merged"],
+    ));
+    assert_eq!(point_files(&dir.path().join("merged")), kept_files);
+    // Plot draws per-point CDFs (one chart per variant, a line per point) only from kept files.
+    ok(floodsim(dir.path(), &["plot", "kept"]));
+    ok(floodsim(dir.path(), &["plot", "plain"]));
+    for chart in ["cdf_messages", "cdf_hops"] {
+        for variant in ["flood", "short"] {
+            let svg = kept.join(format!("plots/sweep_{chart}_{variant}.svg"));
+            let svg = std::fs::read_to_string(&svg).unwrap();
+            let texts: Vec<String> = svg_texts(&svg).into_iter().map(|t| t.text).collect();
+            for label in ["TTL (flood) = 2", "TTL (flood) = 4"] {
+                assert!(
+                    texts.iter().any(|t| t == label),
+                    "{chart} {variant}: {texts:?}"
+                );
+            }
+            assert!(texts.iter().any(|t| t.contains(&format!("({variant})"))));
+        }
+    }
+    let plain_charts: Vec<String> = std::fs::read_dir(plain.join("plots"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!plain_charts.is_empty());
+    assert!(
+        plain_charts.iter().all(|n| !n.contains("cdf")),
+        "{plain_charts:?}"
+    );
+}

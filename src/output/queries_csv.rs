@@ -24,18 +24,32 @@ pub fn write(
     writeln!(w, "{}", header(capacity))?;
     for (v, name) in names.iter().enumerate() {
         for r in replicas {
-            for (q, (info, rec)) in r.queries.iter().zip(&r.runs[v].records).enumerate() {
-                write!(w, "{name},{},{q}", r.replica)?;
-                for column in query_columns(capacity) {
-                    match (column.cell)(info, rec) {
-                        Cell::Count(n) => write!(w, ",{n}")?,
-                        Cell::Duration(d) => write!(w, ",{}", format_micros_as_ms(d.micros()))?,
-                        Cell::Empty => write!(w, ",")?,
-                    }
-                }
-                writeln!(w)?;
+            write_rows(w, name, r, v, capacity)?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes the rows (no header) of run `run` of replica `r`, labelled variant `name`: the
+/// queries in issue order. A sweep that keeps its points' `queries.csv` assembles them from
+/// these, so its files equal `floodsim run`'s.
+pub fn write_rows(
+    w: &mut dyn Write,
+    name: &str,
+    r: &ReplicaResult,
+    run: usize,
+    capacity: bool,
+) -> Result<()> {
+    for (q, (info, rec)) in r.queries.iter().zip(&r.runs[run].records).enumerate() {
+        write!(w, "{name},{},{q}", r.replica)?;
+        for column in query_columns(capacity) {
+            match (column.cell)(info, rec) {
+                Cell::Count(n) => write!(w, ",{n}")?,
+                Cell::Duration(d) => write!(w, ",{}", format_micros_as_ms(d.micros()))?,
+                Cell::Empty => write!(w, ",")?,
             }
         }
+        writeln!(w)?;
     }
     Ok(())
 }

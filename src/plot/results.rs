@@ -151,10 +151,9 @@ fn run_charts(dir: &Path) -> Result<Vec<(String, Chart)>> {
     let title = summary.scenario.as_str();
     let variants: &[VariantSummary] = &summary.variants;
     let names: Vec<String> = variants.iter().map(|v| v.name.clone()).collect();
-    let (success, messages, hops, total) = (
+    let (success, messages, total) = (
         known("success_rate"),
         known("messages_per_query"),
-        known("hops_to_first_hit"),
         known("total_messages_per_query"),
     );
     let mut charts = Vec::new();
@@ -201,64 +200,9 @@ fn run_charts(dir: &Path) -> Result<Vec<(String, Chart)>> {
     charts.push(("success_vs_messages".to_string(), trade));
 
     // CDFs from queries.csv.
-    let qpath = dir.join("queries.csv");
-    let (header, rows) = csv(&qpath)?;
-    let (vcol, mcol, hcol) = (
-        column(&header, "variant", &qpath)?,
-        column(&header, "messages", &qpath)?,
-        column(&header, "first_hit_hops", &qpath)?,
-    );
-    let per_variant = |col: usize| -> Vec<Vec<f64>> {
-        names
-            .iter()
-            .map(|n| {
-                rows.iter()
-                    .filter(|r| &r[vcol] == n)
-                    .filter_map(|r| r[col].parse::<f64>().ok())
-                    .collect()
-            })
-            .collect()
-    };
-    // Log x when the positive values span more than two decades (walkers' hops can).
-    for (name, col, label) in [
-        ("cdf_messages", mcol, messages.label.to_string()),
-        (
-            "cdf_hops",
-            hcol,
-            format!("{} (successful queries)", hops.label),
-        ),
-    ] {
-        let data = per_variant(col);
-        let positive_min = data
-            .iter()
-            .flatten()
-            .copied()
-            .filter(|&x| x > 0.0)
-            .fold(f64::INFINITY, f64::min);
-        let max = data.iter().flatten().copied().fold(0.0, f64::max);
-        let x_log = spans_decades(positive_min, max);
-        let mut chart = Chart {
-            title: format!(
-                "{title}: CDF of {}",
-                if col == mcol { "messages" } else { "hops" }
-            ),
-            x_label: label,
-            y_label: "share of queries (CDF)".into(),
-            x_log,
-            y_range: Some((0.0, 1.02)),
-            ..Chart::default()
-        };
-        for (n, mut values) in names.iter().zip(data) {
-            values.sort_by(f64::total_cmp);
-            chart.series.push(Series {
-                name: n.clone(),
-                points: cdf(&values, x_log),
-                line: true,
-                ..Series::default()
-            });
-        }
-        charts.push((name.to_string(), chart));
-    }
+    let data = query_values(&dir.join("queries.csv"), &names)?;
+    let sets: Vec<(String, [Vec<f64>; 2])> = names.iter().cloned().zip(data).collect();
+    charts.extend(cdf_charts(title, "", sets));
 
     // Success and cost by replica count, on every bucket from the smallest to the largest
     // that has queries; a variant without queries in a bucket has a gap there.
@@ -571,6 +515,8 @@ fn sweep_charts(dir: &Path, choice: &SweepChoice) -> Result<Vec<(String, Chart)>
             chart.x_log = xs.iter().all(|&a| a > 0.0) && spans(&xs);
         }
     }
+    // Per-point CDFs of this folder's kept queries files (not of --with sweeps').
+    charts.extend(sweep_cdf_charts(dir)?);
     Ok(charts)
 }
 
@@ -815,6 +761,134 @@ fn one_sweep_charts(dir: &Path, choice: &SweepChoice) -> Result<(String, Vec<(St
         }
     }
     Ok((definition.scenario.name, charts))
+}
+
+/// Per variant of `names`, the (messages, first-hit hops) of its queries in the
+/// `queries.csv` at `path` (hops of successful queries only: the cell is empty otherwise).
+fn query_values(path: &Path, names: &[String]) -> Result<Vec<[Vec<f64>; 2]>> {
+    let (header, rows) = csv(path)?;
+    let (vcol, mcol, hcol) = (
+        column(&header, "variant", path)?,
+        column(&header, "messages", path)?,
+        column(&header, "first_hit_hops", path)?,
+    );
+    let of = |n: &String, col: usize| -> Vec<f64> {
+        rows.iter()
+            .filter(|r| &r[vcol] == n)
+            .filter_map(|r| r[col].parse::<f64>().ok())
+            .collect()
+    };
+    Ok(names.iter().map(|n| [of(n, mcol), of(n, hcol)]).collect())
+}
+
+/// The CDF charts `cdf_messages` and `cdf_hops` (file names prefixed by `prefix`), one line
+/// per named set of (messages, hops) values: a run's variants, or a sweep's points. Log x
+/// when the positive values span more than two decades (walkers' hops can).
+fn cdf_charts(
+    title: &str,
+    prefix: &str,
+    sets: Vec<(String, [Vec<f64>; 2])>,
+) -> Vec<(String, Chart)> {
+    let (messages, hops) = (known("messages_per_query"), known("hops_to_first_hit"));
+    let mut sets = sets;
+    let mut charts = Vec::new();
+    for (k, (name, what, label)) in [
+        ("cdf_messages", "messages", messages.label.to_string()),
+        (
+            "cdf_hops",
+            "hops",
+            format!("{} (successful queries)", hops.label),
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let data = sets.iter_mut().map(|(_, d)| std::mem::take(&mut d[k]));
+        let data: Vec<Vec<f64>> = data.collect();
+        let positive_min = data
+            .iter()
+            .flatten()
+            .copied()
+            .filter(|&x| x > 0.0)
+            .fold(f64::INFINITY, f64::min);
+        let max = data.iter().flatten().copied().fold(0.0, f64::max);
+        let x_log = spans_decades(positive_min, max);
+        let mut chart = Chart {
+            title: format!("{title}: CDF of {what}"),
+            x_label: label,
+            y_label: "share of queries (CDF)".into(),
+            x_log,
+            y_range: Some((0.0, 1.02)),
+            ..Chart::default()
+        };
+        for ((n, _), mut values) in sets.iter().zip(data) {
+            values.sort_by(f64::total_cmp);
+            chart.series.push(Series {
+                name: n.clone(),
+                points: cdf(&values, x_log),
+                line: true,
+                ..Series::default()
+            });
+        }
+        charts.push((format!("{prefix}{name}"), chart));
+    }
+    charts
+}
+
+/// The per-point CDF charts of sweep `dir` when it kept its points' `queries.csv`
+/// (`floodsim sweep --keep-queries`): `sweep_cdf_messages` and `sweep_cdf_hops`, one line per
+/// point with a queries file, named by its parameter values; one pair per variant
+/// (`sweep_cdf_messages_<variant>`) when there are several. None without kept files.
+fn sweep_cdf_charts(dir: &Path) -> Result<Vec<(String, Chart)>> {
+    let definition = sweep::read_definition(dir)?;
+    let kept: Vec<&sweep::PointInfo> = definition
+        .points
+        .iter()
+        .filter(|p| sweep::queries_path(dir, p.index).is_file())
+        .collect();
+    if kept.is_empty() {
+        return Ok(Vec::new());
+    }
+    let names: Vec<String> = definition
+        .scenario
+        .variants
+        .iter()
+        .map(|v| v.name.clone())
+        .collect();
+    let params = &definition.parameters;
+    // Per point: its label and, per variant, its values.
+    let mut points = Vec::new();
+    for p in kept {
+        let label = params
+            .iter()
+            .zip(&p.values)
+            .map(|(param, v)| format!("{} = {}", param_label(&param.path), value_label(v)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        points.push((
+            label,
+            query_values(&sweep::queries_path(dir, p.index), &names)?,
+        ));
+    }
+    let mut charts = Vec::new();
+    for (vi, variant) in names.iter().enumerate() {
+        let sets = points
+            .iter_mut()
+            .map(|(label, data)| (label.clone(), std::mem::take(&mut data[vi])))
+            .collect();
+        let (title, suffix) = if names.len() > 1 {
+            (
+                format!("{} ({variant})", definition.scenario.name),
+                format!("_{}", slug(variant)),
+            )
+        } else {
+            (definition.scenario.name.clone(), String::new())
+        };
+        for (file, chart) in cdf_charts(&title, "sweep_", sets) {
+            charts.push((format!("{file}{suffix}"), chart));
+        }
+    }
+    Ok(charts)
 }
 
 /// Whether the positive values among `v` span more than two decades.
