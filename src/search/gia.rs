@@ -17,8 +17,11 @@
 //!    [`WARMUP_ROUNDS`]), as if the network had been running; then each node keeps adapting
 //!    on its own timer.
 //! 2. **Active flow control.** A node sends a query to a neighbour only with a token from it.
-//!    Each node hands out tokens at its own processing rate, split among its neighbours in
-//!    proportion to their capacities; the sender's bucket for that neighbour holds at most
+//!    Each node hands out tokens at its own processing rate, split in proportion to capacity
+//!    among the neighbours that want them (those that spent one of its tokens in the last
+//!    [`ACTIVE_WINDOW`], 15 s, and the one asking), so shares unused by idle neighbours go to
+//!    active ones, as the paper's start-time fair queueing does; the sender's bucket for that
+//!    neighbour holds at most
 //!    `token_bucket` tokens (full at the start; grants are piggybacked, not counted). A query
 //!    with no token to use waits at the node, first come first served, until a token arrives
 //!    (one timer per node, for the first waiting query's first token).
@@ -50,6 +53,9 @@ use std::collections::VecDeque;
 
 /// Most rounds of adaptation before the first query.
 pub const WARMUP_ROUNDS: u32 = 100;
+
+/// A neighbour that spent none of a node's tokens for this long leaves its token split.
+pub const ACTIVE_WINDOW: SimDuration = SimDuration(15_000_000);
 
 /// GIA's parameters, named after the paper.
 #[derive(Clone, Debug, PartialEq)]
@@ -148,6 +154,10 @@ struct Link {
     peer: NodeId,
     tokens: f64,
     since: SimTime,
+    /// Whether this end is counted among the peer's requesters (`requesting`).
+    counted: bool,
+    /// When this end last spent a token from the peer.
+    asked: SimTime,
 }
 
 struct QueryState {
@@ -175,8 +185,11 @@ pub struct Gia {
     units: Vec<f64>,
     limit: Vec<u32>,
     links: Vec<Vec<Link>>,
-    /// Σ of each node's neighbours' rates (its token split).
-    neighbour_rates: Vec<f64>,
+    /// Σ of the rates of each node's requesters: the neighbours that spent one of its tokens in
+    /// the last [`ACTIVE_WINDOW`] (its token split).
+    requesting: Vec<f64>,
+    /// When each node last dropped its stale requester marks.
+    expired: Vec<SimTime>,
     adapting: Vec<bool>,
     /// Walkers waiting at each node for a token, first come first served.
     parked: Vec<VecDeque<Parked>>,
@@ -212,15 +225,13 @@ impl Gia {
                         peer,
                         tokens: config.token_bucket,
                         since: SimTime::ZERO,
+                        counted: false,
+                        asked: SimTime::ZERO,
                     })
                     .collect();
                 row.sort_by(|a, b| by_capacity(&rate, a.peer, b.peer));
                 row
             })
-            .collect();
-        let neighbour_rates = links
-            .iter()
-            .map(|l| l.iter().map(|x| rate[x.peer as usize]).sum())
             .collect();
         Gia {
             config,
@@ -228,7 +239,8 @@ impl Gia {
             units,
             limit,
             links,
-            neighbour_rates,
+            requesting: vec![0.0; n as usize],
+            expired: vec![SimTime::ZERO; n as usize],
             adapting: vec![false; n as usize],
             parked: vec![VecDeque::new(); n as usize],
             token_timer: vec![false; n as usize],
@@ -279,9 +291,10 @@ impl Gia {
                     peer: y,
                     tokens: self.config.token_bucket,
                     since: now,
+                    counted: false,
+                    asked: now,
                 },
             );
-            self.neighbour_rates[x as usize] += self.rate[y as usize];
         }
     }
 
@@ -290,8 +303,9 @@ impl Gia {
             let row = &mut self.links[x as usize];
             if let Some(i) = row.iter().position(|l| l.peer == y) {
                 // Keep the row in capacity order: remove, not swap_remove.
-                row.remove(i);
-                self.neighbour_rates[x as usize] -= self.rate[y as usize];
+                if row.remove(i).counted {
+                    self.requesting[y as usize] -= self.rate[x as usize];
+                }
             }
         }
     }
@@ -390,18 +404,37 @@ impl Gia {
     /// grant rate since the bucket was last used).
     fn tokens(&self, v: NodeId, i: usize, now: SimTime) -> f64 {
         let l = &self.links[v as usize][i];
-        let rate = self.grant_rate(l.peer, v);
+        let rate = self.grant_rate(l.peer, v, l.counted);
         let elapsed = now.since(l.since).micros() as f64 / 1e6;
         (l.tokens + rate * elapsed).min(self.config.token_bucket)
     }
 
-    /// Tokens per second `from` grants `to`: its rate split by neighbours' capacities.
-    fn grant_rate(&self, from: NodeId, to: NodeId) -> f64 {
-        let total = self.neighbour_rates[from as usize];
+    /// Tokens per second `from` grants `to`: its rate split by capacity among its requesters
+    /// (`to` among them, whether or not it is `counted` yet), so that shares unused by idle
+    /// neighbours go to the active ones, as start-time fair queueing would.
+    fn grant_rate(&self, from: NodeId, to: NodeId, counted: bool) -> f64 {
+        let mine = self.rate[to as usize];
+        let total = self.requesting[from as usize].max(0.0) + if counted { 0.0 } else { mine };
         if total > 0.0 {
-            self.rate[from as usize] * self.rate[to as usize] / total
+            self.rate[from as usize] * mine / total
         } else {
             0.0
+        }
+    }
+
+    /// Drops `v`'s marks as a requester of neighbours it has not asked for
+    /// [`ACTIVE_WINDOW`] (at most every half window).
+    fn expire(&mut self, v: NodeId, now: SimTime) {
+        if now.since(self.expired[v as usize]).micros() < ACTIVE_WINDOW.micros() / 2 {
+            return;
+        }
+        self.expired[v as usize] = now;
+        let mine = self.rate[v as usize];
+        for l in &mut self.links[v as usize] {
+            if l.counted && now.since(l.asked) > ACTIVE_WINDOW {
+                l.counted = false;
+                self.requesting[l.peer as usize] -= mine;
+            }
         }
     }
 
@@ -485,10 +518,16 @@ impl Gia {
     fn send_walk(&mut self, ctx: &mut Context<'_, Self>, v: NodeId, walker: Parked, i: usize) {
         let now = ctx.now();
         let tokens = self.tokens(v, i, now);
+        let mine = self.rate[v as usize];
         let link = &mut self.links[v as usize][i];
         if self.config.flow_control {
             link.tokens = tokens - 1.0;
             link.since = now;
+            link.asked = now;
+            if !link.counted {
+                link.counted = true;
+                self.requesting[link.peer as usize] += mine;
+            }
         }
         let to = link.peer;
         let q = walker.query;
@@ -518,6 +557,9 @@ impl Gia {
         now: SimTime,
     ) -> Choice {
         let flow = self.config.flow_control;
+        if flow {
+            self.expire(v, now);
+        }
         for _ in 0..2 {
             let state = self.queries.get(&q).expect("active query");
             let row = &self.links[v as usize];
@@ -529,7 +571,7 @@ impl Gia {
                 fresh = true;
                 let tokens = self.tokens(v, i, now);
                 if flow && tokens < 1.0 {
-                    let rate = self.grant_rate(l.peer, v);
+                    let rate = self.grant_rate(l.peer, v, l.counted);
                     if rate > 0.0 {
                         wait = wait.min((1.0 - tokens) / rate);
                     }
@@ -837,21 +879,33 @@ mod tests {
 
     #[test]
     fn tokens_refill_at_the_granted_share_of_capacity() {
-        // Node 0 (100/s) has neighbours 1 (10/s) and 2 (30/s): it grants 1 a quarter of its
-        // rate, 25 tokens/s, up to the bucket of 5.
-        let g = gia(
+        // Node 0 (100/s) has neighbours 1 (10/s) and 2 (30/s). Alone, a requester gets all of
+        // its rate; once both have spent its tokens, 1 gets a quarter (25/s), 2 the rest.
+        let mut g = gia(
             &[10.0, 30.0, 100.0],
             &[2, 0, 1],
             &[(0, 1), (0, 2)],
             config(1, 4.0, 5),
         );
-        assert_eq!(g.grant_rate(0, 1), 25.0);
-        assert_eq!(g.grant_rate(0, 2), 75.0);
-        let at = |ms: u64| g.tokens(1, 0, SimTime(ms * 1000));
-        assert_eq!(at(0), 5.0);
-        let mut drained = g;
-        drained.links[1][0].tokens = 0.0;
-        assert!((drained.tokens(1, 0, SimTime(100_000)) - 2.5).abs() < 1e-9);
-        assert_eq!(drained.tokens(1, 0, SimTime(10_000_000)), 5.0);
+        assert_eq!(g.grant_rate(0, 1, false), 100.0);
+        for v in [1, 2] {
+            g.links[v][0].counted = true;
+            g.requesting[0] += g.rate[v];
+        }
+        assert_eq!(g.grant_rate(0, 1, true), 25.0);
+        assert_eq!(g.grant_rate(0, 2, true), 75.0);
+        let at = |g: &Gia, ms: u64| g.tokens(1, 0, SimTime(ms * 1000));
+        assert_eq!(at(&g, 0), 5.0);
+        g.links[1][0].tokens = 0.0;
+        assert!((at(&g, 100) - 2.5).abs() < 1e-9);
+        assert_eq!(at(&g, 10_000), 5.0);
+        // A requester silent for the window leaves the split: 1 gets all again.
+        g.links[2][0].asked = SimTime::ZERO;
+        g.expire(2, SimTime(ACTIVE_WINDOW.micros() + 1));
+        assert_eq!(g.requesting[0], 10.0);
+        assert_eq!(g.grant_rate(0, 1, true), 100.0);
+        // Unlinking a counted requester takes it out of the split too.
+        g.unlink(0, 1);
+        assert_eq!(g.requesting[0], 0.0);
     }
 }
