@@ -507,12 +507,7 @@ fn sweep_charts(dir: &Path, choice: &SweepChoice) -> Result<Vec<(String, Chart)>
             let (_, what) = chart.title.split_once(": ").unwrap_or(("", &chart.title));
             chart.title = format!("{shared}: {what}");
             chart.x_integer = false;
-            let xs: Vec<f64> = chart
-                .series
-                .iter()
-                .flat_map(|s| s.points.iter().map(|p| p.0))
-                .collect();
-            chart.x_log = xs.iter().all(|&a| a > 0.0) && spans(&xs);
+            chart.x_log = positive_spans(chart.series.iter().flat_map(|s| &s.points).map(|p| p.0));
         }
     }
     // Per-point CDFs of this folder's kept queries files (not of --with sweeps').
@@ -731,19 +726,11 @@ fn one_sweep_charts(dir: &Path, choice: &SweepChoice) -> Result<(String, Vec<(St
                 });
             }
             if !categorical {
-                let xs: Vec<f64> = chart
-                    .series
-                    .iter()
-                    .flat_map(|s| s.points.iter().map(|p| p.0))
-                    .collect();
-                chart.x_log = xs.iter().all(|&a| a > 0.0) && spans(&xs);
+                chart.x_log =
+                    positive_spans(chart.series.iter().flat_map(|s| &s.points).map(|p| p.0));
             }
-            let ys: Vec<f64> = chart
-                .series
-                .iter()
-                .flat_map(|s| s.points.iter().map(|p| p.1))
-                .collect();
-            chart.y_log = !share && ys.iter().all(|&a| a > 0.0) && spans(&ys);
+            chart.y_log =
+                !share && positive_spans(chart.series.iter().flat_map(|s| &s.points).map(|p| p.1));
             // Named by the other parameters' values where they vary, never by a number.
             let suffix: String = others
                 .iter()
@@ -889,6 +876,12 @@ fn sweep_cdf_charts(dir: &Path) -> Result<Vec<(String, Chart)>> {
         }
     }
     Ok(charts)
+}
+
+/// Whether `values` are all positive and span more than two decades (a log axis).
+fn positive_spans(values: impl Iterator<Item = f64>) -> bool {
+    let v: Vec<f64> = values.collect();
+    v.iter().all(|&a| a > 0.0) && spans(&v)
 }
 
 /// Whether the positive values among `v` span more than two decades.
