@@ -700,6 +700,15 @@ fn validate_command(input: &ScenarioArgs) -> Result<(), Error> {
     }
     let estimate = resources::estimate(&v, rayon::current_num_threads());
     resources::refuse_if_too_big(&v, &estimate)?;
+    // A scenario's own [sweep] table is part of it: every point must validate too.
+    let points = match v.scenario.sweep {
+        Some(_) => {
+            floodsim::sweep::define(&input.scenario, &input.overrides()?, vec![], None, false)?
+                .1
+                .len()
+        }
+        None => 0,
+    };
     outln!(
         "{}: ok ({} variant(s), {} replication(s); estimated peak memory {})",
         Path::new(&v.file).display(),
@@ -707,6 +716,9 @@ fn validate_command(input: &ScenarioArgs) -> Result<(), Error> {
         v.scenario.replications,
         floodsim::input::human_bytes(estimate.total)
     );
+    if points > 0 {
+        outln!("  [sweep]: {points} point(s), each validated");
+    }
     Ok(())
 }
 
