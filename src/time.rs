@@ -84,7 +84,22 @@ impl Sub<SimTime> for SimTime {
 /// Formats microseconds as milliseconds with exactly three decimals (`1234567` -> `1234.567`),
 /// the form every CSV column ending in `_ms` uses. Integer arithmetic keeps it byte-stable.
 pub fn format_micros_as_ms(us: u64) -> String {
-    format!("{}.{:03}", us / 1_000, us % 1_000)
+    let mut out = Vec::with_capacity(24);
+    push_micros_as_ms(&mut out, us);
+    String::from_utf8(out).expect("ASCII digits")
+}
+
+/// Appends `us` as [`format_micros_as_ms`] writes it, without allocating.
+pub fn push_micros_as_ms(out: &mut Vec<u8>, us: u64) {
+    out.extend_from_slice(itoa::Buffer::new().format(us / 1_000).as_bytes());
+    let frac = us % 1_000;
+    let digit = |d: u64| b'0' + d as u8;
+    out.extend_from_slice(&[
+        b'.',
+        digit(frac / 100),
+        digit(frac / 10 % 10),
+        digit(frac % 10),
+    ]);
 }
 
 impl fmt::Display for SimTime {
@@ -106,5 +121,12 @@ mod tests {
         assert_eq!(SimTime(3) - SimTime(10), SimDuration::ZERO);
         assert_eq!(format_micros_as_ms(1_234_567), "1234.567");
         assert_eq!(format_micros_as_ms(7), "0.007");
+        assert_eq!(format_micros_as_ms(u64::MAX), "18446744073709551.615");
+        for us in [0, 9, 10, 99, 100, 999, 1_000, 1_001, 65_010, 123_456_789] {
+            assert_eq!(
+                format_micros_as_ms(us),
+                format!("{}.{:03}", us / 1_000, us % 1_000)
+            );
+        }
     }
 }

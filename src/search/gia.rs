@@ -123,7 +123,8 @@ pub enum GiaTimer {
 /// A walker parked at a node until a token arrives.
 #[derive(Copy, Clone, Debug)]
 struct Parked {
-    query: QueryId,
+    /// The query's slot in [`Queries`].
+    slot: usize,
     hops: u32,
     found: u32,
 }
@@ -161,12 +162,134 @@ struct Link {
 }
 
 struct QueryState {
+    query: QueryId,
     source: NodeId,
     object: ObjectId,
     in_flight: InFlight,
-    visited: IdSet<NodeId>,
+    /// Whether the slot holds a query in progress (not yet freed).
+    open: bool,
+    visited: KeySet,
     /// (node, neighbour) pairs the query was sent over, as `node << 32 | neighbour`.
-    sent: IdSet<u64>,
+    sent: KeySet,
+}
+
+/// Keys up to this many are kept in a list and scanned; beyond, in a hash set.
+const SMALL_SET: usize = 48;
+
+/// A cleared [`KeySet`] keeps a hash set of up to this many keys' room for the next query.
+const KEEP_SET: usize = 1024;
+
+/// A set of keys that is a short list while small (most walks visit a few dozen nodes) and a
+/// hash set beyond [`SMALL_SET`] keys; cleared, it keeps its memory for the next query.
+#[derive(Default)]
+struct KeySet {
+    list: Vec<u64>,
+    set: IdSet<u64>,
+}
+
+impl KeySet {
+    /// Adds `key`; returns whether it was new.
+    fn insert(&mut self, key: u64) -> bool {
+        if !self.set.is_empty() {
+            return self.set.insert(key);
+        }
+        if self.list.contains(&key) {
+            return false;
+        }
+        if self.list.len() < SMALL_SET {
+            self.list.push(key);
+        } else {
+            self.set.extend(self.list.drain(..));
+            self.set.insert(key);
+        }
+        true
+    }
+
+    fn contains(&self, key: u64) -> bool {
+        if self.set.is_empty() {
+            self.list.contains(&key)
+        } else {
+            self.set.contains(&key)
+        }
+    }
+
+    fn remove(&mut self, key: u64) {
+        if let Some(i) = self.list.iter().position(|&k| k == key) {
+            self.list.swap_remove(i);
+        }
+        self.set.remove(&key);
+    }
+
+    fn clear(&mut self) {
+        self.list.clear();
+        if self.set.capacity() > KEEP_SET {
+            // Only the rare very long walk grows a set this large: give its memory back.
+            self.set = IdSet::default();
+        } else {
+            self.set.clear();
+        }
+    }
+}
+
+/// The state of the queries in progress, in slots reused once a query ends, so a run
+/// allocates nothing per query once warmed up; a message's query is looked up once.
+#[derive(Default)]
+struct Queries {
+    slot: IdMap<QueryId, usize>,
+    states: Vec<QueryState>,
+    free: Vec<usize>,
+}
+
+impl Queries {
+    /// Opens `query`'s state; returns its slot.
+    fn open(&mut self, query: QueryId, source: NodeId, object: ObjectId) -> usize {
+        let s = match self.free.pop() {
+            Some(s) => {
+                let state = &mut self.states[s];
+                state.query = query;
+                state.source = source;
+                state.object = object;
+                state.in_flight = InFlight::default();
+                state.open = true;
+                state.visited.clear();
+                state.sent.clear();
+                s
+            }
+            None => {
+                self.states.push(QueryState {
+                    query,
+                    source,
+                    object,
+                    in_flight: InFlight::default(),
+                    open: true,
+                    visited: KeySet::default(),
+                    sent: KeySet::default(),
+                });
+                self.states.len() - 1
+            }
+        };
+        self.slot.insert(query, s);
+        s
+    }
+
+    /// The slot of active `query`.
+    fn find(&self, query: QueryId) -> usize {
+        *self.slot.get(&query).expect("active query")
+    }
+
+    /// Frees slot `s` once no message of its query is travelling or waiting.
+    fn close_if_idle(&mut self, s: usize) {
+        let state = &mut self.states[s];
+        if state.open && state.in_flight.is_idle() {
+            state.open = false;
+            self.slot.remove(&state.query);
+            self.free.push(s);
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.slot.len()
+    }
 }
 
 /// Capacity order of links: higher rate first, then lower node id.
@@ -184,7 +307,10 @@ pub struct Gia {
     /// Capacity in units of the slowest node.
     units: Vec<f64>,
     limit: Vec<u32>,
+    /// Each node's links, in capacity order ([`by_capacity`]).
     links: Vec<Vec<Link>>,
+    /// Each node's neighbours in id order, for [`Gia::linked`]'s binary search.
+    peers: Vec<Vec<NodeId>>,
     /// Σ of the rates of each node's requesters: the neighbours that spent one of its tokens in
     /// the last [`ACTIVE_WINDOW`] (its token split).
     requesting: Vec<f64>,
@@ -195,7 +321,7 @@ pub struct Gia {
     parked: Vec<VecDeque<Parked>>,
     /// Whether a node has a token timer pending.
     token_timer: Vec<bool>,
-    queries: IdMap<QueryId, QueryState>,
+    queries: Queries,
     /// Scratch: the host cache of one adaptation attempt.
     cache: Vec<NodeId>,
 }
@@ -233,18 +359,20 @@ impl Gia {
                 row
             })
             .collect();
+        let peers = (0..n).map(|v| overlay.neighbours(v).to_vec()).collect();
         Gia {
             config,
             rate,
             units,
             limit,
             links,
+            peers,
             requesting: vec![0.0; n as usize],
             expired: vec![SimTime::ZERO; n as usize],
             adapting: vec![false; n as usize],
             parked: vec![VecDeque::new(); n as usize],
             token_timer: vec![false; n as usize],
-            queries: IdMap::default(),
+            queries: Queries::default(),
             cache: Vec::new(),
         }
     }
@@ -283,6 +411,9 @@ impl Gia {
 
     fn link(&mut self, a: NodeId, b: NodeId, now: SimTime) {
         for (x, y) in [(a, b), (b, a)] {
+            let ids = &mut self.peers[x as usize];
+            let at = ids.partition_point(|&p| p < y);
+            ids.insert(at, y);
             let row = &self.links[x as usize];
             let at = row.partition_point(|l| by_capacity(&self.rate, l.peer, y).is_lt());
             self.links[x as usize].insert(
@@ -300,6 +431,10 @@ impl Gia {
 
     fn unlink(&mut self, a: NodeId, b: NodeId) {
         for (x, y) in [(a, b), (b, a)] {
+            let ids = &mut self.peers[x as usize];
+            if let Ok(i) = ids.binary_search(&y) {
+                ids.remove(i);
+            }
             let row = &mut self.links[x as usize];
             if let Some(i) = row.iter().position(|l| l.peer == y) {
                 // Keep the row in capacity order: remove, not swap_remove.
@@ -310,13 +445,13 @@ impl Gia {
         }
     }
 
-    /// Whether `a` and `b` are linked: the shorter of their two rows is scanned.
+    /// Whether `a` and `b` are linked: a binary search in the shorter of their id rows.
     fn linked(&self, a: NodeId, b: NodeId) -> bool {
-        let (ra, rb) = (&self.links[a as usize], &self.links[b as usize]);
+        let (ra, rb) = (&self.peers[a as usize], &self.peers[b as usize]);
         if ra.len() <= rb.len() {
-            ra.iter().any(|l| l.peer == b)
+            ra.binary_search(&b).is_ok()
         } else {
-            rb.iter().any(|l| l.peer == a)
+            rb.binary_search(&a).is_ok()
         }
     }
 
@@ -450,24 +585,21 @@ impl Gia {
         &mut self,
         ctx: &mut Context<'_, Self>,
         v: NodeId,
-        q: QueryId,
+        slot: usize,
         hops: u32,
         found: u32,
     ) {
+        let q = self.queries.states[slot].query;
         if !self.alive(ctx, q, hops) || self.links[v as usize].is_empty() {
             return;
         }
-        let walker = Parked {
-            query: q,
-            hops,
-            found,
-        };
+        let walker = Parked { slot, hops, found };
         if !self.parked[v as usize].is_empty() {
             self.park(v, walker);
             return;
         }
         let now = ctx.now();
-        match self.choose(ctx, v, q, now) {
+        match self.choose(ctx, v, slot, now) {
             Choice::Send(i) => self.send_walk(ctx, v, walker, i),
             Choice::Wait(wait) => {
                 self.park(v, walker);
@@ -480,8 +612,7 @@ impl Gia {
 
     fn park(&mut self, v: NodeId, walker: Parked) {
         self.parked[v as usize].push_back(walker);
-        let state = self.queries.get_mut(&walker.query).expect("active query");
-        state.in_flight.sent(1);
+        self.queries.states[walker.slot].in_flight.sent(1);
     }
 
     /// A token is due at `v`: its parked walkers leave in order while tokens allow; the first
@@ -490,9 +621,9 @@ impl Gia {
         self.token_timer[v as usize] = false;
         let now = ctx.now();
         while let Some(&walker) = self.parked[v as usize].front() {
-            let q = walker.query;
+            let q = self.queries.states[walker.slot].query;
             let choice = if ctx.is_online(v) && self.alive(ctx, q, walker.hops) {
-                self.choose(ctx, v, q, now)
+                self.choose(ctx, v, walker.slot, now)
             } else {
                 Choice::Stuck
             };
@@ -502,15 +633,11 @@ impl Gia {
                 return;
             }
             self.parked[v as usize].pop_front();
-            self.queries
-                .get_mut(&q)
-                .expect("active query")
-                .in_flight
-                .landed();
+            self.queries.states[walker.slot].in_flight.landed();
             if let Choice::Send(i) = choice {
                 self.send_walk(ctx, v, walker, i);
             }
-            self.finish_if_done(q);
+            self.queries.close_if_idle(walker.slot);
         }
     }
 
@@ -530,8 +657,8 @@ impl Gia {
             }
         }
         let to = link.peer;
-        let q = walker.query;
-        let state = self.queries.get_mut(&q).expect("active query");
+        let state = &mut self.queries.states[walker.slot];
+        let q = state.query;
         state.sent.insert(pair(v, to));
         state.in_flight.sent(1);
         ctx.send(
@@ -553,7 +680,7 @@ impl Gia {
         &mut self,
         ctx: &mut Context<'_, Self>,
         v: NodeId,
-        q: QueryId,
+        slot: usize,
         now: SimTime,
     ) -> Choice {
         let flow = self.config.flow_control;
@@ -561,11 +688,11 @@ impl Gia {
             self.expire(v, now);
         }
         for _ in 0..2 {
-            let state = self.queries.get(&q).expect("active query");
+            let state = &self.queries.states[slot];
             let row = &self.links[v as usize];
             let (mut fresh, mut ready, mut wait) = (false, 0u32, f64::INFINITY);
             for (i, l) in row.iter().enumerate() {
-                if state.sent.contains(&pair(v, l.peer)) {
+                if state.sent.contains(pair(v, l.peer)) {
                     continue;
                 }
                 fresh = true;
@@ -584,18 +711,18 @@ impl Gia {
             }
             if !fresh {
                 // Every neighbour had it: forget and start again.
-                let state = self.queries.get_mut(&q).expect("active query");
+                let state = &mut self.queries.states[slot];
                 for l in row {
-                    state.sent.remove(&pair(v, l.peer));
+                    state.sent.remove(pair(v, l.peer));
                 }
                 continue;
             }
             if ready > 0 {
                 let k = ctx.rng().index(ready) as usize;
-                let state = self.queries.get(&q).expect("active query");
+                let state = &self.queries.states[slot];
                 let pick = (0..row.len())
                     .filter(|&i| {
-                        !state.sent.contains(&pair(v, row[i].peer))
+                        !state.sent.contains(pair(v, row[i].peer))
                             && (!flow || self.tokens(v, i, now) >= 1.0)
                     })
                     .nth(k)
@@ -627,16 +754,18 @@ impl Gia {
             .count() as u32
     }
 
-    fn finish_if_done(&mut self, q: QueryId) {
-        if self.queries.get(&q).is_some_and(|s| s.in_flight.is_idle()) {
-            self.queries.remove(&q);
-        }
-    }
-
     /// Handles query `q`'s walker at `v` after `hops` steps: answers, then moves on.
-    fn visit(&mut self, ctx: &mut Context<'_, Self>, v: NodeId, q: QueryId, hops: u32, found: u32) {
-        let state = self.queries.get_mut(&q).expect("active query");
-        if state.visited.insert(v) {
+    fn visit(
+        &mut self,
+        ctx: &mut Context<'_, Self>,
+        v: NodeId,
+        slot: usize,
+        hops: u32,
+        found: u32,
+    ) {
+        let state = &mut self.queries.states[slot];
+        let q = state.query;
+        if state.visited.insert(u64::from(v)) {
             ctx.report().reached(q);
         } else {
             ctx.report().duplicate(q);
@@ -646,15 +775,11 @@ impl Gia {
         if m > 0 {
             ctx.send(v, source, GiaMessage::Hit { query: q, hops });
             ctx.report().responded(q, QUERY_HIT_BYTES);
-            self.queries
-                .get_mut(&q)
-                .expect("active query")
-                .in_flight
-                .sent(1);
+            self.queries.states[slot].in_flight.sent(1);
         }
         let found = found + m;
         if found < self.config.max_responses {
-            self.forward(ctx, v, q, hops, found);
+            self.forward(ctx, v, slot, hops, found);
         }
     }
 }
@@ -700,18 +825,8 @@ impl Protocol for Gia {
         source: NodeId,
         object: ObjectId,
     ) {
-        let mut visited = IdSet::default();
-        visited.insert(source);
-        self.queries.insert(
-            q,
-            QueryState {
-                source,
-                object,
-                in_flight: InFlight::default(),
-                visited,
-                sent: IdSet::default(),
-            },
-        );
+        let slot = self.queries.open(q, source, object);
+        self.queries.states[slot].visited.insert(u64::from(source));
         // The source's own index of its neighbours' content answers at once.
         let local = if self.config.one_hop_replication {
             self.matches(ctx, source, source, object)
@@ -722,9 +837,9 @@ impl Protocol for Gia {
             ctx.deliver_hit(q, 1);
         }
         if local < self.config.max_responses {
-            self.forward(ctx, source, q, 0, local);
+            self.forward(ctx, source, slot, 0, local);
         }
-        self.finish_if_done(q);
+        self.queries.close_if_idle(slot);
     }
 
     fn on_message(
@@ -736,21 +851,19 @@ impl Protocol for Gia {
     ) {
         match msg {
             GiaMessage::Walk { query, hops, found } => {
-                let state = self.queries.get_mut(&query).expect("active query");
+                let slot = self.queries.find(query);
+                let state = &mut self.queries.states[slot];
                 state.in_flight.landed();
                 // The sender has the query already: it counts as used.
                 state.sent.insert(pair(to, from));
-                self.visit(ctx, to, query, hops, found);
-                self.finish_if_done(query);
+                self.visit(ctx, to, slot, hops, found);
+                self.queries.close_if_idle(slot);
             }
             GiaMessage::Hit { query, hops } => {
-                self.queries
-                    .get_mut(&query)
-                    .expect("active query")
-                    .in_flight
-                    .landed();
+                let slot = self.queries.find(query);
+                self.queries.states[slot].in_flight.landed();
                 ctx.deliver_hit(query, hops);
-                self.finish_if_done(query);
+                self.queries.close_if_idle(slot);
             }
         }
     }
@@ -779,12 +892,9 @@ impl Protocol for Gia {
         if let GiaMessage::Hit { .. } = msg {
             ctx.report().hit_lost(query);
         }
-        self.queries
-            .get_mut(&query)
-            .expect("active query")
-            .in_flight
-            .landed();
-        self.finish_if_done(query);
+        let slot = self.queries.find(query);
+        self.queries.states[slot].in_flight.landed();
+        self.queries.close_if_idle(slot);
     }
 
     fn on_join(&mut self, ctx: &mut Context<'_, Self>, v: NodeId) {
