@@ -44,7 +44,7 @@
 use super::gnutella::{QUERY_BYTES, QUERY_HIT_BYTES};
 use crate::capacity::Capacities;
 use crate::content::ObjectId;
-use crate::ids::{IdMap, IdSet};
+use crate::ids::IdMap;
 use crate::rng::Sample;
 use crate::sim::{Context, InFlight, Protocol, QueryId};
 use crate::time::{SimDuration, SimTime};
@@ -144,6 +144,28 @@ enum Choice {
     Stuck,
 }
 
+/// How many of `holders` other than `skip` are in `peers` (both sorted): a merge, or a binary
+/// search per holder when `peers` is much the longer.
+fn common(holders: &[NodeId], peers: &[NodeId], skip: NodeId) -> u32 {
+    if peers.len() > 4 * holders.len() {
+        let linked = |h: &&NodeId| **h != skip && peers.binary_search(h).is_ok();
+        return holders.iter().filter(linked).count() as u32;
+    }
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i < holders.len() && j < peers.len() {
+        match holders[i].cmp(&peers[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                n += u32::from(holders[i] != skip);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    n
+}
+
 /// The key of the directed pair (node, neighbour) in a query's sent set.
 fn pair(node: NodeId, neighbour: NodeId) -> u64 {
     (u64::from(node) << 32) | u64::from(neighbour)
@@ -173,61 +195,104 @@ struct QueryState {
     sent: KeySet,
 }
 
-/// Keys up to this many are kept in a list and scanned; beyond, in a hash set.
-const SMALL_SET: usize = 48;
-
-/// A cleared [`KeySet`] keeps a hash set of up to this many keys' room for the next query.
+/// A cleared [`KeySet`] keeps a table of up to this many slots for the next query.
 const KEEP_SET: usize = 1024;
 
-/// A set of keys that is a short list while small (most walks visit a few dozen nodes) and a
-/// hash set beyond [`SMALL_SET`] keys; cleared, it keeps its memory for the next query.
+/// A set of `u64` keys (below `u64::MAX`) in an open-addressing table: linear probing,
+/// backward-shift deletion, keys stored plus one so that zero marks a free slot, at most half
+/// full. Cleared, it keeps its table for the next query, so nothing is allocated per message.
+/// Never iterated.
 #[derive(Default)]
 struct KeySet {
-    list: Vec<u64>,
-    set: IdSet<u64>,
+    table: Vec<u64>,
+    len: usize,
 }
 
 impl KeySet {
+    /// The slot a stored key `k` hashes to (Fibonacci hashing on the table's top bits).
+    #[inline]
+    fn home(&self, k: u64) -> usize {
+        let bits = self.table.len().trailing_zeros();
+        (k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - bits)) as usize
+    }
+
+    /// The slot holding stored key `k`, or the free slot where it would go.
+    #[inline]
+    fn find(&self, k: u64) -> usize {
+        let mask = self.table.len() - 1;
+        let mut i = self.home(k);
+        while self.table[i] != 0 && self.table[i] != k {
+            i = (i + 1) & mask;
+        }
+        i
+    }
+
     /// Adds `key`; returns whether it was new.
     fn insert(&mut self, key: u64) -> bool {
-        if !self.set.is_empty() {
-            return self.set.insert(key);
+        if (self.len + 1) * 2 > self.table.len() {
+            let size = (self.table.len() * 2).max(16);
+            let old = std::mem::replace(&mut self.table, vec![0; size]);
+            for k in old.into_iter().filter(|&k| k != 0) {
+                let i = self.find(k);
+                self.table[i] = k;
+            }
         }
-        if self.list.contains(&key) {
+        let k = key + 1;
+        let i = self.find(k);
+        if self.table[i] == k {
             return false;
         }
-        if self.list.len() < SMALL_SET {
-            self.list.push(key);
-        } else {
-            self.set.extend(self.list.drain(..));
-            self.set.insert(key);
-        }
+        self.table[i] = k;
+        self.len += 1;
         true
     }
 
     fn contains(&self, key: u64) -> bool {
-        if self.set.is_empty() {
-            self.list.contains(&key)
-        } else {
-            self.set.contains(&key)
-        }
+        !self.table.is_empty() && self.table[self.find(key + 1)] != 0
     }
 
-    fn remove(&mut self, key: u64) {
-        if let Some(i) = self.list.iter().position(|&k| k == key) {
-            self.list.swap_remove(i);
+    /// Removes `key`; returns whether it was there.
+    fn remove(&mut self, key: u64) -> bool {
+        if self.table.is_empty() {
+            return false;
         }
-        self.set.remove(&key);
+        let mask = self.table.len() - 1;
+        let mut hole = self.find(key + 1);
+        if self.table[hole] == 0 {
+            return false;
+        }
+        // Shift back every later key of the run that may not stay behind the hole.
+        let mut j = hole;
+        loop {
+            j = (j + 1) & mask;
+            let k = self.table[j];
+            if k == 0 {
+                break;
+            }
+            let h = self.home(k);
+            let stays = if hole <= j {
+                hole < h && h <= j
+            } else {
+                hole < h || h <= j
+            };
+            if !stays {
+                self.table[hole] = k;
+                hole = j;
+            }
+        }
+        self.table[hole] = 0;
+        self.len -= 1;
+        true
     }
 
     fn clear(&mut self) {
-        self.list.clear();
-        if self.set.capacity() > KEEP_SET {
-            // Only the rare very long walk grows a set this large: give its memory back.
-            self.set = IdSet::default();
+        if self.table.len() > KEEP_SET {
+            // Only the rare very long walk grows a table this large: give its memory back.
+            self.table = Vec::new();
         } else {
-            self.set.clear();
+            self.table.fill(0);
         }
+        self.len = 0;
     }
 }
 
@@ -747,11 +812,7 @@ impl Gia {
         if !self.config.one_hop_replication {
             return own;
         }
-        own + content
-            .holders(object)
-            .iter()
-            .filter(|&&h| h != source && h != v && self.linked(h, v))
-            .count() as u32
+        own + common(content.holders(object), &self.peers[v as usize], source)
     }
 
     /// Handles query `q`'s walker at `v` after `hops` steps: answers, then moves on.
@@ -985,6 +1046,51 @@ mod tests {
         assert_eq!(eager.decide(0, 7), Ok(Some(1)));
         // Room: accept without dropping.
         assert_eq!(g.decide(8, 7), Ok(None));
+    }
+
+    #[test]
+    fn common_counts_linked_holders_but_the_skipped_one() {
+        let holders = [2, 5, 9, 14];
+        // Merge (short peers) and binary search (peers over 4x longer) agree with a count.
+        let short = [1, 2, 9, 10, 14];
+        assert_eq!(common(&holders, &short, 99), 3);
+        assert_eq!(common(&holders, &short, 9), 2);
+        // Of the holders only 9 is ≢ 2 (mod 3).
+        let long: Vec<NodeId> = (0..40).filter(|v| v % 3 != 2).collect();
+        assert_eq!(
+            (common(&holders, &long, 99), common(&holders, &long, 9)),
+            (1, 0)
+        );
+        assert_eq!(common(&holders, &[], 0), 0);
+    }
+
+    #[test]
+    fn key_set_agrees_with_a_btree_set() {
+        use crate::rng::{StreamKind, stream};
+        use std::collections::BTreeSet;
+        let mut rng = stream(7, 0, StreamKind::Protocol, 0);
+        let (mut set, mut reference) = (KeySet::default(), BTreeSet::new());
+        for round in 0..20_000u32 {
+            // Few distinct keys (many collisions and long runs), some near the top of the range.
+            let key = match rng.index(4) {
+                0 => u64::MAX - 1 - u64::from(rng.index(8)),
+                _ => u64::from(rng.index(300)) << (rng.index(2) * 32),
+            };
+            match rng.index(3) {
+                0 => assert_eq!(set.remove(key), reference.remove(&key)),
+                _ => assert_eq!(set.insert(key), reference.insert(key)),
+            }
+            assert_eq!(set.len, reference.len());
+            let probe = u64::from(rng.index(300));
+            assert_eq!(set.contains(probe), reference.contains(&probe));
+            if round % 5_000 == 4_999 {
+                set.clear();
+                reference.clear();
+            }
+        }
+        for key in 0..300 {
+            assert_eq!(set.contains(key), reference.contains(&key), "{key}");
+        }
     }
 
     #[test]
