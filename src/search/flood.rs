@@ -19,7 +19,7 @@ use crate::content::{Content, ObjectId};
 use crate::ids::IdMap;
 use crate::sim::{Context, InFlight, Protocol, QueryId};
 use crate::time::{SimDuration, SimTime};
-use crate::topology::NodeId;
+use crate::topology::{NodeId, Overlay};
 
 /// Which links a node forwards a query over.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -210,7 +210,7 @@ impl Routed {
     fn last_hop(
         &mut self,
         tables: Option<&QrpTables>,
-        overlay: &crate::topology::Overlay,
+        overlay: &Overlay,
         content: &Content,
         up: NodeId,
         object: ObjectId,
