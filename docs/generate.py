@@ -497,6 +497,56 @@ def flood_scaling():
     return "\n" + table(head, out) + "\n"
 
 
+# Gnutella 0.6: dynamic querying and Query Routing ------------------------------------------
+
+DQ = "scenarios/gnutella06/dynamic-query.toml"
+QRP = "scenarios/gnutella06/qrp.toml"
+
+
+@generator("gnutella06-dq")
+def gnutella06_dq():
+    """Flood vs dynamic query on the popular (500-copy) and rare (2-copy) objects."""
+    s = run(DQ)
+    rows = []
+    for name in ("flood-ttl3", "dynamic", "dynamic-qrp"):
+        v = variant(s, name)
+        popular, rare = bucket(v, 256), bucket(v, 2)
+        rows.append([f"`{name}`", pct(popular["success_rate"]), num(popular["messages_per_query"]),
+                     pct(rare["success_rate"]), num(rare["messages_per_query"]),
+                     num(v["time_to_first_hit_ms"]["mean"])])
+    head = ["variant", "popular: success", "popular: messages/query", "rare (2 copies): success",
+            "rare: messages/query", "time to first hit (ms)"]
+    flood, dq = variant(s, "flood-ttl3"), variant(s, "dynamic")
+    share = bucket(dq, 256)["messages_per_query"] / bucket(flood, 256)["messages_per_query"]
+    return ("\n" + table(head, rows) + "\n" + prose(
+        f"On popular objects the dynamic query sends {pct(share)} of the flood's query messages; "
+        f"on rare ones it goes on through every connection (up to TTL 4) and finds "
+        f"{pct(bucket(dq, 2)['success_rate'])} against the flood's "
+        f"{pct(bucket(flood, 2)['success_rate'])}, at "
+        f"{num(bucket(dq, 2)['messages_per_query'])} messages against "
+        f"{num(bucket(flood, 2)['messages_per_query'])}."))
+
+
+@generator("gnutella06-qrp")
+def gnutella06_qrp():
+    """False positives and table traffic by table size, and last-hop QRP."""
+    s = run(QRP)
+    rows = []
+    for v in s["variants"]:
+        q = v.get("qrp")
+        share = q and q["leaf_false_positive_share"]
+        rows.append([f"`{v['name']}`", pct(v["success_rate"]), num(v["messages_per_query"]["mean"]),
+                     num(q["leaf_messages_per_query"], 1) if q else "–",
+                     num(q["leaf_false_positives_per_query"], 1) if q else "–",
+                     pct(share) if share is not None else "–",
+                     num(q["table_bytes_per_replica"] / 1e6, 2) if q else "–",
+                     num(v["maintenance_per_node_per_s"], 3)])
+    head = ["variant", "success", "query messages/query", "to leaves via tables/query",
+            "false positives/query", "false-positive share", "table MB (all links)",
+            "maintenance/node/s"]
+    return "\n" + table(head, rows) + "\n"
+
+
 # Driver -------------------------------------------------------------------------------------
 
 

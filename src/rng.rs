@@ -86,7 +86,8 @@ pub fn pair_hash(key: u64, a: u32, b: u32) -> u64 {
     splitmix64(key ^ splitmix64(pair))
 }
 
-fn splitmix64(mut z: u64) -> u64 {
+/// SplitMix64's finaliser: a well-mixed 64-bit function of `z` (Steele, Lea & Flood 2014).
+pub fn splitmix64(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);

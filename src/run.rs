@@ -233,6 +233,7 @@ pub fn run_variant(
         events: outcome.events,
         maintenance: recorded.maintenance,
         queues: outcome.queues,
+        qrp: recorded.qrp,
     }
 }
 

@@ -120,6 +120,41 @@ fn out_of_range_values() {
 }
 
 #[test]
+fn bad_dynamic_query_and_qrp_values() {
+    let two_tier = with(
+        "{ kind = \"random-regular\", degree = 4 }",
+        "{ kind = \"two-tier\", ultrapeer_fraction = 0.2, ultrapeer_degree = 6, leaf_links = 2 }",
+    );
+    let dq = two_tier.replace(
+        "{ kind = \"flooding\", ttl = 2 }",
+        "{ kind = \"dynamic-query\", desired_results = 0, probe_ttl = 5, max_ttl = 3, \
+         wait_per_hop_ms = -1, qrp = { table_bits = 40, keywords_per_object = 0 } }",
+    );
+    assert_input_error(
+        &dq,
+        &[],
+        &[
+            "variant.short.search.desired_results",
+            "variant.short.search.probe_ttl",
+            "must not exceed max_ttl",
+            "variant.short.search.wait_per_hop_ms",
+            "variant.short.search.qrp.table_bits",
+            "variant.short.search.qrp.keywords_per_object",
+        ],
+    );
+    let unknown = two_tier.replace(
+        "{ kind = \"flooding\", ttl = 2 }",
+        "{ kind = \"ultrapeer-flooding\", ttl = 2, qrp = { bits = 16 } }",
+    );
+    assert_input_error(&unknown, &[], &["bits"]);
+    let flat = with(
+        "{ kind = \"flooding\", ttl = 2 }",
+        "{ kind = \"dynamic-query\" }",
+    );
+    assert_input_error(&flat, &[], &["variant.short.search", "two-tier"]);
+}
+
+#[test]
 fn bad_search_and_replication_values() {
     let ring = with(
         "{ kind = \"flooding\", ttl = 2 }",

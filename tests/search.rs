@@ -146,11 +146,11 @@ fn walkers_stop_at_their_next_check_once_the_source_has_timed_out() {
 #[test]
 fn expanding_rings_grow_only_while_nothing_is_found() {
     let ring = |world: &World| {
-        let config = FloodConfig {
-            rings: vec![1, 2, 4, 8],
-            wait: SimDuration::from_millis(1_000),
-            routing: Routing::AllLinks,
-        };
+        let config = FloodConfig::rings(
+            vec![1, 2, 4, 8],
+            SimDuration::from_millis(1_000),
+            Routing::AllLinks,
+        );
         run(world, Flooding::new(config, world.overlay.node_count()))
     };
     // Holder 5 hops away: rings of TTL 1, 2, 4 fail; TTL 8 finds it, launched at 3 s.
@@ -196,11 +196,7 @@ fn ultrapeer_flooding_matches_a_mesh_bfs_oracle() {
     let queries = random_queries(n, &c, 200, 3);
     let world = fixture::world(g, c, queries);
     for ttl in [1u8, 2, 3] {
-        let config = FloodConfig {
-            rings: vec![ttl],
-            wait: SimDuration::ZERO,
-            routing: Routing::Ultrapeer,
-        };
+        let config = FloodConfig::rings(vec![ttl], SimDuration::ZERO, Routing::ULTRAPEER);
         let records = run(&world, Flooding::new(config, n));
         for (q, rec) in world.queries.iter().zip(&records) {
             let g = &world.overlay;
@@ -292,11 +288,11 @@ fn lv_relations_hold_on_a_random_graph() {
     let (flood_success, flood_cost) = success_and_cost(&run(&world, Flooding::gnutella(8, n)));
     let (walk_success, walk_cost) =
         success_and_cost(&run(&world, walk(32, 1024, 4, StepRule::Uniform)));
-    let ring = FloodConfig {
-        rings: vec![1, 3, 5, 7, 9],
-        wait: SimDuration::from_millis(1_000),
-        routing: Routing::AllLinks,
-    };
+    let ring = FloodConfig::rings(
+        vec![1, 3, 5, 7, 9],
+        SimDuration::from_millis(1_000),
+        Routing::AllLinks,
+    );
     let (ring_success, ring_cost) = success_and_cost(&run(&world, Flooding::new(ring, n)));
     assert!(flood_success > 0.99, "flood success {flood_success}");
     assert!(

@@ -1,7 +1,7 @@
 //! From per-query records to per-variant summaries and time series.
 
 use super::catalogue::{CATALOGUE, Figure, Metric};
-use super::{QueryInfo, QueryRecord, QueueWindow, ReplicaResult};
+use super::{QrpCounts, QueryInfo, QueryRecord, QueueWindow, ReplicaResult};
 use serde::{Deserialize, Serialize};
 
 /// Size and connectivity of one replica's overlay.
@@ -48,6 +48,58 @@ pub struct VariantSummary {
     pub figures: Vec<Option<Figure>>,
     /// Success and cost by online replica count: buckets 0, 1, 2–3, 4–7, 8–15, …
     pub by_replicas: Vec<ByReplicas>,
+    /// What the Query Routing tables did (variants that model them only).
+    pub qrp: Option<QrpSummary>,
+}
+
+/// `summary.json`'s `qrp` block: Query Routing figures of one variant, all replicas pooled.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QrpSummary {
+    /// Query messages passed to leaves whose table matched, per query.
+    pub leaf_messages_per_query: f64,
+    /// Of those, messages to leaves without the object (false positives), per query.
+    pub leaf_false_positives_per_query: f64,
+    /// False positives / leaf messages (null when no query reached a leaf table).
+    pub leaf_false_positive_share: Option<f64>,
+    /// Last-hop messages between ultrapeers whose aggregate table matched, per query.
+    pub last_hop_messages_per_query: f64,
+    /// Of those, messages to ultrapeers whose unit lacks the object, per query.
+    pub last_hop_false_positives_per_query: f64,
+    /// Route table messages (RESET and PATCH) per replica.
+    pub table_messages_per_replica: f64,
+    /// Route table bytes per replica.
+    pub table_bytes_per_replica: f64,
+}
+
+impl QrpSummary {
+    /// Pools the counts of variant `v` over `replicas`; `None` if it models no tables.
+    fn of(replicas: &[ReplicaResult], v: usize) -> Option<QrpSummary> {
+        let mut total = QrpCounts::default();
+        let mut any = false;
+        for c in replicas.iter().filter_map(|r| r.runs[v].qrp.as_ref()) {
+            total.add(c);
+            any = true;
+        }
+        if !any {
+            return None;
+        }
+        let queries: u64 = replicas
+            .iter()
+            .map(|r| r.runs[v].records.len() as u64)
+            .sum();
+        let per_query = |x: u64| mean(x as f64, queries);
+        let per_replica = |x: u64| mean(x as f64, replicas.len() as u64);
+        Some(QrpSummary {
+            leaf_messages_per_query: per_query(total.leaf_messages),
+            leaf_false_positives_per_query: per_query(total.leaf_false_positives),
+            leaf_false_positive_share: (total.leaf_messages > 0)
+                .then(|| total.leaf_false_positives as f64 / total.leaf_messages as f64),
+            last_hop_messages_per_query: per_query(total.last_hop_messages),
+            last_hop_false_positives_per_query: per_query(total.last_hop_false_positives),
+            table_messages_per_replica: per_replica(total.table_messages),
+            table_bytes_per_replica: per_replica(total.table_bytes),
+        })
+    }
 }
 
 impl VariantSummary {
@@ -63,7 +115,7 @@ impl VariantSummary {
 }
 
 /// `summary.json` layout: name, queries, the metrics in catalogue order (those marked
-/// `summary_at_end` last), then `by_replicas`.
+/// `summary_at_end` last), then `by_replicas`, then `qrp` for variants with QRP tables.
 impl Serialize for VariantSummary {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -78,6 +130,9 @@ impl Serialize for VariantSummary {
             }
         }
         map.serialize_entry("by_replicas", &self.by_replicas)?;
+        if let Some(qrp) = &self.qrp {
+            map.serialize_entry("qrp", qrp)?;
+        }
         map.end()
     }
 }
@@ -136,6 +191,7 @@ fn summarize_variant(name: &str, v: usize, replicas: &[ReplicaResult]) -> Varian
             .sum(),
         figures: CATALOGUE.iter().map(|m| m.compute(replicas, v)).collect(),
         by_replicas: by_replicas(pairs),
+        qrp: QrpSummary::of(replicas, v),
     }
 }
 

@@ -8,12 +8,12 @@ mod recorder;
 mod stats;
 
 pub use aggregate::{
-    ByReplicas, NetworkStats, Summary, TimeseriesRow, VariantSummary, bucket, bucket_bounds,
-    summarize, timeseries,
+    ByReplicas, NetworkStats, QrpSummary, Summary, TimeseriesRow, VariantSummary, bucket,
+    bucket_bounds, summarize, timeseries,
 };
 pub use catalogue::{CATALOGUE, Figure, Metric, RunRow};
 pub use queues::{QueueStats, QueueWindow};
-pub use recorder::{Recorded, Recorder};
+pub use recorder::{QrpCounts, Recorded, Recorder};
 pub use stats::{Distribution, wilson_interval};
 
 use crate::time::SimDuration;
@@ -122,6 +122,8 @@ pub struct VariantRun {
     pub maintenance: Vec<u64>,
     /// What the nodes' queues measured (under a capacity model).
     pub queues: Option<QueueStats>,
+    /// What the Query Routing tables did (variants that model them).
+    pub qrp: Option<QrpCounts>,
 }
 
 /// Everything one replica produced.

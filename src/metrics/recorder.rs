@@ -13,6 +13,36 @@ pub struct Recorder {
     maintenance: Vec<u64>,
     /// Width of a maintenance window, µs (at least 1).
     window: u64,
+    qrp: Option<QrpCounts>,
+}
+
+/// What Query Routing tables did in one run (only when a variant models them).
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct QrpCounts {
+    /// Query messages ultrapeers passed to leaves because the leaf's table matched.
+    pub leaf_messages: u64,
+    /// Of those, messages to leaves without the object (false positives).
+    pub leaf_false_positives: u64,
+    /// Last-hop query messages between ultrapeers whose aggregate table matched.
+    pub last_hop_messages: u64,
+    /// Of those, messages to ultrapeers whose unit (itself and its leaves) lacks the object.
+    pub last_hop_false_positives: u64,
+    /// Route table messages (RESET and PATCH) sent.
+    pub table_messages: u64,
+    /// Bytes of those messages.
+    pub table_bytes: u64,
+}
+
+impl QrpCounts {
+    /// Adds `other`'s counts.
+    pub fn add(&mut self, other: &QrpCounts) {
+        self.leaf_messages += other.leaf_messages;
+        self.leaf_false_positives += other.leaf_false_positives;
+        self.last_hop_messages += other.last_hop_messages;
+        self.last_hop_false_positives += other.last_hop_false_positives;
+        self.table_messages += other.table_messages;
+        self.table_bytes += other.table_bytes;
+    }
 }
 
 /// Everything a finished run reported.
@@ -24,6 +54,8 @@ pub struct Recorded {
     pub node_load: Vec<u32>,
     /// Maintenance messages per `timeseries.csv` window.
     pub maintenance: Vec<u64>,
+    /// What the Query Routing tables did, if the variant models them.
+    pub qrp: Option<QrpCounts>,
 }
 
 impl Recorder {
@@ -35,6 +67,7 @@ impl Recorder {
             node_load: vec![0; nodes],
             maintenance: Vec::new(),
             window: window.micros().max(1),
+            qrp: None,
         }
     }
 
@@ -93,6 +126,35 @@ impl Recorder {
         self.maintenance[w] += messages;
     }
 
+    /// The variant models Query Routing tables: their counts are kept and reported.
+    pub fn enable_qrp(&mut self) {
+        self.qrp.get_or_insert_with(QrpCounts::default);
+    }
+
+    /// An ultrapeer passed a query to `leaves` leaves whose tables matched, `leaf_misses` of
+    /// them without the object, and on the last hop to `ultrapeers` ultrapeers whose tables
+    /// matched, `ultrapeer_misses` of them without it in their unit.
+    pub fn qrp_routed(
+        &mut self,
+        leaves: u32,
+        leaf_misses: u32,
+        ultrapeers: u32,
+        ultrapeer_misses: u32,
+    ) {
+        let q = self.qrp.get_or_insert_with(QrpCounts::default);
+        q.leaf_messages += u64::from(leaves);
+        q.leaf_false_positives += u64::from(leaf_misses);
+        q.last_hop_messages += u64::from(ultrapeers);
+        q.last_hop_false_positives += u64::from(ultrapeer_misses);
+    }
+
+    /// `messages` route table messages of `bytes` bytes in all were sent.
+    pub fn qrp_tables(&mut self, messages: u64, bytes: u64) {
+        let q = self.qrp.get_or_insert_with(QrpCounts::default);
+        q.table_messages += messages;
+        q.table_bytes += bytes;
+    }
+
     /// `node` received a message.
     #[inline]
     pub fn received(&mut self, node: u32) {
@@ -117,6 +179,7 @@ impl Recorder {
             records: self.records,
             node_load: self.node_load,
             maintenance: self.maintenance,
+            qrp: self.qrp,
         }
     }
 }

@@ -98,11 +98,17 @@ fn parse(text: &str) -> std::result::Result<SummaryFile, String> {
                 .get("by_replicas")
                 .and_then(|b| serde_json::from_value(b.clone()).ok())
                 .ok_or_else(|| within("no valid by_replicas".into()))?;
+            let qrp = v
+                .get("qrp")
+                .map(|q| serde_json::from_value(q.clone()))
+                .transpose()
+                .map_err(|_| within("qrp is not a valid block".into()))?;
             Ok(VariantSummary {
                 name: name.to_string(),
                 queries,
                 figures,
                 by_replicas,
+                qrp,
             })
         })
         .collect::<std::result::Result<_, String>>()?;

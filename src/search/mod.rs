@@ -5,9 +5,13 @@ mod flood;
 mod gia;
 pub mod gnutella;
 pub mod kinds;
+pub mod qrp;
 mod walk;
 
-pub use flood::{FloodConfig, FloodMessage, Flooding, Routing};
+pub use flood::{
+    DynamicConfig, FloodConfig, FloodMessage, Flooding, LEAF_HORIZON, Launch, Routing, hosts,
+    next_ttl,
+};
 pub use gia::{Gia, GiaConfig, GiaMessage, GiaTimer, WARMUP_ROUNDS};
 pub use kinds::{KINDS, Kind, Runner, Search, Sizing};
 pub use walk::{StepRule, Walk, WalkConfig, WalkMessage};

@@ -45,11 +45,7 @@ pub(super) fn run_rings(
     wait: SimDuration,
     routing: Routing,
 ) -> Outcome {
-    let config = FloodConfig {
-        rings: ttls.iter().map(|&t| t as u8).collect(),
-        wait,
-        routing,
-    };
+    let config = FloodConfig::rings(ttls.iter().map(|&t| t as u8).collect(), wait, routing);
     let nodes = r.nodes();
     r.simulate(Flooding::new(config, nodes))
 }

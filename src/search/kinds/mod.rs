@@ -6,6 +6,7 @@
 //! `kinds!`'s list below.
 
 mod chord;
+mod dynamic_query;
 mod expanding_ring;
 mod flooding;
 mod gia;
@@ -202,6 +203,7 @@ kinds! {
     "flooding" => Flooding(flooding::Table, flooding::DOC),
     "expanding-ring" => ExpandingRing(expanding_ring::Table, expanding_ring::DOC),
     "ultrapeer-flooding" => UltrapeerFlooding(ultrapeer_flooding::Table, ultrapeer_flooding::DOC),
+    "dynamic-query" => DynamicQuery(dynamic_query::Table, dynamic_query::DOC),
     "random-walk" => RandomWalk(walks::RandomWalk, walks::RANDOM_DOC),
     "degree-biased-walk" => DegreeBiasedWalk(walks::DegreeBiasedWalk, walks::DEGREE_BIASED_DOC),
     "chord" => Chord(chord::Table, chord::DOC),
