@@ -204,7 +204,7 @@ pub fn sizing(v: &Validated) -> Sizing {
 /// [`sizing`] for a world of `nodes` nodes and `edges` edges (the shape read once).
 fn sizing_of(v: &Validated, nodes: u64, edges: u64) -> Sizing {
     let s = &v.scenario;
-    let catalogue_copies = s.content.mean_copies();
+    let catalogue_copies = s.content.mean_copies(nodes as f64);
     let objects = u64::from(s.content.objects);
     let rare = s
         .content

@@ -29,6 +29,12 @@ pub enum Routing {
     /// the query to a leaf only if the leaf's Query Routing table matches (modelled as exact
     /// membership: the leaf holds the object). The leaf hop does not consume mesh TTL.
     Ultrapeer,
+    /// KaZaA/FastTrack super-peers on a two-tier overlay: as `Ultrapeer` among the super-nodes,
+    /// but a super-node indexes its leaves' objects and answers for them itself (one QueryHit
+    /// if it or any leaf other than the source holds the object) instead of passing the query
+    /// down; a super-node source answers from its own index at once (a hit at 1 hop, no
+    /// message).
+    SuperPeer,
 }
 
 /// How a flooding variant behaves.
@@ -177,6 +183,9 @@ impl Flooding {
             launch,
             parent: source,
         };
+        if self.config.routing == Routing::SuperPeer && leaf_holds(ctx, source, object, source) {
+            ctx.deliver_hit(query, 1);
+        }
         self.forward(ctx, index, source, None, ttl, 1);
         self.release_if_done(index);
     }
@@ -197,6 +206,7 @@ impl Flooding {
         let s = &mut self.slots[slot as usize];
         let routing = self.config.routing;
         let ultrapeer = overlay.is_ultrapeer(node);
+        let tiered = routing != Routing::AllLinks;
         let mut sent = 0u32;
         for &next in ctx.neighbours(node) {
             if Some(next) == except {
@@ -204,9 +214,10 @@ impl Flooding {
             }
             let send = match routing {
                 Routing::AllLinks => ttl >= 1,
-                Routing::Ultrapeer if !ultrapeer => node == s.source,
-                Routing::Ultrapeer if overlay.is_ultrapeer(next) => ttl >= 1,
+                _ if tiered && !ultrapeer => node == s.source,
+                _ if overlay.is_ultrapeer(next) => ttl >= 1,
                 Routing::Ultrapeer => content.holds(next, s.object),
+                Routing::SuperPeer => false,
             };
             if send {
                 ctx.send(
@@ -271,6 +282,16 @@ impl Flooding {
     }
 }
 
+/// Whether super-node `node`'s index of its leaves lists `object` on a leaf other than
+/// `source` (false for a leaf `node`).
+fn leaf_holds(ctx: &Context<'_, Flooding>, node: NodeId, object: ObjectId, source: NodeId) -> bool {
+    let overlay = ctx.overlay();
+    overlay.is_ultrapeer(node)
+        && ctx.neighbours(node).iter().any(|&leaf| {
+            leaf != source && !overlay.is_ultrapeer(leaf) && ctx.content().holds(leaf, object)
+        })
+}
+
 impl Protocol for Flooding {
     type Message = FloodMessage;
     type Timer = QueryId;
@@ -330,7 +351,9 @@ impl Protocol for Flooding {
                         launch: s.launch,
                         parent: from,
                     };
-                    if ctx.content().holds(to, object) {
+                    let indexed = self.config.routing == Routing::SuperPeer
+                        && leaf_holds(ctx, to, object, s.source);
+                    if indexed || ctx.content().holds(to, object) {
                         ctx.send(to, from, FloodMessage::Hit { slot, hops });
                         ctx.report().responded(query, QUERY_HIT_BYTES);
                         s.in_flight.sent(1);
@@ -338,7 +361,7 @@ impl Protocol for Flooding {
                     self.reached(ctx, query, to);
                     let onward = match self.config.routing {
                         Routing::AllLinks => ttl > 1,
-                        Routing::Ultrapeer => ctx.overlay().is_ultrapeer(to),
+                        Routing::Ultrapeer | Routing::SuperPeer => ctx.overlay().is_ultrapeer(to),
                     };
                     if onward {
                         self.forward(ctx, slot, to, Some(from), ttl - 1, hops.saturating_add(1));
@@ -378,7 +401,7 @@ impl Protocol for Flooding {
     #[inline]
     fn reads_neighbours(&self, msg: &FloodMessage) -> bool {
         match *msg {
-            FloodMessage::Query { ttl, .. } => ttl > 1 || self.config.routing == Routing::Ultrapeer,
+            FloodMessage::Query { ttl, .. } => ttl > 1 || self.config.routing != Routing::AllLinks,
             FloodMessage::Hit { .. } => false,
         }
     }
