@@ -352,7 +352,9 @@ def architectures_findings():
   for their leaves from their index, so they save the leaf hop: {msgs(sp):.1f} vs
   {msgs(up):.1f} messages per query, {sp['hops_to_first_hit']['mean']:.2f} vs
   {up['hops_to_first_hit']['mean']:.2f} hops and {sp['time_to_first_hit_ms']['p50']:.0f} vs
-  {up['time_to_first_hit_ms']['p50']:.0f} ms to the first hit.
+  {up['time_to_first_hit_ms']['p50']:.0f} ms to the first hit; the leaves' index uploads under
+  churn bring the super-peers to {sp['total_messages_per_query']:.1f} messages per query in
+  all (the ultrapeers' QRP table traffic is not modelled yet: {up['total_messages_per_query']:.1f}).
 - **Flooding** every link of the same overlay costs {msgs(v['flooding']):.0f} messages per
   query for {pct(v['flooding']['success_rate'])}; **GIA** sends
   {msgs(v['gia']):.1f} query messages but {v['gia']['total_messages_per_query']:.0f} with its

@@ -5,7 +5,7 @@
 mod common;
 use common::fixture;
 use common::*;
-use floodsim::churn::Change;
+use floodsim::churn::{Change, Changes, ChurnPlan, TimedChange};
 use floodsim::content::Content;
 use floodsim::metrics::QueryRecord;
 use floodsim::search::{CentralIndex, FloodConfig, Flooding, Routing};
@@ -269,6 +269,68 @@ fn super_peers_answer_for_their_leaves_where_ultrapeers_pass_the_query_down() {
     assert_eq!(view(&sp[1]), (4, 0, Some(1), 2));
     assert_eq!(sp[1].first_hit, Some(SimDuration::ZERO));
     assert_eq!(view(&up[1]), (5, 1, Some(1), 2));
+}
+
+#[test]
+fn super_peer_index_uploads_are_counted_under_churn() {
+    // Leaf 5 leaves at 1 s and returns at 2 s: it uploads its index to its one super-node (1
+    // message). Super-node 2 leaves at 3 s and returns at 4 s: its online leaves 5 and 6
+    // upload theirs to it (2 messages). A query at 5 s keeps the run going past the changes.
+    let ms = |t: u64| SimTime(t * 1000);
+    let mut changes = vec![
+        (1000, Change::Leave(5)),
+        (1000, Change::Unlink(2, 5)),
+        (2000, Change::Join(5)),
+        (2000, Change::Link(5, 2)),
+        (2000, Change::Link(2, 5)),
+        (3000, Change::Leave(2)),
+        (4000, Change::Join(2)),
+    ];
+    for w in [0, 1, 5, 6] {
+        changes.push((3000, Change::Unlink(w, 2)));
+    }
+    changes.sort_by_key(|&(t, _)| t);
+    for w in [0, 1, 5, 6] {
+        changes.push((4000, Change::Link(2, w)));
+        changes.push((4000, Change::Link(w, 2)));
+    }
+    let base = tiny_two_tier();
+    let world = World {
+        churn: Some(ChurnPlan {
+            initially_online: vec![true; 7],
+            max_degree: 0,
+            changes: Changes::Listed(
+                changes
+                    .into_iter()
+                    .map(|(t, change)| TimedChange {
+                        time: ms(t),
+                        change,
+                    })
+                    .collect(),
+            ),
+            windows: Vec::new(),
+        }),
+        queries: vec![Query {
+            issued: ms(5000),
+            source: 3,
+            object: 0,
+            replicas_online: 1,
+        }],
+        ..base
+    };
+    let config = |routing| FloodConfig {
+        rings: vec![2],
+        wait: SimDuration::ZERO,
+        routing,
+    };
+    let upkeep = |routing| {
+        let mut flood = Flooding::new(config(routing), 7);
+        let out = sim::simulate(&world, &mut flood, fixture::setup(), &mut |_| {});
+        assert!(out.recorded.records[0].success(), "{routing:?}");
+        out.recorded.maintenance.iter().sum::<u64>()
+    };
+    assert_eq!(upkeep(Routing::SuperPeer), 3);
+    assert_eq!(upkeep(Routing::Ultrapeer), 0);
 }
 
 #[test]

@@ -33,7 +33,9 @@ pub enum Routing {
     /// but a super-node indexes its leaves' objects and answers for them itself (one QueryHit
     /// if it or any leaf other than the source holds the object) instead of passing the query
     /// down; a super-node source answers from its own index at once (a hit at 1 hop, no
-    /// message).
+    /// message). Under churn a joining leaf uploads its index to each of its super-nodes, and
+    /// a joining super-node receives the index of each of its online leaves (one maintenance
+    /// message each).
     SuperPeer,
 }
 
@@ -422,6 +424,22 @@ impl Protocol for Flooding {
         };
         self.slots[slot as usize].in_flight.landed();
         self.release_if_done(slot);
+    }
+
+    fn on_join(&mut self, ctx: &mut Context<'_, Self>, node: NodeId) {
+        if self.config.routing != Routing::SuperPeer {
+            return;
+        }
+        let overlay = ctx.overlay();
+        let uploads = if overlay.is_ultrapeer(node) {
+            let leaves = overlay.neighbours(node).iter();
+            leaves
+                .filter(|&&l| !overlay.is_ultrapeer(l) && ctx.is_online(l))
+                .count() as u64
+        } else {
+            u64::from(overlay.degree(node))
+        };
+        ctx.maintenance(uploads);
     }
 
     fn on_timer(&mut self, ctx: &mut Context<'_, Self>, source: NodeId, query: QueryId) {
