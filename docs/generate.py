@@ -348,6 +348,10 @@ def architectures_findings():
   {ci['total_messages_per_query']:.1f}. The price is where the load lands: its server receives
   {pct(busiest_share(s, ci), 0)} of all messages (every request), against
   {span([busiest_share(s, x) for x in (up, sp)], 1, pct)} for the busiest ultrapeer.
+  Under the capacity model the server is one queue receiving one message per query, so it
+  bounds the whole network's query rate by its own rate
+  (at most {num(max(s['scenario']['network']['capacity']['messages_per_s']))} messages/s here, the
+  most capable level).
 - **Super-peers and Gnutella 0.6 ultrapeers** reach the same super-nodes; super-peers answer
   for their leaves from their index, so they save the leaf hop: {msgs(sp):.1f} vs
   {msgs(up):.1f} messages per query, {sp['hops_to_first_hit']['mean']:.2f} vs

@@ -111,8 +111,13 @@ pub fn estimate(v: &Validated, threads: usize) -> Estimate {
         .as_ref()
         .map_or(0, |r| u64::from(r.objects) * u64::from(r.copies));
     let objects = u64::from(s.content.objects);
+    // Free riders are placed through (object, node) pairs, 8 bytes a copy, before the holders.
+    let per_copy = match s.content.replication {
+        crate::content::Replication::FreeRiders { .. } => 12.0,
+        _ => 4.0,
+    };
     let content =
-        24 * objects + (4.0 * objects as f64 * sizing.copies_per_object) as u64 + 4 * rare;
+        24 * objects + (per_copy * objects as f64 * sizing.copies_per_object) as u64 + 4 * rare;
     let queries = u64::from(s.workload.queries);
     let workload = 16 * queries;
     let record =
