@@ -339,6 +339,8 @@ impl Content {
 /// (largest-remainder apportionment; ties to the more popular object), and any excess from
 /// the floor of 1 is taken one each from the most over-allocated objects. The total is R
 /// whenever objects ≤ R ≤ objects × nodes, which validation ensures.
+///
+/// Panics for `free-riders`, which has no per-object allocation.
 pub fn allocate_copies(
     spec: &Replication,
     popularity: &PopularityModel,
