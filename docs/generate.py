@@ -298,6 +298,162 @@ def compare_churn_findings():
 """)
 
 
+# docs/comparison.md: architectures ---------------------------------------------------------
+
+ARCHITECTURES = "scenarios/compare/architectures.toml"
+
+
+def busiest_share(s, v):
+    """The busiest node's share of all messages received: peak_node_load / (mean_node_load ×
+    nodes), both per query issued (exact with one replication)."""
+    total = v["mean_node_load"] * s["network"]["nodes"]
+    return v["peak_node_load"] / total if total else 0.0
+
+
+@generator("architectures")
+def architectures_block():
+    s = run(ARCHITECTURES)
+    v0 = s["variants"][0]
+    none = bucket(v0, 0)["queries"] / v0["queries"] if any(
+        b["min_replicas"] == 0 for b in v0["by_replicas"]) else 0.0
+    head = ["architecture", "success", "messages / query (requests + responses)",
+            "messages / query incl. upkeep", "time to first hit, ms (p50)",
+            "busiest node's share of messages", "dropped at full queues"]
+    rows = []
+    for v in s["variants"]:
+        q = v["messages_per_query"]["mean"] + v["response_messages_per_query"]["mean"]
+        rows.append([v["name"], pct(v["success_rate"]), f"{q:.1f}",
+                     f"{v['total_messages_per_query']:.1f}",
+                     f"{v['time_to_first_hit_ms']['p50']:.0f}",
+                     pct(busiest_share(s, v)), pct(v["drop_ratio"], 2)])
+    n = s["network"]["nodes"]
+    return (f"\n**{num(n)} peers, {num(v0['queries'])} queries** ({pct(none)} ask for an object "
+            f"with no online copy)\n\n" + table(head, rows) + "\n")
+
+
+@generator("architectures-findings")
+def architectures_findings():
+    s = run(ARCHITECTURES)
+    v = {x["name"]: x for x in s["variants"]}
+    some = 1 - (bucket(v["central-index"], 0)["queries"] / v["central-index"]["queries"]
+                if any(b["min_replicas"] == 0 for b in v["central-index"]["by_replicas"])
+                else 0.0)
+    ci, up, sp = v["central-index"], v["ultrapeers"], v["super-peer"]
+    msgs = lambda x: x["messages_per_query"]["mean"] + x["response_messages_per_query"]["mean"]  # noqa: E731
+    dht = [v["chord"], v["kademlia"]]
+    return prose(f"""
+- **The central index is the cheapest and finds what exists**: {pct(ci['success_rate'])}
+  success against {pct(some)} of queries whose object has an online copy at all, for
+  {msgs(ci):.1f} messages per query; with registrations it costs
+  {ci['total_messages_per_query']:.1f}. The price is where the load lands: its server receives
+  {pct(busiest_share(s, ci), 0)} of all messages (every request), against
+  {span([busiest_share(s, x) for x in (up, sp)], 1, pct)} for the busiest ultrapeer.
+  Under the capacity model the server is one queue receiving one message per query, so it
+  bounds the whole network's query rate by its own rate
+  (at most {num(max(s['scenario']['network']['capacity']['messages_per_s']))} messages/s here, the
+  most capable level).
+- **Super-peers and Gnutella 0.6 ultrapeers** reach the same super-nodes; super-peers answer
+  for their leaves from their index, so they save the leaf hop: {msgs(sp):.1f} vs
+  {msgs(up):.1f} messages per query, {sp['hops_to_first_hit']['mean']:.2f} vs
+  {up['hops_to_first_hit']['mean']:.2f} hops and {sp['time_to_first_hit_ms']['p50']:.0f} vs
+  {up['time_to_first_hit_ms']['p50']:.0f} ms to the first hit; the leaves' index uploads under
+  churn bring the super-peers to {sp['total_messages_per_query']:.1f} messages per query in
+  all (the ultrapeers' QRP table traffic is not modelled yet: {up['total_messages_per_query']:.1f}).
+- **Flooding** every link of the same overlay costs {msgs(v['flooding']):.0f} messages per
+  query for {pct(v['flooding']['success_rate'])}; **GIA** sends
+  {msgs(v['gia']):.1f} query messages but {v['gia']['total_messages_per_query']:.0f} with its
+  topology adaptation and token traffic, and finds {pct(v['gia']['success_rate'])}.
+- **The DHTs** find {span([x['success_rate'] for x in dht], 1, pct)} for
+  {span([msgs(x) for x in dht], 1)} messages per lookup, but their upkeep makes
+  {span([x['total_messages_per_query'] for x in dht], 0, num)} messages per query at this
+  query rate ({s['scenario']['workload']['rate_per_s']:g} per second).
+""")
+
+
+# docs/comparison.md: free riding --------------------------------------------------------------
+
+FREE_RIDERS = "scenarios/free-riders.toml"
+
+
+def free_rider_law(s):
+    """(free-rider fraction, E[k], mean copies per catalogue object, the top 1% of sharers'
+    share of all shared copies) of the scenario's law, computed from its formula."""
+    c = s["scenario"]["content"]
+    r, m = c["replication"], c["objects"]
+    tail = [min(1.0, (r["min_shared"] / x) ** r["shape"]) for x in range(1, m + 2)]
+    p = [tail[i] - tail[i + 1] for i in range(m)]  # P(k = i + 1), the cap included at m
+    p[m - 1] = tail[m - 1]
+    mean = sum((i + 1) * pi for i, pi in enumerate(p))
+    top, mass = 0.0, 0.0
+    for i in reversed(range(m)):  # the largest counts first, until 1% of the sharers
+        take = min(p[i], 0.01 - mass)
+        top += take * (i + 1)
+        mass += take
+        if mass >= 0.01:
+            break
+    f = r["free_rider_fraction"]
+    return f, mean, (1 - f) * s["network"]["nodes"] * mean / m, top / mean
+
+
+def free_riders_runs():
+    fr = run(FREE_RIDERS)
+    copies = round(free_rider_law(fr)[2])
+    uniform = run(FREE_RIDERS, f'content.replication={{ kind = "uniform", copies = {copies} }}')
+    return fr, uniform, copies
+
+
+@generator("free-riders")
+def free_riders_block():
+    fr, uniform, copies = free_riders_runs()
+    head = ["placement", "variant", "success", "messages / query", "1 copy: queries, success",
+            "2–7 copies: queries, success", "8+ copies: queries, success"]
+    rows = []
+
+    def cell(v, lo, hi):
+        bs = [b for b in v["by_replicas"] if lo <= b["min_replicas"] < hi]
+        q = sum(b["queries"] for b in bs)
+        ok = sum(b["queries"] * (b["success_rate"] or 0) for b in bs)
+        return f"{q}, {pct(ok / q) if q else '–'}"
+
+    for label, s in ((f"uniform, {copies} copies", uniform), ("free riders", fr)):
+        for v in s["variants"]:
+            rows.append([label, v["name"], pct(v["success_rate"]),
+                         f"{v['messages_per_query']['mean']:.1f}", cell(v, 1, 2), cell(v, 2, 8),
+                         cell(v, 8, 10 ** 9)])
+    return "\n" + table(head, rows) + "\n"
+
+
+@generator("free-riders-findings")
+def free_riders_findings():
+    fr, uniform, copies = free_riders_runs()
+    f, mean, per_object, top = free_rider_law(fr)
+    r = fr["scenario"]["content"]["replication"]
+    flood = [variant(s, "flood") for s in (uniform, fr)]
+    walk = [variant(s, "walk16") for s in (uniform, fr)]
+    rare = [bucket(v, 1)["success_rate"] for v in flood]
+    return prose(f"""
+With {pct(f, 0)} free riders and P(k ≥ x) = x^−{r['shape']:g} among the sharing peers, a
+sharing peer shares E[k] = {mean:.2f} objects, {per_object:.1f} copies per catalogue object
+on average, and the top 1% of the sharing peers hold {pct(top, 0)} of all copies, close to the
+abstract's "nearly 50% of all responses" from the top 1% of the sharing hosts (a peer's
+responses grow with what it shares). Against uniform placement of {copies} copies:
+
+- **Single-copy objects**: the flood finds {pct(rare[1])} of them with free riders and
+  {pct(rare[0])} with uniform placement. One copy sits on one peer either way, and the peer
+  matters only through where it is in the overlay, which free riding does not change.
+- **The catalogue**: a peer v holds a given object with probability k_v/m, independently of the
+  other peers, so a flood that reaches a set B of peers finds it with probability
+  1 − Π_B (1 − k_v/m) ≈ 1 − exp(−Σ_B k_v/m): the same on average as uniform placement of the
+  same number of copies. Only the spread differs (objects with 2–7 copies, others with
+  hundreds). Measured: flood success {pct(flood[0]['success_rate'])} (uniform) and
+  {pct(flood[1]['success_rate'])} (free riders); walkers find {pct(walk[0]['success_rate'])}
+  and {pct(walk[1]['success_rate'])} for {walk[0]['messages_per_query']['mean']:.0f} and
+  {walk[1]['messages_per_query']['mean']:.0f} messages per query. Free riding as such costs
+  unstructured search little here; what it does is concentrate the answering, and with it the
+  upload load, on the top sharers.
+""")
+
+
 # docs/reproductions.md ----------------------------------------------------------------------
 
 LV = {t: f"scenarios/lv2002/{t}.toml" for t in ("random", "plrg", "gnutella", "grid")}

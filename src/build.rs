@@ -113,6 +113,10 @@ pub fn build_overlay(v: &Validated, rng: &mut crate::rng::SimRng) -> Result<Over
 /// The fewest nodes the content needs: the largest uniform or rare copy count, or the mean
 /// copy count of a proportional or square-root allocation.
 fn largest_copies(s: &crate::scenario::Scenario) -> Option<u32> {
-    let catalogue = s.content.mean_copies().ceil() as u32;
+    // Free riders' copies always fit: each node shares an object at most once.
+    let catalogue = match s.content.replication {
+        crate::content::Replication::FreeRiders { .. } => 0,
+        _ => s.content.mean_copies(0.0).ceil() as u32,
+    };
     Some(catalogue.max(s.content.rare.as_ref().map_or(0, |r| r.copies)))
 }

@@ -2,7 +2,8 @@
 //!
 //! Objects `0..catalogue` are the catalogue, ranked by popularity (object `i` has rank `i + 1`);
 //! objects `catalogue..catalogue + rare` are the rare objects of `content.rare`. Each object's
-//! copies sit on distinct nodes drawn uniformly at random from the content stream.
+//! copies sit on distinct nodes drawn uniformly at random from the content stream, except under
+//! `free-riders`, where each node draws how many catalogue objects it shares.
 
 use crate::rng::{Sample, SimRng};
 use crate::topology::NodeId;
@@ -29,12 +30,20 @@ pub struct ContentTable {
 }
 
 impl ContentTable {
-    /// Mean copies per catalogue object (rare objects aside).
-    pub fn mean_copies(&self) -> f64 {
+    /// Mean copies per catalogue object (rare objects aside) on a `nodes`-node network.
+    pub fn mean_copies(&self, nodes: f64) -> f64 {
         match self.replication {
             Replication::Uniform { copies } => f64::from(copies),
             Replication::Proportional { mean_copies } | Replication::SquareRoot { mean_copies } => {
                 mean_copies
+            }
+            Replication::FreeRiders {
+                free_rider_fraction,
+                min_shared,
+                shape,
+            } => {
+                let shared = mean_shared(min_shared, shape, self.objects);
+                (1.0 - free_rider_fraction) * nodes * shared / f64::from(self.objects)
             }
         }
     }
@@ -73,6 +82,33 @@ pub enum Replication {
         /// Mean copies per object; the total is round(objects × mean_copies).
         mean_copies: f64,
     },
+    /// Content as peers shared it (Adar & Huberman 2000): each node is a free rider sharing
+    /// nothing with probability `free_rider_fraction`; every other node shares
+    /// k = min(objects, ⌊min_shared · U^(−1/shape)⌋) distinct catalogue objects chosen
+    /// uniformly (U uniform on (0, 1]), a discrete Pareto law: P(k ≥ x) = (min_shared / x)^shape
+    /// for min_shared ≤ x ≤ objects. Rare objects go to distinct sharing nodes.
+    FreeRiders {
+        /// Share of nodes that share no object.
+        free_rider_fraction: f64,
+        /// Fewest objects a sharing node shares.
+        min_shared: u32,
+        /// Tail index of the number of objects a sharing node shares.
+        shape: f64,
+    },
+}
+
+/// Mean objects a sharing node shares under `free-riders`: E[k] = Σ_{x=1}^{objects} P(k ≥ x).
+pub fn mean_shared(min_shared: u32, shape: f64, objects: u32) -> f64 {
+    (1..=objects)
+        .map(|x| libm::pow(f64::from(min_shared) / f64::from(x), shape).min(1.0))
+        .sum()
+}
+
+/// Objects one sharing node shares under `free-riders`: ⌊min_shared · U^(−1/shape)⌋, at most
+/// `objects`.
+fn draw_shared(rng: &mut SimRng, min_shared: u32, shape: f64, objects: u32) -> u32 {
+    let x = f64::from(min_shared) * libm::pow(rng.unit_open0(), -1.0 / shape);
+    x.floor().min(f64::from(objects)) as u32
 }
 
 /// `content.rare`
@@ -157,6 +193,21 @@ impl Content {
     /// Places every object's copies on distinct random nodes of a `nodes`-node network.
     pub fn place(spec: &ContentTable, nodes: u32, rng: &mut SimRng) -> Content {
         let popularity = PopularityModel::new(&spec.popularity, spec.objects);
+        if let Replication::FreeRiders {
+            free_rider_fraction,
+            min_shared,
+            shape,
+        } = spec.replication
+        {
+            let shares = |rng: &mut SimRng| {
+                if rng.chance(free_rider_fraction) {
+                    0
+                } else {
+                    draw_shared(rng, min_shared, shape, spec.objects)
+                }
+            };
+            return Content::shared(spec, nodes, popularity, shares, rng);
+        }
         let copies = allocate_copies(&spec.replication, &popularity, spec.objects, nodes);
         let rare = spec.rare.as_ref().map_or((0, 0), |r| (r.objects, r.copies));
         let copies_of = |o: u32| copies.get(o as usize).copied().unwrap_or(rare.1);
@@ -174,6 +225,62 @@ impl Content {
             catalogue: spec.objects,
             offsets,
             holders,
+            popularity,
+        }
+    }
+
+    /// Node-centric placement: node by node, `shares` draws how many catalogue objects the node
+    /// shares and the node picks that many distinct ones uniformly; then each rare object's
+    /// copies go to distinct nodes among those that share at least one object (all nodes if
+    /// none does).
+    fn shared(
+        spec: &ContentTable,
+        nodes: u32,
+        popularity: PopularityModel,
+        mut shares: impl FnMut(&mut SimRng) -> u32,
+        rng: &mut SimRng,
+    ) -> Content {
+        let mut pairs: Vec<(ObjectId, NodeId)> = Vec::new();
+        let mut sharers = Vec::new();
+        for v in 0..nodes {
+            let k = shares(rng);
+            if k > 0 {
+                sharers.push(v);
+            }
+            pairs.extend(
+                distinct_nodes(rng, k, spec.objects)
+                    .into_iter()
+                    .map(|o| (o, v)),
+            );
+        }
+        if sharers.is_empty() {
+            sharers = (0..nodes).collect();
+        }
+        if let Some(rare) = &spec.rare {
+            let n = sharers.len() as u32;
+            for r in 0..rare.objects {
+                let picked = distinct_nodes(rng, rare.copies.min(n), n);
+                pairs.extend(
+                    picked
+                        .into_iter()
+                        .map(|i| (spec.objects + r, sharers[i as usize])),
+                );
+            }
+        }
+        // Objects in order, each object's holders ascending (nodes were visited in order).
+        pairs.sort_unstable();
+        let total = spec.objects + spec.rare.as_ref().map_or(0, |r| r.objects);
+        let mut offsets = vec![0u32; total as usize + 1];
+        for &(o, _) in &pairs {
+            offsets[o as usize + 1] += 1;
+        }
+        for i in 0..total as usize {
+            offsets[i + 1] += offsets[i];
+        }
+        Content {
+            catalogue: spec.objects,
+            offsets,
+            holders: pairs.into_iter().map(|(_, v)| v).collect(),
             popularity,
         }
     }
@@ -222,7 +329,8 @@ impl Content {
     }
 }
 
-/// Copies of each catalogue object under a replication strategy.
+/// Copies of each catalogue object under a replication strategy (not `free-riders`, whose
+/// copies follow from what each node shares).
 ///
 /// Uniform gives every object `copies`. Proportional and square-root aim at copies ∝ qᵢ and
 /// ∝ √qᵢ (qᵢ the query probability) with R = round(objects × mean_copies) copies in all, at
@@ -231,6 +339,8 @@ impl Content {
 /// (largest-remainder apportionment; ties to the more popular object), and any excess from
 /// the floor of 1 is taken one each from the most over-allocated objects. The total is R
 /// whenever objects ≤ R ≤ objects × nodes, which validation ensures.
+///
+/// Panics for `free-riders`, which has no per-object allocation.
 pub fn allocate_copies(
     spec: &Replication,
     popularity: &PopularityModel,
@@ -241,6 +351,7 @@ pub fn allocate_copies(
         Replication::Uniform { copies } => return vec![copies.min(nodes); objects as usize],
         Replication::Proportional { mean_copies } => (mean_copies, false),
         Replication::SquareRoot { mean_copies } => (mean_copies, true),
+        Replication::FreeRiders { .. } => unreachable!("free riders are placed node by node"),
     };
     let weights: Vec<f64> = (0..objects)
         .map(|o| {
@@ -357,7 +468,7 @@ mod tests {
             let mean = match spec {
                 Replication::Proportional { mean_copies }
                 | Replication::SquareRoot { mean_copies } => mean_copies,
-                Replication::Uniform { .. } => unreachable!(),
+                Replication::Uniform { .. } | Replication::FreeRiders { .. } => unreachable!(),
             };
             assert_eq!(
                 c.iter().map(|&x| u64::from(x)).sum::<u64>(),
@@ -425,6 +536,72 @@ mod tests {
             assert_eq!(h.len(), if o < 50 { 100 } else { 1 });
             assert!(h.windows(2).all(|w| w[0] < w[1]));
             assert!(h.iter().all(|&v| v < 1000 && c.holds(v, o)));
+        }
+    }
+
+    #[test]
+    fn free_riders_and_shared_counts_follow_their_laws() {
+        // 20,000 nodes, 66% free riders, sharers draw k with P(k ≥ x) = (2 / x)^1.2, capped at
+        // the 500 catalogue objects. Reconstruct each node's k from the holders and compare
+        // with the laws, within 5 binomial standard deviations.
+        let (n, f, min, shape, m) = (20_000u32, 0.66, 2u32, 1.2, 500u32);
+        let spec = ContentTable {
+            objects: m,
+            popularity: Popularity::Uniform,
+            replication: Replication::FreeRiders {
+                free_rider_fraction: f,
+                min_shared: min,
+                shape,
+            },
+            rare: Some(Rare {
+                objects: 20,
+                copies: 3,
+            }),
+        };
+        let c = Content::place(&spec, n, &mut stream(4, 0, StreamKind::Content, 0));
+        let mut shared = vec![0u32; n as usize];
+        for o in 0..m {
+            let h = c.holders(o);
+            assert!(
+                h.windows(2).all(|w| w[0] < w[1]),
+                "distinct, sorted holders"
+            );
+            h.iter().for_each(|&v| shared[v as usize] += 1);
+        }
+        let within = |count: usize, total: usize, p: f64, what: &str| {
+            let sd = (p * (1.0 - p) / total as f64).sqrt();
+            let got = count as f64 / total as f64;
+            assert!((got - p).abs() < 5.0 * sd, "{what}: {got} vs {p}");
+        };
+        let riders = shared.iter().filter(|&&k| k == 0).count();
+        within(riders, n as usize, f, "free riders");
+        let sharers: Vec<u32> = shared.iter().copied().filter(|&k| k > 0).collect();
+        assert!(sharers.iter().all(|&k| (min..=m).contains(&k)));
+        for x in [3u32, 5, 10, 40, 200] {
+            let p = (f64::from(min) / f64::from(x)).powf(shape);
+            let above = sharers.iter().filter(|&&k| k >= x).count();
+            within(above, sharers.len(), p, &format!("P(k >= {x})"));
+        }
+        // P(k = m): the cap collects the whole tail beyond m.
+        let capped = sharers.iter().filter(|&&k| k == m).count();
+        within(
+            capped,
+            sharers.len(),
+            (f64::from(min) / f64::from(m)).powf(shape),
+            "capped",
+        );
+        // The mean copies per object is what resources and docs use.
+        let copies: usize = (0..m).map(|o| c.holders(o).len()).sum();
+        let mean = copies as f64 / f64::from(m);
+        let expected = spec.mean_copies(f64::from(n));
+        assert!(
+            (mean - expected).abs() < 0.05 * expected,
+            "{mean} vs {expected}"
+        );
+        // Rare copies sit on sharing nodes only.
+        for o in m..m + 20 {
+            assert_eq!(c.holders(o).len(), 3);
+            assert!(c.holders(o).iter().all(|&v| shared[v as usize] > 0));
         }
     }
 }

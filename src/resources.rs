@@ -111,8 +111,13 @@ pub fn estimate(v: &Validated, threads: usize) -> Estimate {
         .as_ref()
         .map_or(0, |r| u64::from(r.objects) * u64::from(r.copies));
     let objects = u64::from(s.content.objects);
+    // Free riders are placed through (object, node) pairs, 8 bytes a copy, before the holders.
+    let per_copy = match s.content.replication {
+        crate::content::Replication::FreeRiders { .. } => 12.0,
+        _ => 4.0,
+    };
     let content =
-        24 * objects + (4.0 * objects as f64 * sizing.copies_per_object) as u64 + 4 * rare;
+        24 * objects + (per_copy * objects as f64 * sizing.copies_per_object) as u64 + 4 * rare;
     let queries = u64::from(s.workload.queries);
     let workload = 16 * queries;
     let record =
@@ -204,7 +209,7 @@ pub fn sizing(v: &Validated) -> Sizing {
 /// [`sizing`] for a world of `nodes` nodes and `edges` edges (the shape read once).
 fn sizing_of(v: &Validated, nodes: u64, edges: u64) -> Sizing {
     let s = &v.scenario;
-    let catalogue_copies = s.content.mean_copies();
+    let catalogue_copies = s.content.mean_copies(nodes as f64);
     let objects = u64::from(s.content.objects);
     let rare = s
         .content

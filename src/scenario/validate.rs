@@ -74,6 +74,13 @@ impl Scenario {
         let facts = Facts {
             two_tier,
             capacity: !s.network.capacity.is_unlimited(),
+            capacity_by_degree: matches!(
+                s.network.capacity,
+                crate::capacity::Capacity::Levels {
+                    placement: crate::capacity::Placement::ByDegree,
+                    ..
+                }
+            ),
         };
         check_variants(&mut c, &s.variants, &facts);
         check_window(&mut c, s);
@@ -481,6 +488,38 @@ fn check_content(c: &mut Checker, content: &Content, nodes: Option<u32>) {
                     "content.replication.mean_copies",
                     format!("must be between 1 (every object has a copy) and the {limit} nodes, got {mean_copies}"),
                     "Lv et al. used a mean replication ratio of about 1% of the nodes",
+                );
+            }
+        }
+        Replication::FreeRiders {
+            free_rider_fraction,
+            min_shared,
+            shape,
+        } => {
+            let at = |field: &str| format!("content.replication.{field}");
+            if !(0.0..1.0).contains(&free_rider_fraction) {
+                c.fail(
+                    &at("free_rider_fraction"),
+                    format!("must be at least 0 and below 1, got {free_rider_fraction}"),
+                    "give the share of peers that share nothing, e.g. 0.66 (Adar & Huberman 2000)",
+                );
+            }
+            c.at_least_one(&at("min_shared"), min_shared);
+            if min_shared > content.objects {
+                c.fail(
+                    &at("min_shared"),
+                    format!(
+                        "{min_shared} is more than the {} catalogue objects",
+                        content.objects
+                    ),
+                    "give at most content.objects",
+                );
+            }
+            if !(shape.is_finite() && shape > 0.0) {
+                c.fail(
+                    &at("shape"),
+                    format!("must be a number above 0, got {shape}"),
+                    "give the tail index of the shared-objects law, e.g. 1.2",
                 );
             }
         }

@@ -35,6 +35,14 @@ pub enum Routing {
         /// the object, no false positives).
         qrp: Option<QrpConfig>,
     },
+    /// KaZaA/FastTrack super-peers on a two-tier overlay: as `Ultrapeer` among the super-nodes,
+    /// but a super-node indexes its leaves' objects and answers for them itself (one QueryHit
+    /// if it or any leaf other than the source holds the object) instead of passing the query
+    /// down; a super-node source answers from its own index at once (a hit at 1 hop, no
+    /// message). Under churn a joining leaf uploads its index to each of its super-nodes, and
+    /// a joining super-node receives the index of each of its online leaves (one maintenance
+    /// message each).
+    SuperPeer,
 }
 
 impl Routing {
@@ -345,6 +353,9 @@ impl Flooding {
             ctx.set_timer(source, *wait, query);
         }
         let index = self.open_slot(ctx, query, source, object);
+        if self.config.routing == Routing::SuperPeer && leaf_holds(ctx, source, object, source) {
+            ctx.deliver_hit(query, 1);
+        }
         self.forward(ctx, index, source, None, ttl, 1, Only::Any);
         self.release_if_done(index);
     }
@@ -427,6 +438,8 @@ impl Flooding {
                         || (ttl == 1 && routed.last_hop(tables, overlay, content, next, s.object))
                 }
                 (Routing::Ultrapeer { .. }, _) => routed.leaf(tables, content, next, s.object),
+                (Routing::SuperPeer, _) if !ultrapeer => node == s.source,
+                (Routing::SuperPeer, _) => overlay.is_ultrapeer(next) && ttl >= 1,
             };
             if send {
                 ctx.send(
@@ -659,6 +672,16 @@ impl Flooding {
     }
 }
 
+/// Whether super-node `node`'s index of its leaves lists `object` on a leaf other than
+/// `source` (false for a leaf `node`).
+fn leaf_holds(ctx: &Context<'_, Flooding>, node: NodeId, object: ObjectId, source: NodeId) -> bool {
+    let overlay = ctx.overlay();
+    overlay.is_ultrapeer(node)
+        && ctx.neighbours(node).iter().any(|&leaf| {
+            leaf != source && !overlay.is_ultrapeer(leaf) && ctx.content().holds(leaf, object)
+        })
+}
+
 impl Protocol for Flooding {
     type Message = FloodMessage;
     type Timer = QueryId;
@@ -728,6 +751,19 @@ impl Protocol for Flooding {
 
     fn on_join(&mut self, ctx: &mut Context<'_, Self>, node: NodeId) {
         self.send_tables(ctx, node);
+        if self.config.routing != Routing::SuperPeer {
+            return;
+        }
+        let overlay = ctx.overlay();
+        let uploads = if overlay.is_ultrapeer(node) {
+            let leaves = overlay.neighbours(node).iter();
+            leaves
+                .filter(|&&l| !overlay.is_ultrapeer(l) && ctx.is_online(l))
+                .count() as u64
+        } else {
+            u64::from(overlay.degree(node))
+        };
+        ctx.maintenance(uploads);
     }
 
     #[inline]
@@ -751,7 +787,9 @@ impl Protocol for Flooding {
                         launch: s.launch,
                         parent: from,
                     };
-                    if ctx.content().holds(to, object) {
+                    let indexed = self.config.routing == Routing::SuperPeer
+                        && leaf_holds(ctx, to, object, s.source);
+                    if indexed || ctx.content().holds(to, object) {
                         ctx.send(to, from, FloodMessage::Hit { slot, hops });
                         ctx.report().responded(query, QUERY_HIT_BYTES);
                         s.in_flight.sent(1);
@@ -760,7 +798,7 @@ impl Protocol for Flooding {
                     let overlay = ctx.overlay();
                     let onward = match self.config.routing {
                         Routing::AllLinks => ttl > 1,
-                        Routing::Ultrapeer { .. } => overlay.is_ultrapeer(to),
+                        Routing::Ultrapeer { .. } | Routing::SuperPeer => overlay.is_ultrapeer(to),
                     };
                     let dynamic = matches!(self.config.launch, Launch::Dynamic(_));
                     if onward && dynamic && !overlay.is_ultrapeer(from) {
@@ -811,9 +849,7 @@ impl Protocol for Flooding {
     #[inline]
     fn reads_neighbours(&self, msg: &FloodMessage) -> bool {
         match *msg {
-            FloodMessage::Query { ttl, .. } => {
-                ttl > 1 || matches!(self.config.routing, Routing::Ultrapeer { .. })
-            }
+            FloodMessage::Query { ttl, .. } => ttl > 1 || self.config.routing != Routing::AllLinks,
             FloodMessage::Hit { .. } => false,
         }
     }

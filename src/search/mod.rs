@@ -1,6 +1,7 @@
 //! Search strategies: the unstructured search mechanisms (flooding in rings, walkers), each a
 //! [`crate::sim::Protocol`], and the registry of search kinds a scenario names ([`kinds`]).
 
+mod central;
 mod flood;
 mod gia;
 pub mod gnutella;
@@ -8,6 +9,7 @@ pub mod kinds;
 pub mod qrp;
 mod walk;
 
+pub use central::{CentralIndex, CentralMessage};
 pub use flood::{
     DynamicConfig, FloodConfig, FloodMessage, Flooding, LEAF_HORIZON, Launch, Routing, hosts,
     next_ttl,

@@ -5,6 +5,7 @@
 //! and a one-line description. Adding a kind is one new module here and one line in
 //! `kinds!`'s list below.
 
+mod central_index;
 mod chord;
 mod dynamic_query;
 mod expanding_ring;
@@ -42,6 +43,9 @@ pub struct Facts {
     pub two_tier: bool,
     /// Whether nodes have a capacity model (`network.capacity` is not unlimited).
     pub capacity: bool,
+    /// Whether drawn capacity levels are placed by degree (the most capable peers sit on the
+    /// best-connected positions: a two-tier overlay's ultrapeers).
+    pub capacity_by_degree: bool,
 }
 
 /// Sizes of a scenario that memory and cost estimates depend on.
@@ -209,4 +213,6 @@ kinds! {
     "chord" => Chord(chord::Table, chord::DOC),
     "kademlia" => Kademlia(kademlia::Table, kademlia::DOC),
     "gia" => Gia(gia::Table, gia::DOC),
+    "central-index" => CentralIndex(central_index::Table, central_index::DOC),
+    "super-peer" => SuperPeer(ultrapeer_flooding::SuperPeer, ultrapeer_flooding::SUPER_DOC),
 }
