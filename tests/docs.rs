@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 /// Blocks cheap enough to regenerate in a test (a few seconds together).
-const CHEAP: &[&str] = &["compare-1000", "lv-grid"];
+const CHEAP: &[&str] = &["compare-1000", "lv-grid", "teaching"];
 
 fn check(docs: &Path, blocks: &[&str]) -> Output {
     Command::new("python3")

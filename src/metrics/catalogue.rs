@@ -775,9 +775,11 @@ mod tests {
                 events: 0,
                 maintenance: vec![5],
                 queues: None,
+                nodes: None,
             }],
             horizon_us: 1_000_000,
             overlay: None,
+            nodes: None,
         }
     }
 
