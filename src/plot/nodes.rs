@@ -105,10 +105,10 @@ pub fn charts(title: &str, names: &[String], rows: &[NodeLoad]) -> Vec<(String, 
 /// Load against degree, log-log: every (degree, load) pair that occurs, once, and the
 /// variant's fit over all its nodes (each node one observation). Nodes of degree 0 or without
 /// load cannot be placed on log axes: they are left out of the points and the fit, and the
-/// title says how many.
+/// x axis label says how many.
 fn load_vs_degree(title: &str, variants: &[(&str, Vec<&NodeLoad>)]) -> Chart {
     let mut chart = Chart {
-        x_label: "degree (links in the overlay as built)".into(),
+        title: format!("{title}: load vs degree"),
         y_label: "load (messages received)".into(),
         x_log: true,
         y_log: true,
@@ -154,10 +154,9 @@ fn load_vs_degree(title: &str, variants: &[(&str, Vec<&NodeLoad>)]) -> Chart {
             });
         }
     }
-    chart.title = if hidden > 0 {
-        format!("{title}: load vs degree ({hidden} nodes with degree 0 or no load not shown)")
-    } else {
-        format!("{title}: load vs degree")
+    chart.x_label = match hidden {
+        0 => "degree (links in the overlay as built)".into(),
+        _ => format!("degree (links as built); {hidden} nodes of degree 0 or no load not shown"),
     };
     chart
 }
@@ -274,8 +273,8 @@ mod tests {
         let chart = &charts("t", &names, &rows)[0].1;
         assert!(
             chart
-                .title
-                .contains("(2 nodes with degree 0 or no load not shown)")
+                .x_label
+                .contains("; 2 nodes of degree 0 or no load not shown")
         );
         // The repeated (4, 12) is drawn once but fitted twice; 3 = 3·1^1, 12 = 3·4^1.
         assert_eq!(chart.series[0].points, vec![(1.0, 3.0), (4.0, 12.0)]);
