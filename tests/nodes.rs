@@ -350,3 +350,40 @@ fn a_nodes_csv_too_large_for_memory_is_refused_naming_output_nodes() {
     assert!(common::stderr(&o).contains("output.nodes:"));
     assert!(!dir.path().join("r").exists());
 }
+
+#[test]
+fn a_sweep_writes_no_nodes_csv_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("s");
+    let file = scenario("teaching/flooding.toml");
+    let o = floodsim(
+        dir.path(),
+        &[
+            "sweep",
+            &file,
+            "--param",
+            "variant.ttl2.search.ttl=1,2",
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+        ],
+    );
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    assert!(common::stderr(&o).contains("note: output.nodes: a sweep writes no nodes.csv"));
+    let files: Vec<String> = walk(&out);
+    assert!(files.iter().all(|f| !f.contains("nodes")), "{files:?}");
+}
+
+/// Every file below `dir`, as paths relative to it.
+fn walk(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p.strip_prefix(dir).unwrap().display().to_string());
+        }
+    }
+    out
+}
