@@ -111,6 +111,7 @@ fn simulate<P: Protocol>(world: &World, mut p: P) -> u64 {
         links_rng: stream(1, 0, StreamKind::Latency, floodsim::rng::LINKS),
         protocol_rng: stream(1, 0, StreamKind::Protocol, 0),
         window: SimDuration::from_secs(60),
+        count_nodes: false,
     };
     sim::simulate(world, &mut p, setup, &mut |_| {}).events
 }

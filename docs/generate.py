@@ -701,6 +701,56 @@ def gnutella06_qrp():
             "false positives/query", "false-positive share", "table MB (all links)",
             "maintenance/node/s"]
     return "\n" + table(head, rows) + "\n"
+# docs/teaching.md ---------------------------------------------------------------------------
+
+TEACHING = ("flooding", "flood-vs-walkers", "gnutella06")
+
+
+@functools.cache
+def run_nodes(scenario):
+    """(summary.json, rows of nodes.csv) of `floodsim run SCENARIO --nodes`."""
+    out = tempfile.mkdtemp(dir=OPTS.tmp)
+    _floodsim(["run", scenario, "--nodes"], out)
+    with open(os.path.join(out, "summary.json")) as f:
+        summary = json.load(f)
+    with open(os.path.join(out, "nodes.csv")) as f:
+        return summary, list(csv.DictReader(f))
+
+
+def gini(loads):
+    """Mean absolute difference over all ordered pairs / (2 × mean), computed pair by pair
+    (independently of floodsim's sorted formula)."""
+    n, total = len(loads), sum(loads)
+    return sum(abs(a - b) for a in loads for b in loads) / (2 * n * total) if total else None
+
+
+def loglog_slope(points):
+    """Least-squares slope of ln(load) on ln(degree), over nodes with both positive."""
+    logs = [(math.log(d), math.log(y)) for d, y in points if d > 0 and y > 0]
+    mx = sum(x for x, _ in logs) / len(logs)
+    my = sum(y for _, y in logs) / len(logs)
+    sxx = sum((x - mx) ** 2 for x, _ in logs)
+    return sum((x - mx) * (y - my) for x, y in logs) / sxx
+
+
+@generator("teaching")
+def teaching():
+    head = ["scenario", "variant", "success", "messages / query", "duplicates / message",
+            "load carried by the busiest 10% of nodes", "Gini of the load",
+            "load-vs-degree slope"]
+    out = []
+    for name in TEACHING:
+        s, rows = run_nodes(f"scenarios/teaching/{name}.toml")
+        for v in s["variants"]:
+            mine = [r for r in rows if r["variant"] == v["name"]]
+            loads = sorted((int(r["received"]) for r in mine), reverse=True)
+            top = loads[:max(1, round(len(loads) / 10))]
+            points = [(int(r["degree"]), int(r["received"])) for r in mine]
+            out.append([f"`{name}`", v["name"], pct(v["success_rate"]),
+                        f"{v['messages_per_query']['mean']:.1f}", f"{v['duplicate_ratio']:.2f}",
+                        pct(sum(top) / sum(loads)), f"{gini(loads):.3f}",
+                        f"{loglog_slope(points):.2f}"])
+    return "\n" + table(head, out) + "\n"
 
 
 # Driver -------------------------------------------------------------------------------------

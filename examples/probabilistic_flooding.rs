@@ -76,7 +76,7 @@ impl ProbabilisticFlooding {
                 sent += 1;
             }
         }
-        ctx.report().sent(query, sent, QUERY_BYTES);
+        ctx.report().sent(query, node, sent, QUERY_BYTES);
         let search = self.searches.get_mut(&query).expect("active query");
         search.in_flight.sent(sent);
     }
@@ -119,12 +119,13 @@ impl Protocol for ProbabilisticFlooding {
                 let search = self.searches.get_mut(&query).expect("active query");
                 search.in_flight.landed();
                 if search.parent[to as usize] != NodeId::MAX {
-                    ctx.report().duplicate(query);
+                    ctx.report().duplicate(query, to);
                 } else {
                     search.parent[to as usize] = from;
                     if ctx.content().holds(to, search.object) {
                         ctx.send(to, from, Message::Hit { query, hops });
-                        ctx.report().responded(query, QUERY_HIT_BYTES);
+                        ctx.report().responded(query, to, QUERY_HIT_BYTES);
+                        ctx.report().hit_served(to);
                         search.in_flight.sent(1);
                     }
                     ctx.report().reached(query);
@@ -142,7 +143,7 @@ impl Protocol for ProbabilisticFlooding {
                 } else {
                     let parent = search.parent[to as usize];
                     ctx.send(to, parent, Message::Hit { query, hops });
-                    ctx.report().responded(query, QUERY_HIT_BYTES);
+                    ctx.report().responded(query, to, QUERY_HIT_BYTES);
                     search.in_flight.sent(1);
                 }
                 self.release_if_idle(query);

@@ -60,6 +60,7 @@ enum Command {
     #[command(after_help = "Examples:\n  \
         floodsim run scenarios/quickstart.toml\n  \
         floodsim run scenarios/quickstart.toml --seed 7 --out results/seed7\n  \
+        floodsim run scenarios/teaching/flooding.toml --nodes   # also nodes.csv: who did the work\n  \
         floodsim run scenarios/quickstart.toml --set network.nodes=2000 --set variant.flood.search.ttl=5")]
     Run {
         #[command(flatten)]
@@ -72,6 +73,12 @@ enum Command {
         /// are byte-identical for any value.
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_JOBS))]
         jobs: Option<u16>,
+        /// Also write nodes.csv: one row per variant, replica and node with its degree and the
+        /// messages it received, sent and forwarded, duplicates, hits served (and queue drops,
+        /// online time, DHT records where they exist); `floodsim plot` then draws load vs
+        /// degree and the Lorenz curve of the load. Same as --set output.nodes=true.
+        #[arg(long)]
+        nodes: bool,
         /// No progress bar and no summary table; errors are still printed.
         #[arg(long, short)]
         quiet: bool,
@@ -437,6 +444,12 @@ fn sweep_command(
         independent,
     )?;
     definition.keep_queries = keep_queries;
+    if points.first().is_some_and(|p| p.scenario.output.nodes) {
+        eprintln!(
+            "note: output.nodes: a sweep writes no nodes.csv; to see what each node did at a \
+             point, floodsim run the scenario with that point's --set values"
+        );
+    }
     let bar = Progress::new(!quiet && std::io::stderr().is_terminal(), "runs");
     let report = floodsim::sweep::run(&definition, &points, opts, &|done, total| {
         bar.update(done, total)
@@ -463,8 +476,9 @@ fn main() -> ExitCode {
             input,
             out,
             jobs,
+            nodes,
             quiet,
-        } => run_command(&input, out, jobs.map(usize::from), quiet),
+        } => run_command(&input, out, jobs.map(usize::from), nodes, quiet),
         Command::Validate { input } => validate_command(&input),
         Command::Sweep {
             input,
@@ -624,9 +638,17 @@ fn run_command(
     input: &ScenarioArgs,
     out: Option<PathBuf>,
     jobs: Option<usize>,
+    nodes: bool,
     quiet: bool,
 ) -> Result<(), Error> {
-    let validated = input.load()?;
+    let mut overrides = input.overrides()?;
+    if nodes {
+        overrides.push(scenario::Override {
+            path: "output.nodes".into(),
+            value: true.into(),
+        });
+    }
+    let validated = scenario::load(&input.scenario, &overrides)?.validate(&input.scenario)?;
     let bar = Progress::new(!quiet && std::io::stderr().is_terminal(), "queries");
     let opts = run::RunOptions { out, jobs };
     let report = run::run(&validated, &opts, &|done, total| bar.update(done, total))?;

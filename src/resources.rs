@@ -175,6 +175,7 @@ pub fn estimate(v: &Validated, threads: usize) -> Estimate {
         ("workload.queries", parallel * workload),
         ("replications", results),
         ("output.timeseries_window_s", timeseries_bytes(v)),
+        ("output.nodes", nodes_bytes(v, nodes)),
         ("network.latency", matrix_bytes(s)),
     ];
     Estimate {
@@ -275,6 +276,22 @@ pub fn timeseries_bytes(v: &Validated) -> u64 {
     }
 }
 
+/// Bytes of the `nodes.csv` rows a run keeps until it writes them (with `output.nodes`): each
+/// node's counters per variant and replica, and its facts per replica. The file is written
+/// row by row, so its text is never held.
+pub fn nodes_bytes(v: &Validated, nodes: u64) -> u64 {
+    let s = &v.scenario;
+    if !s.output.nodes {
+        return 0;
+    }
+    let replicas = u64::from(s.replications);
+    let counters = size_of::<crate::metrics::NodeCounters>() as u64 * s.variants.len() as u64;
+    let facts = size_of::<crate::metrics::NodeFacts>() as u64;
+    nodes
+        .saturating_mul(replicas)
+        .saturating_mul(counters + facts)
+}
+
 /// The protocol state of the `running` largest variant runs (`sorted` largest first, each in up
 /// to `replicas` replicas at once): walkers or messages in flight, visited sets, routing tables.
 fn search_bytes(sorted: &[u64], replicas: usize, running: usize) -> u64 {
@@ -294,6 +311,9 @@ fn shrink_hint(field: &str) -> String {
             .into(),
         "--keep-queries" => "drop --keep-queries, or sweep fewer queries, variants or \
                              replications per point, or run with fewer --jobs"
+            .into(),
+        "output.nodes" => "turn output.nodes off (or drop --nodes), or use fewer nodes, variants \
+                           or replications"
             .into(),
         "output.timeseries_window_s" => {
             "use longer windows (a larger output.timeseries_window_s), or fewer variants or \
@@ -459,6 +479,13 @@ mod tests {
             (in_order as u64, out_of_order as u64),
             (IN_ORDER_EVENT_BYTES, EVENT_BYTES)
         );
+    }
+
+    #[test]
+    fn node_rows_are_as_large_as_the_readme_says() {
+        // README, "nodes.csv": 72 bytes per node × variant × replica, 32 per node × replica.
+        assert_eq!(size_of::<crate::metrics::NodeCounters>(), 72);
+        assert_eq!(size_of::<crate::metrics::NodeFacts>(), 32);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! files are byte-identical for any `--jobs`.
 
 use crate::error::{Error, Result};
-use crate::metrics::{self, NetworkStats, QueryInfo, ReplicaResult, VariantRun};
+use crate::metrics::{self, NetworkStats, NodeFacts, QueryInfo, ReplicaResult, VariantRun};
 use crate::net::{Geography, LatencyModel, Law};
 use crate::output::{self, ResultDir, run_json::RunInfo};
 use crate::resources;
@@ -76,7 +76,10 @@ pub fn run(
             .into_par_iter()
             .map(|replica| {
                 let all: Vec<usize> = (0..s.variants.len()).collect();
-                simulate_replica(v, replica, &all, &meter, &|done| progress(done, total_work))
+                let nodes = s.output.nodes;
+                simulate_replica(v, replica, &all, nodes, &meter, &|done| {
+                    progress(done, total_work)
+                })
             })
             .collect::<Result<Vec<_>>>()
     })?;
@@ -102,6 +105,13 @@ pub fn run(
     dir.write("timeseries.csv", |w| {
         output::timeseries_csv::write(w, &names, &series, capacity)
     })?;
+    if s.output.nodes {
+        let churn = !matches!(s.churn, scenario::Churn::None);
+        let columns = output::nodes_csv::Columns::of(&replicas, capacity, churn);
+        dir.write("nodes.csv", |w| {
+            output::nodes_csv::write(w, &names, &replicas, columns)
+        })?;
+    }
     let info = RunInfo {
         floodsim_version: env!("CARGO_PKG_VERSION").to_string(),
         scenario_file: v.file.display().to_string(),
@@ -147,13 +157,14 @@ impl Meter {
 }
 
 /// Builds replica `replica`'s world and runs the variants with indices `variants` on it (in
-/// parallel on the current rayon pool; runs in that order). A variant's results do not depend
-/// on which others run beside it. `progress` gets the running total of queries simulated in
-/// `meter`.
+/// parallel on the current rayon pool; runs in that order), counting what each node does if
+/// `count_nodes`. A variant's results do not depend on which others run beside it. `progress`
+/// gets the running total of queries simulated in `meter`.
 pub fn simulate_replica(
     v: &Validated,
     replica: u32,
     variants: &[usize],
+    count_nodes: bool,
     meter: &Meter,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<ReplicaResult> {
@@ -168,7 +179,7 @@ pub fn simulate_replica(
             let variant = &s.variants[i];
             let t = Instant::now();
             let mut last = 0;
-            let run = run_variant(s, variant, &world, &mut |n| {
+            let run = run_variant(s, variant, &world, count_nodes, &mut |n| {
                 progress(meter.add_queries(n - last));
                 last = n;
             });
@@ -182,8 +193,20 @@ pub fn simulate_replica(
         queries: query_infos(&world),
         horizon_us: world.horizon().micros(),
         runs,
+        nodes: count_nodes.then(|| node_facts(&world)),
         overlay: world.churn.map(|plan| plan.windows),
     })
+}
+
+fn node_facts(world: &World) -> Vec<NodeFacts> {
+    let g = &world.overlay;
+    (0..g.node_count())
+        .map(|v| NodeFacts {
+            label: g.label(v),
+            degree: g.degree(v),
+            capacity: world.capacities.as_ref().map(|c| c.rate(v)),
+        })
+        .collect()
 }
 
 fn network_stats(world: &World) -> NetworkStats {
@@ -211,16 +234,21 @@ fn query_infos(world: &World) -> Vec<QueryInfo> {
         .collect()
 }
 
-/// Runs one variant on one world with its own latency and protocol streams.
+/// Runs one variant on one world with its own latency and protocol streams, counting what each
+/// node does if `count_nodes` (`nodes.csv`).
 pub fn run_variant(
     scenario: &Scenario,
     variant: &Variant,
     world: &World,
+    count_nodes: bool,
     progress: &mut dyn FnMut(u64),
 ) -> VariantRun {
     let outcome = variant.search.kind().run(Runner {
         world,
-        setup: setup(scenario, &variant.name, world.replica),
+        setup: Setup {
+            count_nodes,
+            ..setup(scenario, &variant.name, world.replica)
+        },
         seed: scenario.seed,
         progress,
     });
@@ -234,11 +262,13 @@ pub fn run_variant(
         maintenance: recorded.maintenance,
         queues: outcome.queues,
         qrp: recorded.qrp,
+        nodes: recorded.nodes,
     }
 }
 
 /// The streams and settings variant `name` of `scenario` runs with in replica `replica`: its
-/// own latency and protocol streams (keyed by its name), the scenario's latency law and window.
+/// own latency and protocol streams (keyed by its name), the scenario's latency law and window;
+/// no per-node counters.
 pub fn setup(scenario: &Scenario, name: &str, replica: u32) -> Setup {
     let key = name_key(name);
     Setup {
@@ -247,6 +277,7 @@ pub fn setup(scenario: &Scenario, name: &str, replica: u32) -> Setup {
         links_rng: stream(scenario.seed, replica, StreamKind::Latency, LINKS),
         protocol_rng: stream(scenario.seed, replica, StreamKind::Protocol, key),
         window: scenario.output.window(),
+        count_nodes: false,
     }
 }
 

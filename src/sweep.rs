@@ -574,7 +574,8 @@ fn simulate(
         .iter()
         .map(|&i| v.scenario.variants[i].name.clone())
         .collect();
-    let result = simulate_replica(v, replica, variants, meter, &|_| {})?;
+    // Sweeps write no nodes.csv (see the README): nothing is counted per node.
+    let result = simulate_replica(v, replica, variants, false, meter, &|_| {})?;
     let queries = if keep_queries {
         let capacity = !v.scenario.network.capacity.is_unlimited();
         names

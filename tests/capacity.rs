@@ -39,7 +39,7 @@ impl Counting {
         for &t in &targets {
             ctx.send(node, t, (q, ttl));
         }
-        ctx.report().sent(q, targets.len() as u32, 1);
+        ctx.report().sent(q, node, targets.len() as u32, 1);
         self.sent[q as usize] += targets.len() as u64;
         self.in_flight += targets.len() as u64;
     }

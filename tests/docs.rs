@@ -12,6 +12,7 @@ const CHEAP: &[&str] = &[
     "architectures",
     "architectures-findings",
     "free-riders",
+    "teaching",
 ];
 
 fn check(docs: &Path, blocks: &[&str]) -> Output {

@@ -79,7 +79,7 @@ pub(crate) fn request<P: crate::sim::Protocol<Message = DhtMessage>>(
     check: bool,
 ) {
     ctx.send(source, to, DhtMessage::Request { query, check });
-    ctx.report().sent(query, 1, DHT_MESSAGE_BYTES);
+    ctx.report().sent(query, source, 1, DHT_MESSAGE_BYTES);
 }
 
 /// A message of either DHT: a request to a node or its response to the source.
@@ -110,11 +110,13 @@ pub(crate) fn answer<P: crate::sim::Protocol<Message = DhtMessage>>(
     source: NodeId,
     check: bool,
 ) {
-    if !check {
+    if check {
+        ctx.report().hit_served(node);
+    } else {
         ctx.report().reached(query);
     }
     ctx.send(node, source, DhtMessage::Response { query, check });
-    ctx.report().responded(query, DHT_MESSAGE_BYTES);
+    ctx.report().responded(query, node, DHT_MESSAGE_BYTES);
 }
 
 /// Timers of either DHT.
@@ -222,6 +224,20 @@ impl Records {
             .collect();
         stack.reverse();
         stack
+    }
+
+    /// Reports how many live records each online node holds now.
+    fn report_stored<P: Protocol>(&self, ctx: &mut Context<'_, P>) {
+        let now = ctx.now();
+        let mut held = vec![0u64; ctx.overlay().node_count() as usize];
+        for r in self.by_object.iter().flatten() {
+            if ctx.is_online(r.at) && self.live(r, ctx.online_since(r.at), now) {
+                held[r.at as usize] += 1;
+            }
+        }
+        for (v, &n) in held.iter().enumerate() {
+            ctx.report().stored(v as NodeId, n);
+        }
     }
 
     /// Whether node `at` holds any live record for `object`.
@@ -448,6 +464,11 @@ impl<R: Routing> Protocol for Dht<R> {
                 }
             }
         }
+    }
+
+    /// The records each node holds when the run ends.
+    fn on_end(&mut self, ctx: &mut Context<'_, Self>) {
+        self.records.report_stored(ctx);
     }
 
     fn on_join(&mut self, ctx: &mut Context<'_, Self>, node: NodeId) {

@@ -776,9 +776,11 @@ mod tests {
                 maintenance: vec![5],
                 queues: None,
                 qrp: None,
+                nodes: None,
             }],
             horizon_us: 1_000_000,
             overlay: None,
+            nodes: None,
         }
     }
 

@@ -13,7 +13,7 @@ pub use aggregate::{
 };
 pub use catalogue::{CATALOGUE, Figure, Metric, RunRow};
 pub use queues::{QueueStats, QueueWindow};
-pub use recorder::{QrpCounts, Recorded, Recorder};
+pub use recorder::{NodeCounters, QrpCounts, Recorded, Recorder};
 pub use stats::{Distribution, wilson_interval};
 
 use crate::time::SimDuration;
@@ -124,6 +124,8 @@ pub struct VariantRun {
     pub queues: Option<QueueStats>,
     /// What the Query Routing tables did (variants that model them).
     pub qrp: Option<QrpCounts>,
+    /// What each node did, when `nodes.csv` was asked for.
+    pub nodes: Option<Vec<NodeCounters>>,
 }
 
 /// Everything one replica produced.
@@ -141,6 +143,19 @@ pub struct ReplicaResult {
     pub horizon_us: u64,
     /// The overlay per `timeseries.csv` window under churn (shared by every variant).
     pub overlay: Option<Vec<OverlayWindow>>,
+    /// Each node's place in the world, when `nodes.csv` was asked for.
+    pub nodes: Option<Vec<NodeFacts>>,
+}
+
+/// What the world says of one node (shared by every variant of a replica).
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub struct NodeFacts {
+    /// Its id in outputs (the file's label for file topologies).
+    pub label: u64,
+    /// Its degree in the overlay as built.
+    pub degree: u32,
+    /// Messages it processes per second, under a capacity model.
+    pub capacity: Option<f64>,
 }
 
 /// The overlay's state averaged over one `timeseries.csv` window.

@@ -5,6 +5,7 @@
 //! floodsim result (it holds the marker file [`MARKER`]) or empty.
 
 pub mod graph_export;
+pub mod nodes_csv;
 pub mod queries_csv;
 pub mod run_json;
 pub mod summary_json;

@@ -24,6 +24,9 @@ pub struct Series {
     pub line: bool,
     /// Draw a marker on every point.
     pub markers: bool,
+    /// The palette entry (and marker) to draw in, when not the series' position: a fit line
+    /// in its data's colour.
+    pub colour: Option<usize>,
 }
 
 /// A whole chart.
@@ -236,6 +239,7 @@ where
     mesh.draw().map_err(|e| err(&e))?;
     let mut keys = Vec::new();
     for (i, s) in c.series.iter().enumerate() {
+        let i = s.colour.unwrap_or(i);
         let (r, g, b) = PALETTE[i % PALETTE.len()];
         let colour = RGBColor(r, g, b);
         if !s.band.is_empty() {

@@ -7,6 +7,7 @@
 
 pub mod chart;
 mod degree;
+pub mod nodes;
 mod results;
 mod svg_font;
 

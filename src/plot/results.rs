@@ -379,6 +379,13 @@ fn run_charts(dir: &Path) -> Result<Vec<(String, Chart)>> {
         }
         charts.push((name.to_string(), chart));
     }
+
+    // Who did the work, when the run wrote nodes.csv.
+    let nodes = dir.join("nodes.csv");
+    if nodes.is_file() {
+        let rows = crate::output::nodes_csv::read(&nodes)?;
+        charts.extend(super::nodes::charts(title, &names, &rows));
+    }
     Ok(charts)
 }
 
@@ -723,6 +730,7 @@ fn one_sweep_charts(dir: &Path, choice: &SweepChoice) -> Result<(String, Vec<(St
                     error_bars,
                     line: !categorical,
                     markers: true,
+                    colour: None,
                 });
             }
             if !categorical {

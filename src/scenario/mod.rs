@@ -313,6 +313,9 @@ pub struct Output {
     /// Width of a `timeseries.csv` window, seconds.
     #[serde(default = "default_window")]
     pub timeseries_window_s: f64,
+    /// Write `nodes.csv`, what every node did (`floodsim run` only; `--nodes` sets it).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub nodes: bool,
 }
 
 fn default_window() -> f64 {
@@ -330,6 +333,7 @@ impl Default for Output {
     fn default() -> Self {
         Output {
             timeseries_window_s: default_window(),
+            nodes: false,
         }
     }
 }

@@ -85,7 +85,7 @@ impl Protocol for CentralIndex {
         };
         if server != source {
             ctx.send(source, server, CentralMessage::Request(query));
-            ctx.report().sent(query, 1, QUERY_BYTES);
+            ctx.report().sent(query, source, 1, QUERY_BYTES);
         } else if Self::lookup(ctx, object, source) {
             // The server asks itself: no message.
             ctx.deliver_hit(query, 0);
@@ -104,7 +104,10 @@ impl Protocol for CentralIndex {
                 ctx.report().reached(query);
                 let found = Self::lookup(ctx, ctx.query_object(query), from);
                 ctx.send(to, from, CentralMessage::Response { query, found });
-                ctx.report().responded(query, QUERY_HIT_BYTES);
+                ctx.report().responded(query, to, QUERY_HIT_BYTES);
+                if found {
+                    ctx.report().hit_served(to);
+                }
             }
             CentralMessage::Request(_) => {}
             CentralMessage::Response { query, found } => {

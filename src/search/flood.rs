@@ -455,7 +455,7 @@ impl Flooding {
             }
         }
         s.in_flight.sent(sent);
-        ctx.report().sent(s.query, sent, QUERY_BYTES);
+        ctx.report().sent(s.query, node, sent, QUERY_BYTES);
         if routed != Routed::default() {
             ctx.report().qrp_routed(
                 routed.leaves,
@@ -781,7 +781,7 @@ impl Protocol for Flooding {
                 let (query, object) = (s.query, s.object);
                 let mark = &mut s.marks[to as usize];
                 if mark.launch == s.launch {
-                    ctx.report().duplicate(query);
+                    ctx.report().duplicate(query, to);
                 } else {
                     *mark = Mark {
                         launch: s.launch,
@@ -791,7 +791,8 @@ impl Protocol for Flooding {
                         && leaf_holds(ctx, to, object, s.source);
                     if indexed || ctx.content().holds(to, object) {
                         ctx.send(to, from, FloodMessage::Hit { slot, hops });
-                        ctx.report().responded(query, QUERY_HIT_BYTES);
+                        ctx.report().responded(query, to, QUERY_HIT_BYTES);
+                        ctx.report().hit_served(to);
                         s.in_flight.sent(1);
                     }
                     self.reached(ctx, query, to);
@@ -829,7 +830,7 @@ impl Protocol for Flooding {
                 } else {
                     let parent = s.marks[to as usize].parent;
                     ctx.send(to, parent, FloodMessage::Hit { slot, hops });
-                    ctx.report().responded(s.query, QUERY_HIT_BYTES);
+                    ctx.report().responded(s.query, to, QUERY_HIT_BYTES);
                     s.in_flight.sent(1);
                 }
                 slot

@@ -735,7 +735,7 @@ impl Gia {
                 found: walker.found,
             },
         );
-        ctx.report().sent(q, 1, QUERY_BYTES);
+        ctx.report().sent(q, v, 1, QUERY_BYTES);
     }
 
     /// Where `v` sends query `q` next. Links are kept in order of capacity, so the biased walk
@@ -829,13 +829,14 @@ impl Gia {
         if state.visited.insert(u64::from(v)) {
             ctx.report().reached(q);
         } else {
-            ctx.report().duplicate(q);
+            ctx.report().duplicate(q, v);
         }
         let (source, object) = (state.source, state.object);
         let m = self.matches(ctx, v, source, object);
         if m > 0 {
             ctx.send(v, source, GiaMessage::Hit { query: q, hops });
-            ctx.report().responded(q, QUERY_HIT_BYTES);
+            ctx.report().responded(q, v, QUERY_HIT_BYTES);
+            ctx.report().hit_served(v);
             self.queries.states[slot].in_flight.sent(1);
         }
         let found = found + m;

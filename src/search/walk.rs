@@ -129,7 +129,7 @@ impl Walk {
                 steps: steps + 1,
             },
         );
-        ctx.report().sent(query, 1, QUERY_BYTES);
+        ctx.report().sent(query, node, 1, QUERY_BYTES);
         state.in_flight.sent(1);
     }
 
@@ -192,17 +192,18 @@ impl Protocol for Walk {
                 if state.visited.insert(to) {
                     ctx.report().reached(query);
                 } else {
-                    ctx.report().duplicate(query);
+                    ctx.report().duplicate(query, to);
                 }
                 if to != state.source && ctx.content().holds(to, state.object) {
                     ctx.send(to, state.source, WalkMessage::Hit { query, steps });
-                    ctx.report().responded(query, QUERY_HIT_BYTES);
+                    ctx.report().responded(query, to, QUERY_HIT_BYTES);
+                    ctx.report().hit_served(to);
                     state.in_flight.sent(1);
                 } else {
                     // A walker stops at a check-in once the source has a hit or has given
                     // up (its timeout passed, or it left).
                     let checked_out = steps.is_multiple_of(self.config.check_every) && {
-                        ctx.report().responded(query, CHECK_BYTES);
+                        ctx.report().responded(query, to, CHECK_BYTES);
                         state.satisfied || !ctx.source_waiting(query)
                     };
                     if !checked_out && steps < self.config.ttl {

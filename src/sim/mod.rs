@@ -78,6 +78,10 @@ pub trait Protocol: Sized {
     /// `node` went offline; its own links are gone, its neighbours notice later.
     fn on_leave(&mut self, _ctx: &mut Context<'_, Self>, _node: NodeId) {}
 
+    /// Called once after the last event when per-node counters are kept, to report the state
+    /// the run ends with (a DHT's stored records, [`crate::metrics::Recorder::stored`]).
+    fn on_end(&mut self, _ctx: &mut Context<'_, Self>) {}
+
     /// The query `msg` belongs to, if any: a message dropped at a full queue is counted
     /// against it (`dropped` in `queries.csv`).
     fn query_of(&self, msg: &Self::Message) -> Option<QueryId>;
@@ -287,7 +291,39 @@ struct Node<'r, P: Protocol> {
     due: Input,
 }
 
+/// Applies the change due at `now` to `live`; a leave ends a session the recorder counts.
+fn apply_change(
+    membership: &mut Membership<'_>,
+    now: SimTime,
+    live: &mut OverlayState,
+    recorder: &mut Recorder,
+) -> Option<membership::Event> {
+    let event = membership.apply(now, live);
+    if let Some(membership::Event::Leave(v)) = event {
+        recorder.online_for(v, now.since(live.online_since(v)));
+    }
+    event
+}
+
 impl<P: Protocol> Node<'_, P> {
+    /// Counts each node's time online up to `horizon`: the changes the run did not need (they
+    /// fall after its last event) are applied here, then the sessions still open are closed.
+    fn count_online_time(&mut self, nodes: NodeId, horizon: SimTime) {
+        let recorder = &mut self.env.recorder;
+        if let (Some(m), Some(live)) = (self.membership.as_mut(), self.env.live.as_mut()) {
+            while let Some(t) = m.next_time().filter(|&t| t <= horizon) {
+                apply_change(m, t, live, recorder);
+            }
+        }
+        let live = self.env.live.as_ref();
+        for v in 0..nodes {
+            if is_online(live, v) {
+                let since = online_since(live, v).min(horizon);
+                recorder.online_for(v, horizon.since(since));
+            }
+        }
+    }
+
     fn context<'a>(&'a mut self, kernel: &'a mut KernelOf<Self>) -> (&'a mut P, Context<'a, P>) {
         let ctx = Context {
             kernel,
@@ -333,7 +369,7 @@ impl<P: Protocol> Model for Node<'_, P> {
                 let now = kernel.now();
                 let membership = self.membership.as_mut().expect("a due change");
                 let live = self.env.live.as_mut().expect("a plan has a live overlay");
-                if let Some(node) = membership.apply(now, live) {
+                if let Some(node) = apply_change(membership, now, live, &mut self.env.recorder) {
                     let (protocol, mut ctx) = self.context(kernel);
                     match node {
                         membership::Event::Join(v) => protocol.on_join(&mut ctx, v),
@@ -385,9 +421,7 @@ impl<P: Protocol> Model for Node<'_, P> {
         msg: P::Message,
     ) {
         let (protocol, mut ctx) = self.context(kernel);
-        if let Some(query) = protocol.query_of(&msg) {
-            ctx.recorder.dropped(query);
-        }
+        ctx.recorder.dropped(protocol.query_of(&msg), to);
         protocol.on_lost(&mut ctx, to, from, msg);
     }
 
@@ -427,6 +461,9 @@ pub struct Setup {
     pub protocol_rng: SimRng,
     /// Width of the windows maintenance messages are counted in.
     pub window: SimDuration,
+    /// Whether to count what each node does (`nodes.csv`); off, nothing is counted per node
+    /// beyond the messages it receives.
+    pub count_nodes: bool,
 }
 
 /// The outcome of simulating one protocol on one world.
@@ -470,6 +507,10 @@ pub fn simulate<P: Protocol>(
         setup.protocol_rng,
     );
     let nodes = world.overlay.node_count() as usize;
+    let mut recorder = Recorder::new(world.queries.len(), nodes, setup.window);
+    if setup.count_nodes {
+        recorder.count_nodes(world.queries.iter().map(|q| q.source).collect());
+    }
     let mut node = Node {
         protocol,
         world,
@@ -478,7 +519,7 @@ pub fn simulate<P: Protocol>(
                 .churn
                 .as_ref()
                 .map(|plan| plan.initial_state(&world.overlay)),
-            recorder: Recorder::new(world.queries.len(), nodes, setup.window),
+            recorder,
             queries: QueryDriver::new(),
         },
         membership: world
@@ -493,6 +534,11 @@ pub fn simulate<P: Protocol>(
         protocol.on_start(&mut ctx);
     }
     kernel.run(&mut node);
+    if node.env.recorder.counts_nodes() {
+        let (protocol, mut ctx) = node.context(&mut kernel);
+        protocol.on_end(&mut ctx);
+        node.count_online_time(world.overlay.node_count(), world.horizon());
+    }
     (node.progress)(world.queries.len() as u64);
     assert_eq!(
         node.protocol.active_queries(),

@@ -277,6 +277,7 @@ pub mod fixture {
             links_rng: stream(1, 0, StreamKind::Latency, floodsim::rng::LINKS),
             protocol_rng: stream(1, 0, StreamKind::Protocol, 0),
             window: SimDuration::from_secs(60),
+            count_nodes: false,
         }
     }
 
