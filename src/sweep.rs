@@ -574,7 +574,7 @@ fn simulate(
         .iter()
         .map(|&i| v.scenario.variants[i].name.clone())
         .collect();
-    let result = simulate_replica(v, replica, variants, meter, &|_| {})?;
+    let result = simulate_replica(v, replica, variants, meter, None, &|_| {})?;
     let queries = if keep_queries {
         let capacity = !v.scenario.network.capacity.is_unlimited();
         names

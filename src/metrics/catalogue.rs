@@ -775,6 +775,7 @@ mod tests {
                 events: 0,
                 maintenance: vec![5],
                 queues: None,
+                trace: Vec::new(),
             }],
             horizon_us: 1_000_000,
             overlay: None,

@@ -6,6 +6,7 @@ pub mod catalogue;
 mod queues;
 mod recorder;
 mod stats;
+pub mod trace;
 
 pub use aggregate::{
     ByReplicas, NetworkStats, Summary, TimeseriesRow, VariantSummary, bucket, bucket_bounds,
@@ -122,6 +123,8 @@ pub struct VariantRun {
     pub maintenance: Vec<u64>,
     /// What the nodes' queues measured (under a capacity model).
     pub queues: Option<QueueStats>,
+    /// The message trace of the traced queries (`--trace`; empty without one).
+    pub trace: Vec<trace::TraceEvent>,
 }
 
 /// Everything one replica produced.
