@@ -131,8 +131,16 @@ pub(super) fn write_apng(path: &Path, data: &Data<'_>) -> Result<()> {
                 let q = f64::from(p) / 1000.0;
                 let x = nodes[a].1 + (nodes[b].1 - nodes[a].1) * q;
                 let y = nodes[a].2 + (nodes[b].2 - nodes[a].2) * q;
+                if m.kind == "hit" {
+                    // A ring, as in the player.
+                    draw(root.draw(&Circle::new(
+                        (px(x), y0 + px(y)),
+                        4,
+                        RGBColor(17, 17, 17).stroke_width(2),
+                    )))?;
+                    continue;
+                }
                 let (colour, r) = match m.kind {
-                    "hit" => (RGBColor(44, 160, 44), 4),
                     "walker-step" => (RGBColor(148, 103, 189), 5),
                     "lookup" => (RGBColor(31, 119, 180), 4),
                     "reply" => (RGBColor(23, 190, 207), 3),
