@@ -55,8 +55,9 @@ pub struct Timeline {
 }
 
 /// Lays out the events of one query, issued at `issued` µs, in [`FRAMES`] frames evenly
-/// spaced from the issue to the last arrival.
-pub fn timeline(events: &[TraceEvent], issued: u64) -> Timeline {
+/// spaced from the issue to the last arrival. Only flights between nodes that are `drawn` are
+/// kept; the counters count every event.
+pub fn timeline(events: &[TraceEvent], issued: u64, drawn: &dyn Fn(u64) -> bool) -> Timeline {
     let rel = |t: u64| t.saturating_sub(issued);
     let end = events
         .iter()
@@ -72,6 +73,7 @@ pub fn timeline(events: &[TraceEvent], issued: u64) -> Timeline {
     let mut horizon: Option<u32> = None;
     for e in events {
         match e.kind {
+            EventKind::Sent(_) | EventKind::Reached if !(drawn(e.from) && drawn(e.to)) => {}
             EventKind::Sent(kind) => {
                 if kind == MessageKind::Query
                     && let (Some(ttl), Some(hops)) = (e.ttl, e.hops)
@@ -184,7 +186,7 @@ mod tests {
             ev(EventKind::Reached, 1100, 0, 2, None),
             ev(EventKind::Duplicate, 1200, 1, 2, None),
         ];
-        let t = timeline(&events, at(1000).micros());
+        let t = timeline(&events, at(1000).micros(), &|_| true);
         let last = t.frames.last().unwrap();
         assert_eq!((last.messages, last.reached, last.duplicates), (3, 2, 1));
         assert_eq!(last.t, 200_000);

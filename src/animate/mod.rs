@@ -167,12 +167,13 @@ pub fn animate(v: &Validated, opts: &AnimateOptions) -> Result<Animated> {
     }
     let run = run_variant(s, variant, &world, Some(&trace.queries), &mut |_| {});
     let record = run.records[opts.query as usize];
-    let timeline = frames::timeline(&run.trace, query.issued.micros());
-
     let mut index = vec![u32::MAX; world.overlay.node_count() as usize];
     for (i, &u) in drawn.iter().enumerate() {
         index[u as usize] = i as u32;
     }
+    let timeline = frames::timeline(&run.trace, query.issued.micros(), &|v| {
+        index[v as usize] != u32::MAX
+    });
     let edges: Vec<(u32, u32)> = if dht {
         Vec::new()
     } else {
