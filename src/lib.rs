@@ -35,6 +35,7 @@
 #![warn(missing_docs)]
 
 pub mod alloc;
+pub mod animate;
 pub mod build;
 pub mod capacity;
 pub mod check;

@@ -61,7 +61,8 @@ enum Command {
         floodsim run scenarios/quickstart.toml\n  \
         floodsim run scenarios/quickstart.toml --seed 7 --out results/seed7\n  \
         floodsim run scenarios/teaching/flooding.toml --nodes   # also nodes.csv: who did the work\n  \
-        floodsim run scenarios/quickstart.toml --set network.nodes=2000 --set variant.flood.search.ttl=5")]
+        floodsim run scenarios/quickstart.toml --set network.nodes=2000 --set variant.flood.search.ttl=5\n  \
+        floodsim run scenarios/quickstart.toml --trace 0,3 --out results/traced")]
     Run {
         #[command(flatten)]
         input: ScenarioArgs,
@@ -82,6 +83,14 @@ enum Command {
         /// No progress bar and no summary table; errors are still printed.
         #[arg(long, short)]
         quiet: bool,
+        /// Also write trace.csv: every message event (sends, duplicates, nodes reached, losses)
+        /// of these queries, ids as in queries.csv's `query` column, for every variant. A trace
+        /// estimated over 1,000,000 rows is refused (exit 2).
+        #[arg(long, value_name = "QUERY_IDS", value_delimiter = ',')]
+        trace: Vec<u32>,
+        /// The replica whose queries --trace traces.
+        #[arg(long, value_name = "N", default_value_t = 0, requires = "trace")]
+        trace_replica: u32,
     },
     /// Describe, export or plot an overlay: a scenario's topology (replica 0 unless --replica)
     /// or an edge-list file.
@@ -263,6 +272,40 @@ enum Command {
         /// text (a verdict line, then a table) or json (the same, for machines).
         #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json"])]
         format: String,
+    },
+    /// Animate one query's messages over the overlay: one self-contained HTML file (opens in
+    /// any browser, no network needed) and optionally an animated PNG for slides.
+    #[command(after_help = "Examples:\n  \
+        floodsim animate scenarios/quickstart.toml --set network.nodes=100 --query 0 -o flood.html\n  \
+        floodsim animate scenarios/quickstart.toml --query 3 --neighbourhood 3 -o near.html --apng near.png\n  \
+        floodsim animate scenarios/quickstart.toml --set network.nodes=100 --variant flood-ttl4 --query 0 -o ttl4.html\n\n\
+        The page plays the query in simulated time (play/pause, step, speed, a time slider);\n\
+        its counters end at the query's row in queries.csv. Open it with ?end to see the last frame.")]
+    Animate {
+        #[command(flatten)]
+        input: ScenarioArgs,
+        /// The query to animate, its id as in queries.csv's `query` column.
+        #[arg(long, value_name = "N")]
+        query: u32,
+        /// The variant to animate, by name [default: the scenario's first].
+        #[arg(long, value_name = "NAME")]
+        variant: Option<String>,
+        /// The replica the query belongs to.
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        replica: u32,
+        /// The HTML file to write.
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: PathBuf,
+        /// Also write an animated PNG (APNG) of the same frames, e.g. for slides.
+        #[arg(long, value_name = "FILE")]
+        apng: Option<PathBuf>,
+        /// Most nodes to draw; larger networks are refused (exit 2) as illegible.
+        #[arg(long, value_name = "N", default_value_t = floodsim::animate::DEFAULT_MAX_NODES)]
+        max_nodes: u32,
+        /// Draw only the nodes within K overlay hops of the query's source (the query still runs
+        /// on the whole network; messages beyond are counted, not drawn).
+        #[arg(long, value_name = "K")]
+        neighbourhood: Option<u32>,
     },
     /// Check a scenario (keys, types, values, input files, memory) without running it.
     #[command(
@@ -478,8 +521,49 @@ fn main() -> ExitCode {
             jobs,
             nodes,
             quiet,
-        } => run_command(&input, out, jobs.map(usize::from), nodes, quiet),
+            trace,
+            trace_replica,
+        } => {
+            let trace = (!trace.is_empty()).then_some(run::TraceRequest {
+                replica: trace_replica,
+                queries: trace,
+            });
+            run_command(&input, out, jobs.map(usize::from), nodes, quiet, trace)
+        }
         Command::Validate { input } => validate_command(&input),
+        Command::Animate {
+            input,
+            query,
+            variant,
+            replica,
+            output,
+            apng,
+            max_nodes,
+            neighbourhood,
+        } => input.load().and_then(|v| {
+            let opts = floodsim::animate::AnimateOptions {
+                query,
+                variant,
+                replica,
+                max_nodes,
+                neighbourhood,
+                output,
+                apng,
+            };
+            let done = floodsim::animate::animate(&v, &opts)?;
+            let r = done.record;
+            outln!(
+                "{}: query {query} of {}, {} nodes drawn; messages {}, nodes reached {}, duplicates {}, hits {}",
+                opts.output.display(),
+                done.variant,
+                done.nodes,
+                r.messages,
+                r.nodes_reached,
+                r.duplicates,
+                r.hits
+            );
+            Ok(())
+        }),
         Command::Sweep {
             input,
             params,
@@ -640,6 +724,7 @@ fn run_command(
     jobs: Option<usize>,
     nodes: bool,
     quiet: bool,
+    trace: Option<run::TraceRequest>,
 ) -> Result<(), Error> {
     let mut overrides = input.overrides()?;
     if nodes {
@@ -650,7 +735,7 @@ fn run_command(
     }
     let validated = scenario::load(&input.scenario, &overrides)?.validate(&input.scenario)?;
     let bar = Progress::new(!quiet && std::io::stderr().is_terminal(), "queries");
-    let opts = run::RunOptions { out, jobs };
+    let opts = run::RunOptions { out, jobs, trace };
     let report = run::run(&validated, &opts, &|done, total| bar.update(done, total))?;
     bar.finish();
     if !quiet {

@@ -4,7 +4,8 @@
 //! Results are gathered in (replica, variant) order whatever the thread count, so the output
 //! files are byte-identical for any `--jobs`.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, InputError, Result};
+use crate::metrics::trace::{MAX_TRACE_ROWS, ROWS_PER_MESSAGE};
 use crate::metrics::{self, NetworkStats, NodeFacts, QueryInfo, ReplicaResult, VariantRun};
 use crate::net::{Geography, LatencyModel, Law};
 use crate::output::{self, ResultDir, run_json::RunInfo};
@@ -29,6 +30,79 @@ pub struct RunOptions {
     pub out: Option<PathBuf>,
     /// Worker threads; all cores when absent.
     pub jobs: Option<usize>,
+    /// The queries whose message trace to write to `trace.csv`, if any.
+    pub trace: Option<TraceRequest>,
+}
+
+/// `--trace`: the queries (ids as in `queries.csv`) of one replica whose every message event
+/// goes to `trace.csv`, for every variant.
+#[derive(Clone, Debug, Default)]
+pub struct TraceRequest {
+    /// The replica.
+    pub replica: u32,
+    /// The query ids.
+    pub queries: Vec<u32>,
+}
+
+impl TraceRequest {
+    /// Checks the ids and the replica against the scenario, and refuses a trace estimated to
+    /// exceed [`MAX_TRACE_ROWS`] rows (from each kind's messages per query).
+    pub fn check(&self, v: &Validated) -> Result<()> {
+        let s = &v.scenario;
+        let bad = |location: &str, problem: String, fix: String| {
+            Error::Input(vec![
+                InputError::new(problem)
+                    .in_file(&v.file)
+                    .at(location)
+                    .fix(fix),
+            ])
+        };
+        if self.replica >= s.replications {
+            return Err(bad(
+                "--trace-replica",
+                format!(
+                    "replica {} does not exist: the scenario has {} replication(s)",
+                    self.replica, s.replications
+                ),
+                format!("give a replica from 0 to {}", s.replications - 1),
+            ));
+        }
+        if let Some(&q) = self.queries.iter().find(|&&q| q >= s.workload.queries) {
+            return Err(bad(
+                "--trace",
+                format!(
+                    "query {q} does not exist: each replica issues {} queries (workload.queries)",
+                    s.workload.queries
+                ),
+                format!(
+                    "give query ids from 0 to {}, as in queries.csv's `query` column",
+                    s.workload.queries.saturating_sub(1)
+                ),
+            ));
+        }
+        let sizing = resources::sizing(v);
+        let rows: f64 = s
+            .variants
+            .iter()
+            .map(|x| x.search.kind().messages_per_query(&sizing))
+            .sum::<f64>()
+            * self.queries.len() as f64
+            * ROWS_PER_MESSAGE;
+        if rows > MAX_TRACE_ROWS {
+            return Err(bad(
+                "--trace",
+                format!(
+                    "the trace of {} queries would have about {:.0} rows (~{:.0} MB), over the \
+                     limit of {MAX_TRACE_ROWS:.0} rows",
+                    self.queries.len(),
+                    rows,
+                    rows * 60.0 / 1e6
+                ),
+                "trace fewer queries, or a smaller network or TTL (--set)".to_string(),
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// What a finished run reports back.
@@ -64,6 +138,9 @@ pub fn run(
     let threads = pool.current_num_threads();
     let estimate = resources::estimate(v, threads);
     resources::refuse_if_too_big(v, &estimate)?;
+    if let Some(t) = &opts.trace {
+        t.check(v)?;
+    }
     // Before simulating, so an unwritable --out is found at once.
     let dir = ResultDir::create(&out)?;
 
@@ -77,7 +154,12 @@ pub fn run(
             .map(|replica| {
                 let all: Vec<usize> = (0..s.variants.len()).collect();
                 let nodes = s.output.nodes;
-                simulate_replica(v, replica, &all, nodes, &meter, &|done| {
+                let trace = opts
+                    .trace
+                    .as_ref()
+                    .filter(|t| t.replica == replica)
+                    .map(|t| t.queries.as_slice());
+                simulate_replica(v, replica, &all, nodes, &meter, trace, &|done| {
                     progress(done, total_work)
                 })
             })
@@ -110,6 +192,11 @@ pub fn run(
         let columns = output::nodes_csv::Columns::of(&replicas, capacity, churn);
         dir.write("nodes.csv", |w| {
             output::nodes_csv::write(w, &names, &replicas, columns)
+        })?;
+    }
+    if opts.trace.is_some() {
+        dir.write("trace.csv", |w| {
+            output::trace_csv::write(w, &names, &replicas)
         })?;
     }
     let info = RunInfo {
@@ -159,13 +246,15 @@ impl Meter {
 /// Builds replica `replica`'s world and runs the variants with indices `variants` on it (in
 /// parallel on the current rayon pool; runs in that order), counting what each node does if
 /// `count_nodes`. A variant's results do not depend on which others run beside it. `progress`
-/// gets the running total of queries simulated in `meter`.
+/// gets the running total of queries simulated in `meter`. The queries `trace` names (if any)
+/// have their message trace recorded, with the overlay's node labels.
 pub fn simulate_replica(
     v: &Validated,
     replica: u32,
     variants: &[usize],
     count_nodes: bool,
     meter: &Meter,
+    trace: Option<&[u32]>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<ReplicaResult> {
     let s = &v.scenario;
@@ -179,11 +268,15 @@ pub fn simulate_replica(
             let variant = &s.variants[i];
             let t = Instant::now();
             let mut last = 0;
-            let run = run_variant(s, variant, &world, count_nodes, &mut |n| {
+            let mut run = run_variant(s, variant, &world, count_nodes, trace, &mut |n| {
                 progress(meter.add_queries(n - last));
                 last = n;
             });
             meter.add_time(Duration::ZERO, t.elapsed());
+            for e in &mut run.trace {
+                e.from = world.overlay.label(e.from as u32);
+                e.to = world.overlay.label(e.to as u32);
+            }
             run
         })
         .collect();
@@ -235,12 +328,14 @@ fn query_infos(world: &World) -> Vec<QueryInfo> {
 }
 
 /// Runs one variant on one world with its own latency and protocol streams, counting what each
-/// node does if `count_nodes` (`nodes.csv`).
+/// node does if `count_nodes` (`nodes.csv`) and recording the message trace of the queries
+/// `trace` names (node ids, not labels).
 pub fn run_variant(
     scenario: &Scenario,
     variant: &Variant,
     world: &World,
     count_nodes: bool,
+    trace: Option<&[u32]>,
     progress: &mut dyn FnMut(u64),
 ) -> VariantRun {
     let outcome = variant.search.kind().run(Runner {
@@ -251,6 +346,7 @@ pub fn run_variant(
         },
         seed: scenario.seed,
         progress,
+        trace,
     });
     let recorded = outcome.recorded;
     let received: u64 = recorded.node_load.iter().map(|&l| u64::from(l)).sum();
@@ -263,6 +359,7 @@ pub fn run_variant(
         queues: outcome.queues,
         qrp: recorded.qrp,
         nodes: recorded.nodes,
+        trace: outcome.trace,
     }
 }
 

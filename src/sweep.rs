@@ -575,7 +575,7 @@ fn simulate(
         .map(|&i| v.scenario.variants[i].name.clone())
         .collect();
     // Sweeps write no nodes.csv (see the README): nothing is counted per node.
-    let result = simulate_replica(v, replica, variants, false, meter, &|_| {})?;
+    let result = simulate_replica(v, replica, variants, false, meter, None, &|_| {})?;
     let queries = if keep_queries {
         let capacity = !v.scenario.network.capacity.is_unlimited();
         names

@@ -45,7 +45,7 @@ fn runs(text: &str) -> (World, Vec<VariantRun>) {
         .scenario
         .variants
         .iter()
-        .map(|var| run_variant(&v.scenario, var, &world, false, &mut |_| {}))
+        .map(|var| run_variant(&v.scenario, var, &world, false, None, &mut |_| {}))
         .collect();
     (world, runs)
 }
@@ -170,7 +170,7 @@ fn lookups_under_churn_degrade_gracefully_and_recover_after_stabilization() {
         .unwrap();
     let world = World::build(&v, 0).unwrap();
     for variant in &v.scenario.variants {
-        let run = run_variant(&v.scenario, variant, &world, false, &mut |_| {});
+        let run = run_variant(&v.scenario, variant, &world, false, None, &mut |_| {});
         // (queries, successes, rpc timeouts, messages) of findable queries per period.
         let mut periods = [(0u32, 0u32, 0u32, 0u64); 3];
         for (q, r) in world.queries.iter().zip(&run.records) {

@@ -257,6 +257,7 @@ fn the_summary_reads_back_as_it_was_computed() {
     let opts = floodsim::run::RunOptions {
         out: Some(dir.path().join("r")),
         jobs: Some(1),
+        trace: None,
     };
     let report = floodsim::run::run(&validated, &opts, &|_, _| {}).unwrap();
     let read = floodsim::output::summary_json::read(&dir.path().join("r/summary.json")).unwrap();

@@ -35,7 +35,7 @@ pub use kademlia::{Kademlia, KademliaTables};
 use crate::content::ObjectId;
 use crate::ids::IdMap;
 use crate::rng::{DHT_IDS, StreamKind, stream};
-use crate::sim::{Context, Protocol, QueryId};
+use crate::sim::{Context, MessageInfo, MessageKind, Protocol, QueryId};
 use crate::time::{SimDuration, SimTime};
 use crate::topology::NodeId;
 use rand_core::Rng;
@@ -437,6 +437,19 @@ impl<R: Routing> Protocol for Dht<R> {
     fn query_of(&self, msg: &DhtMessage) -> Option<QueryId> {
         let (DhtMessage::Request { query, .. } | DhtMessage::Response { query, .. }) = *msg;
         Some(query)
+    }
+
+    /// Requests are lookups and responses replies; their hops are the lookup's path so far.
+    fn describe(&self, msg: &DhtMessage) -> MessageInfo {
+        let (kind, query) = match *msg {
+            DhtMessage::Request { query, .. } => (MessageKind::Lookup, query),
+            DhtMessage::Response { query, .. } => (MessageKind::Reply, query),
+        };
+        MessageInfo {
+            kind,
+            ttl: None,
+            hops: self.lookups.get(&query).map(|l| R::hops(&l.route)),
+        }
     }
 
     fn active_queries(&self) -> usize {

@@ -144,15 +144,13 @@ impl<M: Copy, T: Copy, X: Transport> Kernel<M, T, X> {
 
     /// Sends `msg` from `from` to `to`; the transport decides when it arrives, or loses it
     /// (then the model hears of it through [`Model::on_dropped`] when it would have arrived:
-    /// at once).
+    /// at once). Returns when it reaches the receiver.
     #[inline]
-    pub fn send(&mut self, from: NodeId, to: NodeId, msg: M) {
-        let delay = self.transport.latency(self.now, from, to);
-        self.queue.push(
-            self.now + delay,
-            EventClass::Delivery,
-            Event::Arrive { to, from, msg },
-        );
+    pub fn send(&mut self, from: NodeId, to: NodeId, msg: M) -> SimTime {
+        let at = self.now + self.transport.latency(self.now, from, to);
+        self.queue
+            .push(at, EventClass::Delivery, Event::Arrive { to, from, msg });
+        at
     }
 
     /// Fires `timer` at `node` after `delay`.

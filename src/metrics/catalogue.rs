@@ -777,6 +777,7 @@ mod tests {
                 queues: None,
                 qrp: None,
                 nodes: None,
+                trace: Vec::new(),
             }],
             horizon_us: 1_000_000,
             overlay: None,

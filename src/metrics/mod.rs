@@ -6,6 +6,7 @@ pub mod catalogue;
 mod queues;
 mod recorder;
 mod stats;
+pub mod trace;
 
 pub use aggregate::{
     ByReplicas, NetworkStats, QrpSummary, Summary, TimeseriesRow, VariantSummary, bucket,
@@ -126,6 +127,8 @@ pub struct VariantRun {
     pub qrp: Option<QrpCounts>,
     /// What each node did, when `nodes.csv` was asked for.
     pub nodes: Option<Vec<NodeCounters>>,
+    /// The message trace of the traced queries (`--trace`; empty without one).
+    pub trace: Vec<trace::TraceEvent>,
 }
 
 /// Everything one replica produced.

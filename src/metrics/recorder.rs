@@ -278,6 +278,11 @@ impl Recorder {
         self.records[query as usize].hits
     }
 
+    /// What `query` reported so far.
+    pub fn record(&self, query: u32) -> &QueryRecord {
+        &self.records[query as usize]
+    }
+
     /// What the run reported.
     pub fn finish(self) -> Recorded {
         let nodes = self.nodes.map(|n| {

@@ -12,6 +12,7 @@ pub mod summary_json;
 pub mod sweep_csv;
 pub mod temp;
 pub mod timeseries_csv;
+pub mod trace_csv;
 
 use crate::error::{Error, InputError};
 use std::fs;

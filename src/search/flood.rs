@@ -17,7 +17,7 @@ use super::gnutella::{QUERY_BYTES, QUERY_HIT_BYTES};
 use super::qrp::{QrpConfig, QrpTables};
 use crate::content::{Content, ObjectId};
 use crate::ids::IdMap;
-use crate::sim::{Context, InFlight, Protocol, QueryId};
+use crate::sim::{Context, InFlight, MessageInfo, MessageKind, Protocol, QueryId};
 use crate::time::{SimDuration, SimTime};
 use crate::topology::{NodeId, Overlay};
 
@@ -689,6 +689,21 @@ impl Protocol for Flooding {
     fn query_of(&self, msg: &FloodMessage) -> Option<QueryId> {
         let (FloodMessage::Query { slot, .. } | FloodMessage::Hit { slot, .. }) = *msg;
         Some(self.slots[slot as usize].query)
+    }
+
+    fn describe(&self, msg: &FloodMessage) -> MessageInfo {
+        match *msg {
+            FloodMessage::Query { ttl, hops, .. } => MessageInfo {
+                kind: MessageKind::Query,
+                ttl: Some(u32::from(ttl)),
+                hops: Some(u32::from(hops)),
+            },
+            FloodMessage::Hit { hops, .. } => MessageInfo {
+                kind: MessageKind::Hit,
+                ttl: None,
+                hops: Some(u32::from(hops)),
+            },
+        }
     }
 
     fn active_queries(&self) -> usize {

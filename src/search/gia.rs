@@ -46,7 +46,7 @@ use crate::capacity::Capacities;
 use crate::content::ObjectId;
 use crate::ids::IdMap;
 use crate::rng::Sample;
-use crate::sim::{Context, InFlight, Protocol, QueryId};
+use crate::sim::{Context, InFlight, MessageInfo, MessageKind, Protocol, QueryId};
 use crate::time::{SimDuration, SimTime};
 use crate::topology::{NodeId, Overlay};
 use std::collections::VecDeque;
@@ -874,6 +874,21 @@ impl Protocol for Gia {
     fn query_of(&self, msg: &GiaMessage) -> Option<QueryId> {
         let (GiaMessage::Walk { query, .. } | GiaMessage::Hit { query, .. }) = *msg;
         Some(query)
+    }
+
+    fn describe(&self, msg: &GiaMessage) -> MessageInfo {
+        match *msg {
+            GiaMessage::Walk { hops, .. } => MessageInfo {
+                kind: MessageKind::WalkerStep,
+                ttl: Some(self.config.ttl.saturating_sub(hops)),
+                hops: Some(hops),
+            },
+            GiaMessage::Hit { hops, .. } => MessageInfo {
+                kind: MessageKind::Hit,
+                ttl: None,
+                hops: Some(hops),
+            },
+        }
     }
 
     fn active_queries(&self) -> usize {

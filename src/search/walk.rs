@@ -14,7 +14,7 @@ use super::gnutella::{CHECK_BYTES, QUERY_BYTES, QUERY_HIT_BYTES};
 use crate::content::ObjectId;
 use crate::ids::{IdMap, IdSet};
 use crate::rng::Sample;
-use crate::sim::{Context, InFlight, Protocol, QueryId};
+use crate::sim::{Context, InFlight, MessageInfo, MessageKind, Protocol, QueryId};
 use crate::topology::NodeId;
 
 /// How a walker picks its next node.
@@ -147,6 +147,21 @@ impl Protocol for Walk {
     fn query_of(&self, msg: &WalkMessage) -> Option<QueryId> {
         let (WalkMessage::Step { query, .. } | WalkMessage::Hit { query, .. }) = *msg;
         Some(query)
+    }
+
+    fn describe(&self, msg: &WalkMessage) -> MessageInfo {
+        match *msg {
+            WalkMessage::Step { steps, .. } => MessageInfo {
+                kind: MessageKind::WalkerStep,
+                ttl: Some(self.config.ttl.saturating_sub(steps)),
+                hops: Some(steps),
+            },
+            WalkMessage::Hit { steps, .. } => MessageInfo {
+                kind: MessageKind::Hit,
+                ttl: None,
+                hops: Some(steps),
+            },
+        }
     }
 
     fn active_queries(&self) -> usize {

@@ -15,6 +15,7 @@ mod queries;
 
 use crate::content::{Content, ObjectId};
 use crate::engine::{Ahead, Kernel, KernelOf, Model};
+use crate::metrics::trace::{EventKind, TraceEvent, Tracer};
 use crate::metrics::{QueueStats, Recorded, Recorder};
 use crate::net::{LatencyModel, LinkLatency};
 use crate::rng::SimRng;
@@ -25,6 +26,8 @@ use membership::Membership;
 use queries::QueryDriver;
 
 pub use network::Network;
+
+pub use crate::metrics::trace::{MessageInfo, MessageKind};
 
 pub use crate::workload::QueryId;
 
@@ -86,6 +89,16 @@ pub trait Protocol: Sized {
     /// against it (`dropped` in `queries.csv`).
     fn query_of(&self, msg: &Self::Message) -> Option<QueryId>;
 
+    /// What `msg` is, for message traces (`--trace`, `floodsim animate`): its kind, TTL and
+    /// hops. Called only for traced queries, while `msg` is in flight.
+    fn describe(&self, _msg: &Self::Message) -> MessageInfo {
+        MessageInfo {
+            kind: MessageKind::Query,
+            ttl: None,
+            hops: None,
+        }
+    }
+
     /// How many queries the protocol still holds state for. Per-query state must end with its
     /// query, so memory stays flat however many queries a run issues: [`simulate`] checks that
     /// this is zero once every event has been handled.
@@ -138,6 +151,15 @@ struct Env {
     queries: QueryDriver,
 }
 
+/// A message sent while a trace is recorded, waiting to be described once its handler returns.
+struct Sent<M> {
+    from: NodeId,
+    to: NodeId,
+    msg: M,
+    at: SimTime,
+    arrives: SimTime,
+}
+
 /// What a protocol may see and do while handling an event.
 pub struct Context<'a, P: Protocol> {
     kernel: &'a mut Kernel<P::Message, P::Timer, Net>,
@@ -145,6 +167,8 @@ pub struct Context<'a, P: Protocol> {
     live: Option<&'a OverlayState>,
     queries: &'a QueryDriver,
     recorder: &'a mut Recorder,
+    /// Sends of this event, kept only while a trace is recorded.
+    sent: Option<&'a mut Vec<Sent<P::Message>>>,
 }
 
 impl<'a, P: Protocol> Context<'a, P> {
@@ -218,7 +242,16 @@ impl<'a, P: Protocol> Context<'a, P> {
     /// Sends `msg` from `from` to `to`; the transport decides when it arrives.
     #[inline]
     pub fn send(&mut self, from: NodeId, to: NodeId, msg: P::Message) {
-        self.kernel.send(from, to, msg);
+        let arrives = self.kernel.send(from, to, msg);
+        if let Some(sent) = self.sent.as_deref_mut() {
+            sent.push(Sent {
+                from,
+                to,
+                msg,
+                at: self.kernel.now(),
+                arrives,
+            });
+        }
     }
 
     /// Fires `timer` at `node` after `delay`.
@@ -289,6 +322,8 @@ struct Node<'r, P: Protocol> {
     membership: Option<Membership<'r>>,
     progress: &'r mut dyn FnMut(u64),
     due: Input,
+    /// The trace being recorded, if any, and the sends of the current event.
+    trace: Option<(Tracer, Vec<Sent<P::Message>>)>,
 }
 
 /// Applies the change due at `now` to `live`; a leave ends a session the recorder counts.
@@ -331,8 +366,64 @@ impl<P: Protocol> Node<'_, P> {
             live: self.env.live.as_ref(),
             queries: &self.env.queries,
             recorder: &mut self.env.recorder,
+            sent: self.trace.as_mut().map(|(_, sent)| sent),
         };
         (&mut *self.protocol, ctx)
+    }
+
+    /// Writes the current event's sends of traced queries to the trace.
+    fn flush_sends(&mut self) {
+        let Some((tracer, sent)) = self.trace.as_mut() else {
+            return;
+        };
+        for s in sent.drain(..) {
+            let query = self.protocol.query_of(&s.msg);
+            if tracer.traces(query) {
+                let info = self.protocol.describe(&s.msg);
+                tracer.push(TraceEvent {
+                    query: query.expect("a traced query"),
+                    time: s.at,
+                    kind: EventKind::Sent(info.kind),
+                    from: u64::from(s.from),
+                    to: u64::from(s.to),
+                    ttl: info.ttl,
+                    hops: info.hops,
+                    arrives: Some(s.arrives),
+                });
+            }
+        }
+    }
+
+    /// The trace row of `msg`'s arrival at `to` as `kind`, if its query is traced.
+    fn arrival(
+        &self,
+        now: SimTime,
+        to: NodeId,
+        from: NodeId,
+        msg: &P::Message,
+    ) -> Option<TraceEvent> {
+        let (tracer, _) = self.trace.as_ref()?;
+        let query = self.protocol.query_of(msg);
+        tracer.traces(query).then(|| {
+            let info = self.protocol.describe(msg);
+            TraceEvent {
+                query: query.expect("a traced query"),
+                time: now,
+                kind: EventKind::Lost,
+                from: u64::from(from),
+                to: u64::from(to),
+                ttl: info.ttl,
+                hops: info.hops,
+                arrives: None,
+            }
+        })
+    }
+
+    /// Records `event` (of kind `kind`) in the trace.
+    fn record(&mut self, event: Option<TraceEvent>, kind: EventKind) {
+        if let (Some((tracer, _)), Some(event)) = (self.trace.as_mut(), event) {
+            tracer.push(TraceEvent { kind, ..event });
+        }
     }
 }
 
@@ -375,6 +466,7 @@ impl<P: Protocol> Model for Node<'_, P> {
                         membership::Event::Join(v) => protocol.on_join(&mut ctx, v),
                         membership::Event::Leave(v) => protocol.on_leave(&mut ctx, v),
                     }
+                    self.flush_sends();
                 }
             }
             Input::Query => {
@@ -382,6 +474,7 @@ impl<P: Protocol> Model for Node<'_, P> {
                 let query = self.world.queries[q as usize];
                 let (protocol, mut ctx) = self.context(kernel);
                 protocol.start_query(&mut ctx, q, query.source, query.object);
+                self.flush_sends();
                 let issued = u64::from(q) + 1;
                 if issued.is_multiple_of(1024) {
                     (self.progress)(issued);
@@ -398,6 +491,9 @@ impl<P: Protocol> Model for Node<'_, P> {
         from: NodeId,
         msg: P::Message,
     ) {
+        if self.trace.is_some() {
+            return self.on_traced_message(kernel, to, from, msg);
+        }
         let (protocol, mut ctx) = self.context(kernel);
         if ctx.is_online(to) {
             ctx.recorder.received(to);
@@ -411,6 +507,7 @@ impl<P: Protocol> Model for Node<'_, P> {
     fn on_timer(&mut self, kernel: &mut KernelOf<Self>, node: NodeId, timer: P::Timer) {
         let (protocol, mut ctx) = self.context(kernel);
         protocol.on_timer(&mut ctx, node, timer);
+        self.flush_sends();
     }
 
     fn on_dropped(
@@ -420,9 +517,12 @@ impl<P: Protocol> Model for Node<'_, P> {
         from: NodeId,
         msg: P::Message,
     ) {
+        let event = self.arrival(kernel.now(), to, from, &msg);
+        self.record(event, EventKind::Dropped);
         let (protocol, mut ctx) = self.context(kernel);
         ctx.recorder.dropped(protocol.query_of(&msg), to);
         protocol.on_lost(&mut ctx, to, from, msg);
+        self.flush_sends();
     }
 
     #[inline]
@@ -444,6 +544,62 @@ impl<P: Protocol> Model for Node<'_, P> {
                 if self.protocol.reads_neighbours(msg) {
                     self.world.overlay.prefetch_neighbours(to);
                 }
+            }
+        }
+    }
+}
+
+impl<P: Protocol> Node<'_, P> {
+    /// A delivery while a trace is recorded: as [`Model::on_message`], plus the arrival's row
+    /// (lost, or what the protocol reported to the recorder while handling it: a duplicate, a
+    /// node reached) before the rows of the sends it caused.
+    fn on_traced_message(
+        &mut self,
+        kernel: &mut KernelOf<Self>,
+        to: NodeId,
+        from: NodeId,
+        msg: P::Message,
+    ) {
+        let event = self.arrival(kernel.now(), to, from, &msg);
+        let online = is_online(self.env.live.as_ref(), to);
+        if !online {
+            self.record(event, EventKind::Lost);
+        }
+        let counts = |r: &Recorder, e: &TraceEvent| {
+            let r = r.record(e.query);
+            (r.duplicates, r.nodes_reached)
+        };
+        let before = event.map(|e| counts(&self.env.recorder, &e));
+        let at = self.trace.as_ref().map_or(0, |(t, _)| t.len());
+        let (protocol, mut ctx) = self.context(kernel);
+        if online {
+            ctx.recorder.received(to);
+            protocol.on_message(&mut ctx, to, from, msg);
+        } else {
+            protocol.on_lost(&mut ctx, to, from, msg);
+        }
+        self.flush_sends();
+        if let (Some(e), Some((dup, reached)), Some((tracer, _))) =
+            (event, before, self.trace.as_mut())
+        {
+            let (dup_after, reached_after) = counts(&self.env.recorder, &e);
+            if reached_after > reached {
+                tracer.insert(
+                    at,
+                    TraceEvent {
+                        kind: EventKind::Reached,
+                        ..e
+                    },
+                );
+            }
+            if dup_after > dup {
+                tracer.insert(
+                    at,
+                    TraceEvent {
+                        kind: EventKind::Duplicate,
+                        ..e
+                    },
+                );
             }
         }
     }
@@ -474,6 +630,8 @@ pub struct Outcome {
     pub events: u64,
     /// What the nodes' queues measured (under a capacity model).
     pub queues: Option<QueueStats>,
+    /// The message trace of the traced queries (empty without a trace).
+    pub trace: Vec<TraceEvent>,
 }
 
 /// Bytes one queued event of protocol `P` takes in the event queue: (in order, in the FIFO;
@@ -495,6 +653,17 @@ pub fn simulate<P: Protocol>(
     protocol: &mut P,
     setup: Setup,
     progress: &mut dyn FnMut(u64),
+) -> Outcome {
+    simulate_traced(world, protocol, setup, progress, None)
+}
+
+/// [`simulate`], recording the message trace of the queries `trace` names (if any).
+pub fn simulate_traced<P: Protocol>(
+    world: &World,
+    protocol: &mut P,
+    setup: Setup,
+    progress: &mut dyn FnMut(u64),
+    trace: Option<&[QueryId]>,
 ) -> Outcome {
     let links = LinkLatency::new(
         setup.latency,
@@ -528,11 +697,13 @@ pub fn simulate<P: Protocol>(
             .map(|plan| Membership::new(plan, &world.overlay)),
         progress,
         due: Input::Query,
+        trace: trace.map(|q| (Tracer::new(q.to_vec()), Vec::new())),
     };
     {
         let (protocol, mut ctx) = node.context(&mut kernel);
         protocol.on_start(&mut ctx);
     }
+    node.flush_sends();
     kernel.run(&mut node);
     if node.env.recorder.counts_nodes() {
         let (protocol, mut ctx) = node.context(&mut kernel);
@@ -551,5 +722,6 @@ pub fn simulate<P: Protocol>(
         recorded: node.env.recorder.finish(),
         events,
         queues: kernel.into_transport().finish(end),
+        trace: node.trace.map_or_else(Vec::new, |(t, _)| t.finish()),
     }
 }

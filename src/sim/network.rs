@@ -144,7 +144,9 @@ mod tests {
         fn on_message(&mut self, k: &mut KernelOf<Self>, to: NodeId, _: NodeId, m: (SimTime, u8)) {
             let hop = usize::from(m.1) + 1;
             match self.path.get(hop) {
-                Some(&next) => k.send(to, next, (m.0, m.1 + 1)),
+                Some(&next) => {
+                    k.send(to, next, (m.0, m.1 + 1));
+                }
                 None => self.delays.push(k.now().since(m.0).micros()),
             }
         }

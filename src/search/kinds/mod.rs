@@ -118,6 +118,8 @@ pub struct Runner<'a> {
     pub seed: u64,
     /// Called with the number of queries started so far.
     pub progress: &'a mut dyn FnMut(u64),
+    /// The queries whose message trace to record, if any.
+    pub trace: Option<&'a [sim::QueryId]>,
 }
 
 impl Runner<'_> {
@@ -128,7 +130,13 @@ impl Runner<'_> {
 
     /// Runs `protocol` on the world.
     pub fn simulate<P: Protocol>(self, mut protocol: P) -> Outcome {
-        sim::simulate(self.world, &mut protocol, self.setup, self.progress)
+        sim::simulate_traced(
+            self.world,
+            &mut protocol,
+            self.setup,
+            self.progress,
+            self.trace,
+        )
     }
 }
 
