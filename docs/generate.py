@@ -338,7 +338,9 @@ def architectures_findings():
     some = 1 - (bucket(v["central-index"], 0)["queries"] / v["central-index"]["queries"]
                 if any(b["min_replicas"] == 0 for b in v["central-index"]["by_replicas"])
                 else 0.0)
-    ci, up, sp = v["central-index"], v["ultrapeers"], v["super-peer"]
+    ci, up, sp, dq = v["central-index"], v["ultrapeers"], v["super-peer"], v["dynamic-query"]
+    desired = next(x["search"]["desired_results"] for x in s["scenario"]["variant"]
+                   if x["name"] == "dynamic-query")
     msgs = lambda x: x["messages_per_query"]["mean"] + x["response_messages_per_query"]["mean"]  # noqa: E731
     dht = [v["chord"], v["kademlia"]]
     return prose(f"""
@@ -358,7 +360,17 @@ def architectures_findings():
   {up['hops_to_first_hit']['mean']:.2f} hops and {sp['time_to_first_hit_ms']['p50']:.0f} vs
   {up['time_to_first_hit_ms']['p50']:.0f} ms to the first hit; the leaves' index uploads under
   churn bring the super-peers to {sp['total_messages_per_query']:.1f} messages per query in
-  all (the ultrapeers' QRP table traffic is not modelled yet: {up['total_messages_per_query']:.1f}).
+  all, the ultrapeers' Query Routing tables (sent whenever a leaf connects) to
+  {up['total_messages_per_query']:.1f}.
+- **Dynamic querying** on the same ultrapeers keeps going, one connection at a time, until it
+  has {desired} results or has used every connection; with at most
+  {s['scenario']['content']['replication']['copies']} copies per object it rarely stops early
+  here, and searching
+  deeper than the TTL-3 mesh flood it finds {pct(dq['success_rate'])} against
+  {pct(up['success_rate'])}, for {msgs(dq):.1f} messages per query against {msgs(up):.1f}, and
+  waits for it: {dq['time_to_first_hit_ms']['p50']:.0f} ms to the first hit at the median,
+  {dq['time_to_first_hit_ms']['p90']:.0f} ms at the 90th percentile
+  ({up['time_to_first_hit_ms']['p90']:.0f} ms for the mesh flood).
 - **Flooding** every link of the same overlay costs {msgs(v['flooding']):.0f} messages per
   query for {pct(v['flooding']['success_rate'])}; **GIA** sends
   {msgs(v['gia']):.1f} query messages but {v['gia']['total_messages_per_query']:.0f} with its
