@@ -299,6 +299,11 @@ enum Command {
         /// Also write an animated PNG (APNG) of the same frames, e.g. for slides.
         #[arg(long, value_name = "FILE")]
         apng: Option<PathBuf>,
+        /// The APNG shows every K-th frame of the page's animation and its last (1: every
+        /// frame, a file about three times larger), playing in the same time.
+        #[arg(long, value_name = "K", default_value_t = floodsim::animate::APNG_FRAME_STEP as u64,
+              value_parser = clap::value_parser!(u64).range(1..=45))]
+        apng_step: u64,
         /// Most nodes to draw; larger networks are refused (exit 2) as illegible.
         #[arg(long, value_name = "N", default_value_t = floodsim::animate::DEFAULT_MAX_NODES)]
         max_nodes: u32,
@@ -538,6 +543,7 @@ fn main() -> ExitCode {
             replica,
             output,
             apng,
+            apng_step,
             max_nodes,
             neighbourhood,
         } => input.load().and_then(|v| {
@@ -549,6 +555,7 @@ fn main() -> ExitCode {
                 neighbourhood,
                 output,
                 apng,
+                apng_step: apng_step as usize,
             };
             let done = floodsim::animate::animate(&v, &opts)?;
             let r = done.record;

@@ -312,6 +312,7 @@ fn shrink_hint(field: &str) -> String {
         "--keep-queries" => "drop --keep-queries, or sweep fewer queries, variants or \
                              replications per point, or run with fewer --jobs"
             .into(),
+        "--trace" => "trace fewer queries (--trace), or use fewer variants".into(),
         "output.nodes" => "turn output.nodes off (or drop --nodes), or use fewer nodes, variants \
                            or replications"
             .into(),

@@ -5,7 +5,7 @@
 //! files are byte-identical for any `--jobs`.
 
 use crate::error::{Error, InputError, Result};
-use crate::metrics::trace::{MAX_TRACE_ROWS, ROWS_PER_MESSAGE};
+use crate::metrics::trace::{MAX_TRACE_ROWS, ROWS_PER_MESSAGE, TraceEvent};
 use crate::metrics::{self, NetworkStats, NodeFacts, QueryInfo, ReplicaResult, VariantRun};
 use crate::net::{Geography, LatencyModel, Law};
 use crate::output::{self, ResultDir, run_json::RunInfo};
@@ -80,14 +80,7 @@ impl TraceRequest {
                 ),
             ));
         }
-        let sizing = resources::sizing(v);
-        let rows: f64 = s
-            .variants
-            .iter()
-            .map(|x| x.search.kind().messages_per_query(&sizing))
-            .sum::<f64>()
-            * self.queries.len() as f64
-            * ROWS_PER_MESSAGE;
+        let rows = self.rows(v);
         if rows > MAX_TRACE_ROWS {
             return Err(bad(
                 "--trace",
@@ -102,6 +95,22 @@ impl TraceRequest {
             ));
         }
         Ok(())
+    }
+}
+
+impl TraceRequest {
+    /// The rows the trace is expected to have, from each kind's messages per query.
+    fn rows(&self, v: &Validated) -> f64 {
+        let sizing = resources::sizing(v);
+        let per_query: f64 = (v.scenario.variants.iter())
+            .map(|x| x.search.kind().messages_per_query(&sizing))
+            .sum();
+        per_query * self.queries.len() as f64 * ROWS_PER_MESSAGE
+    }
+
+    /// Bytes the trace holds in memory until it is written (its rows, with vector slack).
+    fn memory(&self, v: &Validated) -> u64 {
+        (self.rows(v).min(MAX_TRACE_ROWS) * 2.0 * std::mem::size_of::<TraceEvent>() as f64) as u64
     }
 }
 
@@ -136,11 +145,14 @@ pub fn run(
         .build()
         .map_err(|e| Error::Runtime(format!("cannot start worker threads: {e}")))?;
     let threads = pool.current_num_threads();
-    let estimate = resources::estimate(v, threads);
-    resources::refuse_if_too_big(v, &estimate)?;
+    let mut estimate = resources::estimate(v, threads);
     if let Some(t) = &opts.trace {
         t.check(v)?;
+        let bytes = t.memory(v);
+        estimate.parts.push(("--trace", bytes));
+        estimate.total += bytes;
     }
+    resources::refuse_if_too_big(v, &estimate)?;
     // Before simulating, so an unwritable --out is found at once.
     let dir = ResultDir::create(&out)?;
 

@@ -174,6 +174,27 @@ fn the_apng_has_the_players_frames() {
     assert_eq!(frames, 81);
     let html = std::fs::read_to_string(dir.path().join("f.html")).unwrap();
     assert_eq!(html.matches("\"flashes\":").count(), 241);
+    // --apng-step 1: every frame of the player.
+    let o = animate(
+        dir.path(),
+        &[
+            "--query",
+            "2",
+            "-o",
+            "g.html",
+            "--apng",
+            "g.png",
+            "--apng-step",
+            "1",
+        ],
+    );
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    let png = std::fs::read(dir.path().join("g.png")).unwrap();
+    let at = png.windows(4).position(|w| w == b"acTL").unwrap();
+    assert_eq!(
+        u32::from_be_bytes(png[at + 4..at + 8].try_into().unwrap()),
+        241
+    );
 }
 
 /// The headless browser on PATH, if any.

@@ -1,12 +1,13 @@
-//! The animated PNG of an animation: the same frames as the HTML player (every
-//! [`APNG_FRAME_STEP`]th of them), drawn with plotters into RGB buffers.
+//! The animated PNG of an animation: the same frames as the HTML player (every one, or every
+//! `step`th to keep the file small), drawn with plotters into RGB buffers.
 
 use super::{Data, HOP_COLOURS};
 use crate::error::{Error, Result};
 use plotters::prelude::*;
 use std::path::Path;
 
-/// The APNG shows every this many frames of the player (a smaller file for slides).
+/// The APNG shows every this many frames of the player by default (a third of the file
+/// size, at the same playing time).
 pub const APNG_FRAME_STEP: usize = 3;
 
 /// Pixels of one side of the drawing; a band of `BAND` pixels above it holds the counters.
@@ -18,8 +19,9 @@ fn hex(c: &str) -> RGBColor {
     RGBColor((v >> 16) as u8, (v >> 8) as u8, v as u8)
 }
 
-/// Writes the APNG of an animation.
-pub(super) fn write_apng(path: &Path, data: &Data<'_>) -> Result<()> {
+/// Writes the APNG of an animation: every `step`th frame of the player and its last, each
+/// shown `step`/45 s, so any step plays in the same time.
+pub(super) fn write_apng(path: &Path, data: &Data<'_>, step: usize) -> Result<()> {
     let (nodes, edges, ring, source, timeline) = (
         &data.nodes,
         &data.edges,
@@ -39,7 +41,7 @@ pub(super) fn write_apng(path: &Path, data: &Data<'_>) -> Result<()> {
         (180.0 / (nodes.len().max(1) as f64).sqrt()).clamp(3.0, 9.0) * f64::from(SIDE) / 1000.0;
     let radius = radius.max(2.0) as i32;
     let chosen: Vec<usize> = (0..timeline.frames.len())
-        .step_by(APNG_FRAME_STEP)
+        .step_by(step.max(1))
         .chain(std::iter::once(timeline.frames.len() - 1))
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
@@ -54,7 +56,7 @@ pub(super) fn write_apng(path: &Path, data: &Data<'_>) -> Result<()> {
         .set_animated(chosen.len() as u32, 0)
         .map_err(|e| fail(e.to_string()))?;
     encoder
-        .set_frame_delay(1, 15)
+        .set_frame_delay(step.clamp(1, 45) as u16, 45)
         .map_err(|e| fail(e.to_string()))?;
     let mut writer = encoder.write_header().map_err(|e| fail(e.to_string()))?;
     let mut buf = vec![0u8; (w * h * 3) as usize];

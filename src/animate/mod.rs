@@ -9,6 +9,7 @@
 
 mod frames;
 mod image;
+pub use image::APNG_FRAME_STEP;
 mod layout;
 
 use crate::dht::Identifiers;
@@ -50,6 +51,8 @@ pub struct AnimateOptions {
     pub output: PathBuf,
     /// The animated PNG, if any.
     pub apng: Option<PathBuf>,
+    /// The APNG shows every this many frames of the player (1: all of them).
+    pub apng_step: usize,
 }
 
 /// What an animation showed, for the command's report.
@@ -250,7 +253,7 @@ pub fn animate(v: &Validated, opts: &AnimateOptions) -> Result<Animated> {
     };
     write_html(&opts.output, &data)?;
     if let Some(path) = &opts.apng {
-        image::write_apng(path, &data)?;
+        image::write_apng(path, &data, opts.apng_step)?;
     }
     Ok(Animated {
         nodes: drawn.len(),
