@@ -3,8 +3,11 @@
 //!
 //! Each SVG embeds, as a base64 `@font-face` in a `<style>`, a subset of the bundled TTF: every
 //! table as it is, except that the outlines of glyphs the SVG does not use are emptied (so glyph
-//! ids, metrics and kerning stay the same) and `post` drops its glyph names (format 3). That
-//! keeps a chart's font near 120 KiB of base64 instead of the whole font's 1 MiB.
+//! ids, metrics and kerning stay the same), `post` drops its glyph names (format 3), and `GSUB`
+//! is left out: the text was measured glyph by glyph without substitutions, and a browser
+//! applying the font's ligatures would draw "fl" and "fi" as ligature glyphs whose outlines were
+//! emptied (a variant "flood" showed as "ood"). That keeps a chart's font near 120 KiB of
+//! base64 instead of the whole font's 1 MiB.
 
 use ab_glyph::{Font, FontRef};
 use std::collections::BTreeSet;
@@ -127,6 +130,7 @@ fn subset(ttf: &[u8], chars: &BTreeSet<char>) -> Option<Vec<u8>> {
     new_post[..4].copy_from_slice(&0x0003_0000u32.to_be_bytes());
     let bodies: Vec<([u8; 4], Vec<u8>)> = tables
         .iter()
+        .filter(|t| &t.0 != b"GSUB")
         .map(|&(tag, off, len)| {
             let body = match &tag {
                 b"glyf" => new_glyf.clone(),
@@ -138,8 +142,15 @@ fn subset(ttf: &[u8], chars: &BTreeSet<char>) -> Option<Vec<u8>> {
             Some((tag, body))
         })
         .collect::<Option<_>>()?;
-    // The table directory as it was (same tags, same order), new offsets and checksums.
+    // The table directory as it was (same tags, same order, GSUB left out), new offsets and
+    // checksums, and the header's search fields for the new table count.
     let mut out = ttf.get(..12)?.to_vec();
+    let n = bodies.len() as u16;
+    let power = 1u16 << (15 - n.leading_zeros());
+    out[4..6].copy_from_slice(&n.to_be_bytes());
+    out[6..8].copy_from_slice(&(16 * power).to_be_bytes());
+    out[8..10].copy_from_slice(&(power.trailing_zeros() as u16).to_be_bytes());
+    out[10..12].copy_from_slice(&(16 * n - 16 * power).to_be_bytes());
     let mut at = 12 + 16 * bodies.len();
     let mut data = Vec::new();
     for (tag, body) in &bodies {
@@ -156,7 +167,7 @@ fn subset(ttf: &[u8], chars: &BTreeSet<char>) -> Option<Vec<u8>> {
     out.extend_from_slice(&data);
     let head_at = be32(
         &out,
-        12 + 16 * tables.iter().position(|t| &t.0 == b"head")? + 8,
+        12 + 16 * bodies.iter().position(|t| &t.0 == b"head")? + 8,
     )? as usize;
     let adjust = 0xB1B0_AFBAu32.wrapping_sub(checksum(&out));
     out[head_at + 8..head_at + 12].copy_from_slice(&adjust.to_be_bytes());
@@ -232,5 +243,15 @@ mod tests {
         }
         // The whole file sums to the magic number, as the TrueType spec asks.
         assert_eq!(checksum(&small), 0xB1B0_AFBA);
+        // No substitution table: a browser must not swap "fl" for a ligature glyph whose
+        // outline was emptied.
+        let tags: Vec<&[u8]> = (0..usize::from(be16(&small, 4).unwrap()))
+            .map(|i| &small[12 + 16 * i..16 + 16 * i])
+            .collect();
+        assert!(tags.contains(&&b"glyf"[..]) && !tags.contains(&&b"GSUB"[..]));
+        assert!(
+            TTF.windows(4).any(|w| w == b"GSUB"),
+            "the bundled font has one"
+        );
     }
 }
