@@ -79,6 +79,15 @@ impl Definition {
             .collect()
     }
 
+    /// The variants' names, in scenario order.
+    pub fn variant_names(&self) -> Vec<String> {
+        self.scenario
+            .variants
+            .iter()
+            .map(|v| v.name.clone())
+            .collect()
+    }
+
     /// Whether any point runs under a capacity model (then the sweep files show the capacity
     /// metrics).
     pub fn capacity(&self) -> bool {
@@ -913,12 +922,7 @@ fn finalize(dir: &Path, definition: &Definition) -> Result<usize> {
     output::sweep_csv::write_runs(&mut csv, params, &points, capacity)
         .map_err(|e| Error::io(dir, "write sweep.csv", e))?;
     write_atomic(&dir.join("sweep.csv"), &csv)?;
-    let variants: Vec<String> = definition
-        .scenario
-        .variants
-        .iter()
-        .map(|v| v.name.clone())
-        .collect();
+    let variants = definition.variant_names();
     let mut summary = Vec::new();
     output::sweep_csv::write_summary(&mut summary, params, &variants, &points, capacity)
         .map_err(|e| Error::io(dir, "write sweep_summary.csv", e))?;

@@ -591,12 +591,7 @@ fn one_sweep_charts(dir: &Path, choice: &SweepChoice) -> Result<(String, Vec<(St
         .collect::<Result<_, _>>()?;
     let x_axis = &axes[xi];
     let categorical = x_axis.numbers.is_none();
-    let names: Vec<String> = definition
-        .scenario
-        .variants
-        .iter()
-        .map(|v| v.name.clone())
-        .collect();
+    let names = definition.variant_names();
     // The lines of a chart: every variant, times every value of the series parameter.
     let lines: Vec<(usize, Option<usize>)> = names
         .iter()
@@ -844,12 +839,7 @@ fn sweep_cdf_charts(dir: &Path) -> Result<Vec<(String, Chart)>> {
     if kept.is_empty() {
         return Ok(Vec::new());
     }
-    let names: Vec<String> = definition
-        .scenario
-        .variants
-        .iter()
-        .map(|v| v.name.clone())
-        .collect();
+    let names = definition.variant_names();
     let params = &definition.parameters;
     // Per point: its label and, per variant, its values.
     let mut points = Vec::new();
