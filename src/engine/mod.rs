@@ -232,7 +232,7 @@ impl<M: Copy, T: Copy, X: Transport> Kernel<M, T, X> {
             }
         };
         self.queue
-            .push(at, EventClass::Delivery, Event::Handle(slot));
+            .push_later(at, EventClass::Delivery, Event::Handle(slot));
     }
 
     #[inline]

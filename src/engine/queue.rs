@@ -461,6 +461,17 @@ impl<E: Copy> EventQueue<E> {
         }
     }
 
+    /// Schedules `event` at `time` like [`Self::push`], for an event that is rarely next in
+    /// order (a message a receiver's queue holds back): it goes straight to the calendar or
+    /// the heap, so that its time, far ahead, does not close the FIFO to the in-order
+    /// deliveries pushed after it. The order is the same as with [`Self::push`].
+    pub fn push_later(&mut self, time: SimTime, class: EventClass, event: E) {
+        debug_assert!(self.next_seq < 1 << SEQ_BITS, "event sequence overflow");
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.push_out_of_order(time.micros(), class, seq, event);
+    }
+
     /// Starts a new FIFO run for an in-order delivery; anything else goes to the calendar if
     /// it is in its window, else to the heap.
     #[inline(never)]
@@ -475,6 +486,11 @@ impl<E: Copy> EventQueue<E> {
             self.fifo.push_back(event);
             return;
         }
+        self.push_out_of_order(time, class, seq, event);
+    }
+
+    /// Files an entry in the calendar if it is in its window, else in the heap.
+    fn push_out_of_order(&mut self, time: u64, class: EventClass, seq: u64, event: E) {
         let entry = Entry {
             key: key(time, class, seq),
             event,
@@ -858,13 +874,25 @@ mod tests {
         let mut push = |q: &mut EventQueue<u64>,
                         reference: &mut BTreeSet<(u64, u8, u64)>,
                         t: u64,
-                        c: EventClass| {
-            q.push(SimTime(t), c, seq);
+                        c: EventClass,
+                        later: bool| {
+            // `push_later` must keep the same order as `push`.
+            if later {
+                q.push_later(SimTime(t), c, seq);
+            } else {
+                q.push(SimTime(t), c, seq);
+            }
             reference.insert((t, c as u8, seq));
             seq += 1;
         };
         for i in 0..start {
-            push(&mut q, &mut reference, i * 7, classes[(i % 4) as usize]);
+            push(
+                &mut q,
+                &mut reference,
+                i * 7,
+                classes[(i % 4) as usize],
+                i % 5 == 0,
+            );
         }
         let (mut popped, mut used, mut regrids, mut geometry) = (0, false, 0, (0, 0));
         loop {
@@ -891,7 +919,8 @@ mod tests {
                         _ => delay(&mut r),
                     };
                     let c = classes[r.below(4) as usize];
-                    push(&mut q, &mut reference, t.micros() + d, c);
+                    let later = r.below(4) == 0;
+                    push(&mut q, &mut reference, t.micros() + d, c, later);
                 }
             }
         }
