@@ -60,7 +60,12 @@ fn one_query(
     let mut world = fixture::world(overlay, content, vec![query]);
     let levels: Vec<u8> = (0..rates.len() as u8).collect();
     world.capacities = Some(Capacities::from_levels(rates.to_vec(), levels, 1000));
-    let gia = Gia::new(cfg, &world.overlay, world.capacities.as_ref().unwrap());
+    let gia = Gia::new(
+        cfg,
+        &world.overlay,
+        world.capacities.as_ref().unwrap(),
+        &world.content,
+    );
     fixture::run(&world, gia)[0]
 }
 
@@ -130,7 +135,12 @@ fn flow_control_keeps_nodes_within_their_capacity() {
     let run = |flow: bool| {
         let mut cfg = config();
         cfg.flow_control = flow;
-        let mut gia = Gia::new(cfg, &world.overlay, world.capacities.as_ref().unwrap());
+        let mut gia = Gia::new(
+            cfg,
+            &world.overlay,
+            world.capacities.as_ref().unwrap(),
+            &world.content,
+        );
         sim::simulate(&world, &mut gia, fixture::setup(), &mut |_| {})
     };
     let free = run(false).queues.unwrap();

@@ -26,7 +26,8 @@
 //!    with no token to use waits at the node, first come first served, until a token arrives
 //!    (one timer per node, for the first waiting query's first token).
 //! 3. **One-hop replication.** A node answers for its own content and its current
-//!    neighbours' (read from the live links, so the index is never stale).
+//!    neighbours': it keeps an index of its neighbours' objects, updated whenever a link forms
+//!    or breaks, so the index is never stale.
 //! 4. **Biased random walk.** One walker per query goes to the highest-capacity neighbour it
 //!    holds a token for, avoiding neighbours this node already sent the query to or received
 //!    it from (when all were used, the node forgets and starts again; ties go to the lower
@@ -43,8 +44,8 @@
 
 use super::gnutella::{QUERY_BYTES, QUERY_HIT_BYTES};
 use crate::capacity::Capacities;
-use crate::content::ObjectId;
-use crate::ids::{IdMap, IdSet};
+use crate::content::{Content, ObjectId};
+use crate::ids::{IdMap, SmallSet};
 use crate::rng::Sample;
 use crate::sim::{Context, InFlight, MessageInfo, MessageKind, Protocol, QueryId};
 use crate::time::{SimDuration, SimTime};
@@ -164,9 +165,9 @@ struct QueryState {
     source: NodeId,
     object: ObjectId,
     in_flight: InFlight,
-    visited: IdSet<NodeId>,
+    visited: SmallSet<NodeId>,
     /// (node, neighbour) pairs the query was sent over, as `node << 32 | neighbour`.
-    sent: IdSet<u64>,
+    sent: SmallSet<u64>,
 }
 
 /// Capacity order of links: higher rate first, then lower node id.
@@ -198,11 +199,22 @@ pub struct Gia {
     queries: IdMap<QueryId, QueryState>,
     /// Scratch: the host cache of one adaptation attempt.
     cache: Vec<NodeId>,
+    /// With one-hop replication, each node's objects, by node (`objects[offsets[v]..]`)...
+    offsets: Vec<u32>,
+    objects: Vec<ObjectId>,
+    /// ...and its index of its neighbours' objects: sorted, one entry per neighbour holding
+    /// the object.
+    index: Vec<Vec<ObjectId>>,
 }
 
 impl Gia {
-    /// GIA on `overlay` (the starting topology) with node `capacities`.
-    pub fn new(config: GiaConfig, overlay: &Overlay, capacities: &Capacities) -> Self {
+    /// GIA on `overlay` (the starting topology) with node `capacities` and `content`.
+    pub fn new(
+        config: GiaConfig,
+        overlay: &Overlay,
+        capacities: &Capacities,
+        content: &Content,
+    ) -> Self {
         let n = overlay.node_count();
         let rate: Vec<f64> = (0..n).map(|v| capacities.rate(v)).collect();
         let slowest = rate.iter().copied().fold(f64::INFINITY, f64::min);
@@ -233,7 +245,7 @@ impl Gia {
                 row
             })
             .collect();
-        Gia {
+        let mut gia = Gia {
             config,
             rate,
             units,
@@ -246,6 +258,65 @@ impl Gia {
             token_timer: vec![false; n as usize],
             queries: IdMap::default(),
             cache: Vec::new(),
+            offsets: Vec::new(),
+            objects: Vec::new(),
+            index: Vec::new(),
+        };
+        if gia.config.one_hop_replication {
+            gia.build_index(n, content);
+        }
+        gia
+    }
+
+    /// Lists each node's objects and indexes every node's neighbours' objects.
+    fn build_index(&mut self, n: u32, content: &Content) {
+        let mut pairs: Vec<(NodeId, ObjectId)> = (0..content.objects())
+            .flat_map(|o| content.holders(o).iter().map(move |&h| (h, o)))
+            .collect();
+        pairs.sort_unstable();
+        self.offsets = vec![0; n as usize + 1];
+        for &(h, _) in &pairs {
+            self.offsets[h as usize + 1] += 1;
+        }
+        for v in 0..n as usize {
+            self.offsets[v + 1] += self.offsets[v];
+        }
+        self.objects = pairs.into_iter().map(|(_, o)| o).collect();
+        self.index = (0..n)
+            .map(|v| {
+                let mut index: Vec<ObjectId> = self
+                    .neighbours(v)
+                    .flat_map(|p| self.objects_of(p).iter().copied())
+                    .collect();
+                index.sort_unstable();
+                index
+            })
+            .collect();
+    }
+
+    /// The objects node `v` holds.
+    fn objects_of(&self, v: NodeId) -> &[ObjectId] {
+        &self.objects[self.offsets[v as usize] as usize..self.offsets[v as usize + 1] as usize]
+    }
+
+    /// Enters `peer`'s objects into `v`'s index (`add`), or takes them out.
+    fn reindex(&mut self, v: NodeId, peer: NodeId, add: bool) {
+        if !self.config.one_hop_replication {
+            return;
+        }
+        let (start, end) = (
+            self.offsets[peer as usize] as usize,
+            self.offsets[peer as usize + 1] as usize,
+        );
+        let index = &mut self.index[v as usize];
+        for &o in &self.objects[start..end] {
+            let at = index.partition_point(|&x| x < o);
+            if add {
+                index.insert(at, o);
+            } else {
+                debug_assert_eq!(index.get(at), Some(&o), "indexed object");
+                index.remove(at);
+            }
         }
     }
 
@@ -295,6 +366,7 @@ impl Gia {
                     asked: now,
                 },
             );
+            self.reindex(x, y, true);
         }
     }
 
@@ -306,6 +378,7 @@ impl Gia {
                 if row.remove(i).counted {
                     self.requesting[y as usize] -= self.rate[x as usize];
                 }
+                self.reindex(x, y, false);
             }
         }
     }
@@ -612,19 +685,18 @@ impl Gia {
     }
 
     /// Matches for `object` at `v`: its own copy (not at the source) and, with one-hop
-    /// replication, its neighbours' (other than the source), found from the object's few
-    /// holders rather than the node's many links.
+    /// replication, its neighbours' (other than the source), counted in its index.
     fn matches(&self, ctx: &Context<'_, Self>, v: NodeId, source: NodeId, object: ObjectId) -> u32 {
         let content = ctx.content();
         let own = u32::from(v != source && content.holds(v, object));
         if !self.config.one_hop_replication {
             return own;
         }
-        own + content
-            .holders(object)
-            .iter()
-            .filter(|&&h| h != source && h != v && self.linked(h, v))
-            .count() as u32
+        let index = &self.index[v as usize];
+        let indexed =
+            index.partition_point(|&o| o <= object) - index.partition_point(|&o| o < object);
+        let source_copy = v != source && content.holds(source, object) && self.linked(source, v);
+        own + indexed as u32 - u32::from(source_copy)
     }
 
     fn finish_if_done(&mut self, q: QueryId) {
@@ -716,7 +788,7 @@ impl Protocol for Gia {
         source: NodeId,
         object: ObjectId,
     ) {
-        let mut visited = IdSet::default();
+        let mut visited = SmallSet::default();
         visited.insert(source);
         self.queries.insert(
             q,
@@ -725,7 +797,7 @@ impl Protocol for Gia {
                 object,
                 in_flight: InFlight::default(),
                 visited,
-                sent: IdSet::default(),
+                sent: SmallSet::default(),
             },
         );
         // The source's own index of its neighbours' content answers at once.
@@ -842,7 +914,56 @@ mod tests {
     fn gia(rates: &[f64], level: &[u8], edges: &[(NodeId, NodeId)], cfg: GiaConfig) -> Gia {
         let overlay = Overlay::from_edges(level.len() as u32, edges);
         let caps = Capacities::from_levels(rates.to_vec(), level.to_vec(), 10);
-        Gia::new(cfg, &overlay, &caps)
+        Gia::new(cfg, &overlay, &caps, &Content::place_fixed(&[]))
+    }
+
+    #[test]
+    fn the_one_hop_index_follows_the_links() {
+        // 12 nodes on a ring; objects on a few nodes, one node holding two. After links form
+        // and break, each node's index is its neighbours' objects, recounted from scratch.
+        let n = 12u32;
+        let edges: Vec<(NodeId, NodeId)> = (0..n).map(|v| (v, (v + 1) % n)).collect();
+        let overlay = Overlay::from_edges(n, &edges);
+        let caps =
+            Capacities::from_levels(vec![1.0, 10.0], (0..n).map(|v| (v % 2) as u8).collect(), 10);
+        let content = Content::place_fixed(&[vec![1, 5], vec![5], vec![2, 3, 7, 11], vec![0]]);
+        let mut g = Gia::new(config(2, 0.25, 5), &overlay, &caps, &content);
+        let recount = |g: &Gia, v: NodeId| -> Vec<ObjectId> {
+            let mut objects: Vec<ObjectId> = (0..content.objects())
+                .flat_map(|o| {
+                    let holders = content.holders(o);
+                    g.neighbours(v)
+                        .filter(move |p| holders.contains(p))
+                        .map(move |_| o)
+                })
+                .collect();
+            objects.sort_unstable();
+            objects
+        };
+        // Node 4's neighbours 3 and 5 hold objects 2 and 0, 1.
+        assert_eq!(g.index[4], vec![0, 1, 2]);
+        for (a, b, link) in [
+            (4, 7, true),
+            (4, 11, true),
+            (3, 4, false),
+            (0, 6, true),
+            (5, 6, false),
+        ] {
+            if link {
+                g.link(a, b, SimTime::ZERO);
+            } else {
+                g.unlink(a, b);
+            }
+            for v in 0..n {
+                assert_eq!(
+                    g.index[v as usize],
+                    recount(&g, v),
+                    "node {v} after {a}-{b}"
+                );
+            }
+        }
+        // Node 4 now has neighbours 5 (objects 0, 1), 7 (2) and 11 (2).
+        assert_eq!(g.index[4], vec![0, 1, 2, 2]);
     }
 
     #[test]

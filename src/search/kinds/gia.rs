@@ -176,16 +176,24 @@ impl Kind for Table {
     }
 
     /// Links (16 bytes per end, up to max_nbrs per node but about the mean degree on
-    /// average, taken as 4× it for adaptation) and per-node state, plus the walks in flight:
-    /// a walk holds a visited set and a sent set of about 64 bytes per step. A walk takes
-    /// [`Table::steps`] steps of a link latency each and stops at the timeout, so about
+    /// average, taken as 4× it for adaptation) and per-node state; with one-hop replication
+    /// each node's list of its objects and its index of its neighbours' (4 bytes per copy and
+    /// per link end per copy a node holds on average); plus the walks in flight: a walk holds
+    /// a visited set and a sent set of about 64 bytes per step. A walk takes [`Table::steps`]
+    /// steps of a link latency each and stops at the timeout, so about
     /// rate × min(steps × latency, timeout) walk at once.
     fn memory(&self, s: &Sizing) -> u64 {
-        let links = s.nodes as f64 * (s.mean_degree * 4.0).min(f64::from(self.max_nbrs)) * 16.0;
+        let ends = s.nodes as f64 * (s.mean_degree * 4.0).min(f64::from(self.max_nbrs));
+        let index = if self.one_hop_replication {
+            let per_node = s.copies / s.nodes.max(1) as f64;
+            s.copies * 4.0 + ends * per_node * 4.0 + s.nodes as f64 * 28.0
+        } else {
+            0.0
+        };
         let steps = self.steps(s);
         let concurrent = (1.0 + s.rate_per_s * (steps * s.mean_latency_s).min(s.timeout_s))
             .min(s.queries as f64);
-        (links + s.nodes as f64 * 48.0 + concurrent * steps * 64.0) as u64
+        (ends * 16.0 + index + s.nodes as f64 * 48.0 + concurrent * steps * 64.0) as u64
     }
 
     fn messages_per_query(&self, s: &Sizing) -> f64 {
@@ -214,6 +222,6 @@ impl Kind for Table {
             .capacities
             .as_ref()
             .expect("validation requires network.capacity for gia");
-        r.simulate(Gia::new(config, &world.overlay, capacities))
+        r.simulate(Gia::new(config, &world.overlay, capacities, &world.content))
     }
 }
