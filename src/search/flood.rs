@@ -781,7 +781,7 @@ impl Protocol for Flooding {
         ctx.maintenance(uploads);
     }
 
-    #[inline]
+    #[inline(always)]
     fn on_message(
         &mut self,
         ctx: &mut Context<'_, Self>,
