@@ -165,8 +165,9 @@ struct QueryState {
     source: NodeId,
     object: ObjectId,
     in_flight: InFlight,
-    visited: SmallSet<NodeId>,
-    /// (node, neighbour) pairs the query was sent over, as `node << 32 | neighbour`.
+    /// The (node, neighbour) pairs the query was sent over, as [`pair`]`(node, neighbour)`,
+    /// and the nodes it visited, as `pair(node, node)` (no node is its own neighbour): one
+    /// set, so a step touches one allocation.
     sent: SmallSet<u64>,
 }
 
@@ -708,7 +709,7 @@ impl Gia {
     /// Handles query `q`'s walker at `v` after `hops` steps: answers, then moves on.
     fn visit(&mut self, ctx: &mut Context<'_, Self>, v: NodeId, q: QueryId, hops: u32, found: u32) {
         let state = self.queries.get_mut(&q).expect("active query");
-        if state.visited.insert(v) {
+        if state.sent.insert(pair(v, v)) {
             ctx.report().reached(q);
         } else {
             ctx.report().duplicate(q, v);
@@ -788,16 +789,15 @@ impl Protocol for Gia {
         source: NodeId,
         object: ObjectId,
     ) {
-        let mut visited = SmallSet::default();
-        visited.insert(source);
+        let mut sent = SmallSet::default();
+        sent.insert(pair(source, source));
         self.queries.insert(
             q,
             QueryState {
                 source,
                 object,
                 in_flight: InFlight::default(),
-                visited,
-                sent: SmallSet::default(),
+                sent,
             },
         );
         // The source's own index of its neighbours' content answers at once.

@@ -179,8 +179,8 @@ impl Kind for Table {
     /// average, taken as 4× it for adaptation) and per-node state; with one-hop replication
     /// each node's list of its objects and its index of its neighbours' (4 bytes per copy and
     /// per link end per copy a node holds on average); plus the walks in flight: a walk holds
-    /// a visited set and a sent set of about 64 bytes per step. A walk takes [`Table::steps`]
-    /// steps of a link latency each and stops at the timeout, so about
+    /// one set of the nodes visited and links used, at most about 64 bytes per step. A walk
+    /// takes [`Table::steps`] steps of a link latency each and stops at the timeout, so about
     /// rate × min(steps × latency, timeout) walk at once.
     fn memory(&self, s: &Sizing) -> u64 {
         let ends = s.nodes as f64 * (s.mean_degree * 4.0).min(f64::from(self.max_nbrs));
