@@ -784,6 +784,69 @@ def gia2003_table():
     return "\n" + gia2003.table(gia2003.read()) + "\n"
 
 
+# Round-trip times between cities published by Reinheimer, "Miles per Millisecond: A Look at
+# the WonderProxy Network" (WonderProxy blog, 2011; table "Pings Between Cities"), both
+# directions in ms; only pairs on different continents. City positions (degrees) are the
+# cities' centres.
+CITIES = {
+    "New York": (40.7128, -74.0060),
+    "Dallas": (32.7767, -96.7970),
+    "Fremont": (37.5485, -121.9886),
+    "Paris": (48.8566, 2.3522),
+    "Milan": (45.4642, 9.1900),
+    "Moscow": (55.7558, 37.6173),
+    "Sydney": (-33.8688, 151.2093),
+    "Brisbane": (-27.4698, 153.0251),
+}
+PUBLISHED_RTT_MS = [
+    ("New York", "Paris", 78.33, 77.31),
+    ("New York", "Milan", 111.60, 112.17),
+    ("New York", "Moscow", 131.34, 131.29),
+    ("Dallas", "Paris", 130.94, 131.79),
+    ("Dallas", "Milan", 140.00, 139.86),
+    ("Fremont", "Paris", 176.22, 175.19),
+    ("Fremont", "Moscow", 214.59, 209.00),
+    ("Fremont", "Sydney", 184.91, 191.96),
+    ("Fremont", "Brisbane", 176.07, 174.38),
+    ("Dallas", "Sydney", 221.72, 222.25),
+    ("Dallas", "Brisbane", 220.14, 221.60),
+]
+# The coordinates model's default: km of great circle per ms of one-way base delay.
+KM_PER_MS = 133
+
+
+def great_circle_km(a, b):
+    """Haversine distance on a sphere of radius 6,371 km (as the model uses)."""
+    (la1, lo1), (la2, lo2) = (tuple(map(math.radians, CITIES[c])) for c in (a, b))
+    h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
+    return 2 * 6371 * math.asin(math.sqrt(h))
+
+
+@generator("latency-provenance")
+def latency_provenance():
+    """The coordinates model's default km_per_ms against published inter-continent RTTs."""
+    rows, implied, ratios = [], [], []
+    for a, b, there, back in PUBLISHED_RTT_MS:
+        km = great_circle_km(a, b)
+        rtt = (there + back) / 2
+        model = 2 * km / KM_PER_MS
+        implied.append(km / (rtt / 2))
+        ratios.append(model / rtt)
+        rows.append([f"{a}–{b}", num(km), num(rtt, 1), num(model, 1), num(model / rtt, 2), num(implied[-1])])
+    implied.sort()
+    ratios.sort()
+    head = ["cities", "great circle, km", "published RTT, ms", "model RTT, ms", "model / published", "implied km per ms"]
+    summary = prose(
+        f"Over these {len(rows)} pairs the published RTTs imply a median of "
+        f"{num(implied[len(implied) // 2])} km of great circle per ms one way (from "
+        f"{num(implied[0])} to {num(implied[-1])}); the default `km_per_ms = {KM_PER_MS}` gives "
+        f"round trips {num(100 * (1 - ratios[0]))}% shorter to {num(100 * (ratios[-1] - 1))}% "
+        f"longer than measured (median ratio {num(ratios[len(ratios) // 2], 2)}), before the "
+        "access delays, which add 4 × 5 ms to a round trip at their medians."
+    )
+    return "\n" + table(head, rows) + "\n" + summary
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("names", nargs="*", help="generators to run (default: all)")

@@ -13,6 +13,7 @@ const CHEAP: &[&str] = &[
     "architectures-findings",
     "free-riders",
     "teaching",
+    "latency-provenance",
 ];
 
 fn check(docs: &Path, blocks: &[&str]) -> Output {
