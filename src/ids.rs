@@ -1,9 +1,9 @@
-//! Hash maps keyed by node or query ids, for lookups on the hot path.
+//! Hash maps and small sets keyed by node or query ids, for lookups on the hot path.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 
-/// A fast, deterministic hasher for `u32` ids: protocols look per-query and per-node state up
+/// A fast, deterministic hasher for `u32` ids (and `u64` pairs of them): protocols look per-query and per-node state up
 /// on every message, where SipHash would dominate. Maps using it are never iterated.
 #[derive(Default)]
 pub struct IdHasher(u64);
