@@ -3,8 +3,9 @@
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 
-/// A fast, deterministic hasher for `u32` ids (and `u64` pairs of them): protocols look per-query and per-node state up
-/// on every message, where SipHash would dominate. Maps using it are never iterated.
+/// A fast, deterministic hasher for `u32` ids (and `u64` pairs of them): protocols look
+/// per-query and per-node state up on every message, where SipHash would dominate. Maps using
+/// it are never iterated.
 #[derive(Default)]
 pub struct IdHasher(u64);
 
