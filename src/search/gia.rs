@@ -45,7 +45,7 @@
 use super::gnutella::{QUERY_BYTES, QUERY_HIT_BYTES};
 use crate::capacity::Capacities;
 use crate::content::{Content, ObjectId};
-use crate::ids::{IdMap, SmallSet};
+use crate::ids::SmallSet;
 use crate::rng::Sample;
 use crate::sim::{Context, InFlight, MessageInfo, MessageKind, Protocol, QueryId};
 use crate::time::{SimDuration, SimTime};
@@ -96,8 +96,8 @@ pub struct GiaConfig {
 pub enum GiaMessage {
     /// The walker, after `hops` steps, with `found` matches so far.
     Walk {
-        /// The query.
-        query: QueryId,
+        /// The query's slot in the protocol's table of walks.
+        slot: u32,
         /// Steps so far, this one included.
         hops: u32,
         /// Matches found so far.
@@ -105,8 +105,8 @@ pub enum GiaMessage {
     },
     /// A hit sent straight to the source by a node `hops` steps out.
     Hit {
-        /// The query.
-        query: QueryId,
+        /// The query's slot.
+        slot: u32,
         /// The responder's step count.
         hops: u32,
     },
@@ -124,7 +124,7 @@ pub enum GiaTimer {
 /// A walker parked at a node until a token arrives.
 #[derive(Copy, Clone, Debug)]
 struct Parked {
-    query: QueryId,
+    slot: u32,
     hops: u32,
     found: u32,
 }
@@ -162,6 +162,7 @@ struct Link {
 }
 
 struct QueryState {
+    query: QueryId,
     source: NodeId,
     object: ObjectId,
     in_flight: InFlight,
@@ -170,6 +171,9 @@ struct QueryState {
     /// set, so a step touches one allocation.
     sent: SmallSet<u64>,
 }
+
+/// The query id of a free slot.
+const FREE: QueryId = QueryId::MAX;
 
 /// Capacity order of links: higher rate first, then lower node id.
 fn by_capacity(rate: &[f64], a: NodeId, b: NodeId) -> std::cmp::Ordering {
@@ -197,7 +201,10 @@ pub struct Gia {
     parked: Vec<VecDeque<Parked>>,
     /// Whether a node has a token timer pending.
     token_timer: Vec<bool>,
-    queries: IdMap<QueryId, QueryState>,
+    /// The walks in flight, by slot (a message names its walk's slot, so no lookup by
+    /// query id); free slots are reused.
+    slots: Vec<QueryState>,
+    free: Vec<u32>,
     /// Scratch: the host cache of one adaptation attempt.
     cache: Vec<NodeId>,
     /// With one-hop replication, each node's objects, by node (`objects[offsets[v]..]`)...
@@ -257,7 +264,8 @@ impl Gia {
             adapting: vec![false; n as usize],
             parked: vec![VecDeque::new(); n as usize],
             token_timer: vec![false; n as usize],
-            queries: IdMap::default(),
+            slots: Vec::new(),
+            free: Vec::new(),
             cache: Vec::new(),
             offsets: Vec::new(),
             objects: Vec::new(),
@@ -514,25 +522,18 @@ impl Gia {
 
     /// Whether query `q`'s walker may still move after `hops` steps: within `ttl`, and its
     /// source still waiting (not timed out, not gone).
-    fn alive(&self, ctx: &Context<'_, Self>, q: QueryId, hops: u32) -> bool {
-        hops < self.config.ttl && ctx.source_waiting(q)
+    fn alive(&self, ctx: &Context<'_, Self>, q: u32, hops: u32) -> bool {
+        hops < self.config.ttl && ctx.source_waiting(self.slots[q as usize].query)
     }
 
-    /// Moves query `q`'s walker on from `v`, or parks it behind the walkers already waiting
-    /// there for a token.
-    fn forward(
-        &mut self,
-        ctx: &mut Context<'_, Self>,
-        v: NodeId,
-        q: QueryId,
-        hops: u32,
-        found: u32,
-    ) {
+    /// Moves the walker of the query in slot `q` on from `v`, or parks it behind the walkers
+    /// already waiting there for a token.
+    fn forward(&mut self, ctx: &mut Context<'_, Self>, v: NodeId, q: u32, hops: u32, found: u32) {
         if !self.alive(ctx, q, hops) || self.links[v as usize].is_empty() {
             return;
         }
         let walker = Parked {
-            query: q,
+            slot: q,
             hops,
             found,
         };
@@ -554,8 +555,7 @@ impl Gia {
 
     fn park(&mut self, v: NodeId, walker: Parked) {
         self.parked[v as usize].push_back(walker);
-        let state = self.queries.get_mut(&walker.query).expect("active query");
-        state.in_flight.sent(1);
+        self.slots[walker.slot as usize].in_flight.sent(1);
     }
 
     /// A token is due at `v`: its parked walkers leave in order while tokens allow; the first
@@ -564,7 +564,7 @@ impl Gia {
         self.token_timer[v as usize] = false;
         let now = ctx.now();
         while let Some(&walker) = self.parked[v as usize].front() {
-            let q = walker.query;
+            let q = walker.slot;
             let choice = if ctx.is_online(v) && self.alive(ctx, q, walker.hops) {
                 self.choose(ctx, v, q, now)
             } else {
@@ -576,11 +576,7 @@ impl Gia {
                 return;
             }
             self.parked[v as usize].pop_front();
-            self.queries
-                .get_mut(&q)
-                .expect("active query")
-                .in_flight
-                .landed();
+            self.slots[q as usize].in_flight.landed();
             if let Choice::Send(i) = choice {
                 self.send_walk(ctx, v, walker, i);
             }
@@ -604,38 +600,33 @@ impl Gia {
             }
         }
         let to = link.peer;
-        let q = walker.query;
-        let state = self.queries.get_mut(&q).expect("active query");
+        let q = walker.slot;
+        let state = &mut self.slots[q as usize];
         state.sent.insert(pair(v, to));
         state.in_flight.sent(1);
+        let query = state.query;
         ctx.send(
             v,
             to,
             GiaMessage::Walk {
-                query: q,
+                slot: q,
                 hops: walker.hops + 1,
                 found: walker.found,
             },
         );
-        ctx.report().sent(q, v, 1, QUERY_BYTES);
+        ctx.report().sent(query, v, 1, QUERY_BYTES);
     }
 
     /// Where `v` sends query `q` next. Links are kept in order of capacity, so the biased walk
     /// takes the first allowed neighbour with a token and usually looks at one or two links;
     /// the unbiased one counts them and draws one. Nothing is allocated.
-    fn choose(
-        &mut self,
-        ctx: &mut Context<'_, Self>,
-        v: NodeId,
-        q: QueryId,
-        now: SimTime,
-    ) -> Choice {
+    fn choose(&mut self, ctx: &mut Context<'_, Self>, v: NodeId, q: u32, now: SimTime) -> Choice {
         let flow = self.config.flow_control;
         if flow {
             self.expire(v, now);
         }
         for _ in 0..2 {
-            let state = self.queries.get(&q).expect("active query");
+            let state = &self.slots[q as usize];
             let row = &self.links[v as usize];
             let (mut fresh, mut ready, mut wait) = (false, 0u32, f64::INFINITY);
             for (i, l) in row.iter().enumerate() {
@@ -658,7 +649,7 @@ impl Gia {
             }
             if !fresh {
                 // Every neighbour had it: forget and start again.
-                let state = self.queries.get_mut(&q).expect("active query");
+                let state = &mut self.slots[q as usize];
                 for l in row {
                     state.sent.remove(&pair(v, l.peer));
                 }
@@ -666,7 +657,7 @@ impl Gia {
             }
             if ready > 0 {
                 let k = ctx.rng().index(ready) as usize;
-                let state = self.queries.get(&q).expect("active query");
+                let state = &self.slots[q as usize];
                 let pick = (0..row.len())
                     .filter(|&i| {
                         !state.sent.contains(&pair(v, row[i].peer))
@@ -700,31 +691,33 @@ impl Gia {
         own + indexed as u32 - u32::from(source_copy)
     }
 
-    fn finish_if_done(&mut self, q: QueryId) {
-        if self.queries.get(&q).is_some_and(|s| s.in_flight.is_idle()) {
-            self.queries.remove(&q);
+    /// Frees slot `q` once none of its walk's messages is in flight or parked.
+    fn finish_if_done(&mut self, q: u32) {
+        let state = &mut self.slots[q as usize];
+        if state.in_flight.is_idle() && state.query != FREE {
+            state.query = FREE;
+            state.sent = SmallSet::default();
+            self.free.push(q);
         }
     }
 
-    /// Handles query `q`'s walker at `v` after `hops` steps: answers, then moves on.
-    fn visit(&mut self, ctx: &mut Context<'_, Self>, v: NodeId, q: QueryId, hops: u32, found: u32) {
-        let state = self.queries.get_mut(&q).expect("active query");
+    /// Handles the walker of the query in slot `q` at `v` after `hops` steps: answers, then
+    /// moves on.
+    fn visit(&mut self, ctx: &mut Context<'_, Self>, v: NodeId, q: u32, hops: u32, found: u32) {
+        let state = &mut self.slots[q as usize];
+        let query = state.query;
         if state.sent.insert(pair(v, v)) {
-            ctx.report().reached(q);
+            ctx.report().reached(query);
         } else {
-            ctx.report().duplicate(q, v);
+            ctx.report().duplicate(query, v);
         }
         let (source, object) = (state.source, state.object);
         let m = self.matches(ctx, v, source, object);
         if m > 0 {
-            ctx.send(v, source, GiaMessage::Hit { query: q, hops });
-            ctx.report().responded(q, v, QUERY_HIT_BYTES);
+            ctx.send(v, source, GiaMessage::Hit { slot: q, hops });
+            ctx.report().responded(query, v, QUERY_HIT_BYTES);
             ctx.report().hit_served(v);
-            self.queries
-                .get_mut(&q)
-                .expect("active query")
-                .in_flight
-                .sent(1);
+            self.slots[q as usize].in_flight.sent(1);
         }
         let found = found + m;
         if found < self.config.max_responses {
@@ -759,8 +752,8 @@ impl Protocol for Gia {
     }
 
     fn query_of(&self, msg: &GiaMessage) -> Option<QueryId> {
-        let (GiaMessage::Walk { query, .. } | GiaMessage::Hit { query, .. }) = *msg;
-        Some(query)
+        let (GiaMessage::Walk { slot, .. } | GiaMessage::Hit { slot, .. }) = *msg;
+        Some(self.slots[slot as usize].query)
     }
 
     fn describe(&self, msg: &GiaMessage) -> MessageInfo {
@@ -779,7 +772,7 @@ impl Protocol for Gia {
     }
 
     fn active_queries(&self) -> usize {
-        self.queries.len()
+        self.slots.len() - self.free.len()
     }
 
     fn start_query(
@@ -791,15 +784,23 @@ impl Protocol for Gia {
     ) {
         let mut sent = SmallSet::default();
         sent.insert(pair(source, source));
-        self.queries.insert(
-            q,
-            QueryState {
-                source,
-                object,
-                in_flight: InFlight::default(),
-                sent,
-            },
-        );
+        let state = QueryState {
+            query: q,
+            source,
+            object,
+            in_flight: InFlight::default(),
+            sent,
+        };
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.slots[slot as usize] = state;
+                slot
+            }
+            None => {
+                self.slots.push(state);
+                (self.slots.len() - 1) as u32
+            }
+        };
         // The source's own index of its neighbours' content answers at once.
         let local = if self.config.one_hop_replication {
             self.matches(ctx, source, source, object)
@@ -810,9 +811,9 @@ impl Protocol for Gia {
             ctx.deliver_hit(q, 1);
         }
         if local < self.config.max_responses {
-            self.forward(ctx, source, q, 0, local);
+            self.forward(ctx, source, slot, 0, local);
         }
-        self.finish_if_done(q);
+        self.finish_if_done(slot);
     }
 
     fn on_message(
@@ -823,22 +824,19 @@ impl Protocol for Gia {
         msg: GiaMessage,
     ) {
         match msg {
-            GiaMessage::Walk { query, hops, found } => {
-                let state = self.queries.get_mut(&query).expect("active query");
+            GiaMessage::Walk { slot, hops, found } => {
+                let state = &mut self.slots[slot as usize];
                 state.in_flight.landed();
                 // The sender has the query already: it counts as used.
                 state.sent.insert(pair(to, from));
-                self.visit(ctx, to, query, hops, found);
-                self.finish_if_done(query);
+                self.visit(ctx, to, slot, hops, found);
+                self.finish_if_done(slot);
             }
-            GiaMessage::Hit { query, hops } => {
-                self.queries
-                    .get_mut(&query)
-                    .expect("active query")
-                    .in_flight
-                    .landed();
-                ctx.deliver_hit(query, hops);
-                self.finish_if_done(query);
+            GiaMessage::Hit { slot, hops } => {
+                let state = &mut self.slots[slot as usize];
+                state.in_flight.landed();
+                ctx.deliver_hit(state.query, hops);
+                self.finish_if_done(slot);
             }
         }
     }
@@ -863,16 +861,13 @@ impl Protocol for Gia {
         _from: NodeId,
         msg: GiaMessage,
     ) {
-        let (GiaMessage::Walk { query, .. } | GiaMessage::Hit { query, .. }) = msg;
+        let (GiaMessage::Walk { slot, .. } | GiaMessage::Hit { slot, .. }) = msg;
+        let state = &mut self.slots[slot as usize];
         if let GiaMessage::Hit { .. } = msg {
-            ctx.report().hit_lost(query);
+            ctx.report().hit_lost(state.query);
         }
-        self.queries
-            .get_mut(&query)
-            .expect("active query")
-            .in_flight
-            .landed();
-        self.finish_if_done(query);
+        state.in_flight.landed();
+        self.finish_if_done(slot);
     }
 
     fn on_join(&mut self, ctx: &mut Context<'_, Self>, v: NodeId) {
