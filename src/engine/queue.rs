@@ -444,10 +444,7 @@ impl<E: Copy> EventQueue<E> {
     /// event pushed before it.
     #[inline(always)]
     pub fn push(&mut self, time: SimTime, class: EventClass, event: E) {
-        // 2^56 events take decades at any speed this engine reaches.
-        debug_assert!(self.next_seq < 1 << SEQ_BITS, "event sequence overflow");
-        let (time, seq) = (time.micros(), self.next_seq);
-        self.next_seq += 1;
+        let (time, seq) = (time.micros(), self.take_seq());
         // The fast path: the next delivery of the FIFO's last run.
         if class == EventClass::Delivery
             && let Some(run) = self.runs.back_mut()
@@ -466,10 +463,17 @@ impl<E: Copy> EventQueue<E> {
     /// the heap, so that its time, far ahead, does not close the FIFO to the in-order
     /// deliveries pushed after it. The order is the same as with [`Self::push`].
     pub fn push_later(&mut self, time: SimTime, class: EventClass, event: E) {
-        debug_assert!(self.next_seq < 1 << SEQ_BITS, "event sequence overflow");
-        let seq = self.next_seq;
-        self.next_seq += 1;
+        let seq = self.take_seq();
         self.push_out_of_order(time.micros(), class, seq, event);
+    }
+
+    /// The next insertion sequence number.
+    #[inline(always)]
+    fn take_seq(&mut self) -> u64 {
+        // 2^56 events take decades at any speed this engine reaches.
+        debug_assert!(self.next_seq < 1 << SEQ_BITS, "event sequence overflow");
+        self.next_seq += 1;
+        self.next_seq - 1
     }
 
     /// Starts a new FIFO run for an in-order delivery; anything else goes to the calendar if
