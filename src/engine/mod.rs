@@ -183,6 +183,8 @@ impl<M: Copy, T: Copy, X: Transport> Kernel<M, T, X> {
     where
         D: Model<Message = M, Timer = T, Transport = X>,
     {
+        // Whether held messages are announced to the model's prefetching too.
+        let held = self.transport.holds();
         loop {
             if let Some(t) = model.input_due(self.queue.peek_time()) {
                 self.advance(t);
@@ -193,14 +195,8 @@ impl<M: Copy, T: Copy, X: Transport> Kernel<M, T, X> {
                 break;
             };
             self.advance(time);
-            if let Some(Event::Arrive { to, msg, .. }) = self.queue.peek_in_order(PREFETCH_AHEAD) {
-                model.prefetch(*to, msg, Ahead::Far);
-            }
-            if let Some(Event::Arrive { to, msg, .. }) =
-                self.queue.peek_in_order(PREFETCH_AHEAD / 2)
-            {
-                model.prefetch(*to, msg, Ahead::Near);
-            }
+            self.announce(model, held, PREFETCH_AHEAD, Ahead::Far);
+            self.announce(model, held, PREFETCH_AHEAD / 2, Ahead::Near);
             match event {
                 Event::Arrive { to, from, msg } => {
                     match self.transport.arrive(self.now, to, || model.online(to)) {
@@ -216,6 +212,25 @@ impl<M: Copy, T: Copy, X: Transport> Kernel<M, T, X> {
                 }
                 Event::Timer { node, timer } => model.on_timer(self, node, timer),
             }
+        }
+    }
+
+    /// Tells `model` of the message handed over `ahead` events after the next one, if that is
+    /// a delivery: arriving (in the FIFO) or, if `held`, held back (in the calendar's
+    /// drained bucket).
+    #[inline(always)]
+    fn announce<D>(&self, model: &D, held: bool, ahead: usize, stage: Ahead)
+    where
+        D: Model<Message = M, Timer = T, Transport = X>,
+    {
+        let event = self.queue.peek_in_order(ahead);
+        if let Some(Event::Arrive { to, msg, .. }) = event {
+            model.prefetch(*to, msg, stage);
+        } else if held
+            && let Some(&Event::Handle(slot)) = event
+            && let Some(message) = self.held.get(slot as usize)
+        {
+            model.prefetch(message.to, &message.msg, stage);
         }
     }
 

@@ -26,6 +26,13 @@ pub trait Transport {
     /// How long a message sent at `now` from `from` to `to` travels.
     fn latency(&mut self, now: SimTime, from: NodeId, to: NodeId) -> SimDuration;
 
+    /// A hint: whether this transport may hold messages back ([`Arrival::At`]), so that the
+    /// kernel announces held messages to [`super::Model::prefetch`] too. Results never depend
+    /// on it.
+    fn holds(&self) -> bool {
+        true
+    }
+
     /// A message reaches `to` at `now`. Arrivals are announced in time order. `online` tells
     /// whether the model still has `to` (a transport that queues asks it, so that nothing
     /// queues at a departed node; the message is then handed over at once and lost there).

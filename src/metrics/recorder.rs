@@ -273,6 +273,12 @@ impl Recorder {
         crate::hint::prefetch(&self.node_load, node as usize);
     }
 
+    /// A hint that `query`'s record will soon be updated.
+    #[inline(always)]
+    pub fn prefetch_record(&self, query: u32) {
+        crate::hint::prefetch(&self.records, query as usize);
+    }
+
     /// Hits of `query` counted so far.
     pub fn hits(&self, query: u32) -> u32 {
         self.records[query as usize].hits

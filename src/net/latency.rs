@@ -126,6 +126,10 @@ impl LinkLatency {
 }
 
 impl Transport for LinkLatency {
+    fn holds(&self) -> bool {
+        false
+    }
+
     #[inline(always)]
     fn latency(&mut self, _now: SimTime, from: NodeId, to: NodeId) -> SimDuration {
         if let Some(d) = self.constant {

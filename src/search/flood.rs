@@ -17,7 +17,7 @@ use super::gnutella::{QUERY_BYTES, QUERY_HIT_BYTES};
 use super::qrp::{QrpConfig, QrpTables};
 use crate::content::{Content, ObjectId};
 use crate::ids::IdMap;
-use crate::sim::{Context, InFlight, MessageInfo, MessageKind, Protocol, QueryId};
+use crate::sim::{Ahead, Context, InFlight, MessageInfo, MessageKind, Protocol, QueryId};
 use crate::time::{SimDuration, SimTime};
 use crate::topology::{NodeId, Overlay};
 
@@ -855,11 +855,14 @@ impl Protocol for Flooding {
     }
 
     #[inline]
-    fn prefetch(&self, to: NodeId, msg: &FloodMessage) {
+    fn prefetch(&self, to: NodeId, msg: &FloodMessage, ahead: Ahead) -> Option<QueryId> {
         let (FloodMessage::Query { slot, .. } | FloodMessage::Hit { slot, .. }) = *msg;
-        if let Some(s) = self.slots.get(slot as usize) {
+        if ahead == Ahead::Far
+            && let Some(s) = self.slots.get(slot as usize)
+        {
             crate::hint::prefetch(&s.marks, to as usize);
         }
+        None
     }
 
     #[inline]

@@ -14,7 +14,7 @@ mod network;
 mod queries;
 
 use crate::content::{Content, ObjectId};
-use crate::engine::{Ahead, Kernel, KernelOf, Model};
+use crate::engine::{Kernel, KernelOf, Model};
 use crate::metrics::trace::{EventKind, TraceEvent, Tracer};
 use crate::metrics::{QueueStats, Recorded, Recorder};
 use crate::net::{LatencyModel, LinkLatency};
@@ -25,6 +25,7 @@ use crate::world::World;
 use membership::Membership;
 use queries::QueryDriver;
 
+pub use crate::engine::Ahead;
 pub use network::Network;
 
 pub use crate::metrics::trace::{MessageInfo, MessageKind};
@@ -104,8 +105,13 @@ pub trait Protocol: Sized {
     /// this is zero once every event has been handled.
     fn active_queries(&self) -> usize;
 
-    /// A hint that `msg` will soon arrive at `to`: a protocol may prefetch its state for it.
-    fn prefetch(&self, _to: NodeId, _msg: &Self::Message) {}
+    /// A hint that `msg` will soon be handled at `to`: a protocol may prefetch its state for
+    /// it, in two stages ([`Ahead::Far`] first, then [`Ahead::Near`], when what the first
+    /// fetched can be read to find more). At the near stage it may name the query `msg`
+    /// belongs to, if it can tell cheaply, so that the query's records are fetched too.
+    fn prefetch(&self, _to: NodeId, _msg: &Self::Message, _ahead: Ahead) -> Option<QueryId> {
+        None
+    }
 
     /// A hint: whether handling `msg` may read the receiver's neighbour row. The row is
     /// prefetched only when it may, so a message that never forwards (a flood's last hop, a
@@ -535,12 +541,16 @@ impl<P: Protocol> Model for Node<'_, P> {
         match ahead {
             Ahead::Far => {
                 self.env.recorder.prefetch_load(to);
-                self.protocol.prefetch(to, msg);
+                self.protocol.prefetch(to, msg, ahead);
                 if self.protocol.reads_neighbours(msg) {
                     self.world.overlay.prefetch_offsets(to);
                 }
             }
             Ahead::Near => {
+                if let Some(query) = self.protocol.prefetch(to, msg, ahead) {
+                    self.env.recorder.prefetch_record(query);
+                    crate::hint::prefetch(&self.world.queries, query as usize);
+                }
                 if self.protocol.reads_neighbours(msg) {
                     self.world.overlay.prefetch_neighbours(to);
                 }

@@ -37,6 +37,10 @@ impl Network {
 }
 
 impl Transport for Network {
+    fn holds(&self) -> bool {
+        self.queues.is_some()
+    }
+
     #[inline]
     fn latency(&mut self, now: SimTime, from: NodeId, to: NodeId) -> SimDuration {
         self.links.latency(now, from, to)

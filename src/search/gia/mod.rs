@@ -45,12 +45,15 @@
 use super::gnutella::{QUERY_BYTES, QUERY_HIT_BYTES};
 use crate::capacity::Capacities;
 use crate::content::{Content, ObjectId};
-use crate::ids::SmallSet;
+use crate::hint;
 use crate::rng::Sample;
-use crate::sim::{Context, InFlight, MessageInfo, MessageKind, Protocol, QueryId};
+use crate::sim::{Ahead, Context, InFlight, MessageInfo, MessageKind, Protocol, QueryId};
 use crate::time::{SimDuration, SimTime};
 use crate::topology::{NodeId, Overlay};
 use std::collections::VecDeque;
+use trail::Trail;
+
+mod trail;
 
 /// Most rounds of adaptation before the first query.
 pub const WARMUP_ROUNDS: u32 = 100;
@@ -144,11 +147,6 @@ enum Choice {
     Stuck,
 }
 
-/// The key of the directed pair (node, neighbour) in a query's sent set.
-fn pair(node: NodeId, neighbour: NodeId) -> u64 {
-    (u64::from(node) << 32) | u64::from(neighbour)
-}
-
 /// A link as one end sees it: the peer and the tokens this end holds from it.
 #[derive(Copy, Clone, Debug)]
 struct Link {
@@ -166,10 +164,8 @@ struct QueryState {
     source: NodeId,
     object: ObjectId,
     in_flight: InFlight,
-    /// The (node, neighbour) pairs the query was sent over, as [`pair`]`(node, neighbour)`,
-    /// and the nodes it visited, as `pair(node, node)` (no node is its own neighbour): one
-    /// set, so a step touches one allocation.
-    sent: SmallSet<u64>,
+    /// Where the walk has been.
+    trail: Trail,
 }
 
 /// The query id of a free slot.
@@ -207,6 +203,8 @@ pub struct Gia {
     free: Vec<u32>,
     /// Scratch: the host cache of one adaptation attempt.
     cache: Vec<NodeId>,
+    /// Scratch: the neighbours a node used for the walk it forwards.
+    used: Vec<NodeId>,
     /// With one-hop replication, each node's objects, by node (`objects[offsets[v]..]`)...
     offsets: Vec<u32>,
     objects: Vec<ObjectId>,
@@ -267,6 +265,7 @@ impl Gia {
             slots: Vec::new(),
             free: Vec::new(),
             cache: Vec::new(),
+            used: Vec::new(),
             offsets: Vec::new(),
             objects: Vec::new(),
             index: Vec::new(),
@@ -602,7 +601,7 @@ impl Gia {
         let to = link.peer;
         let q = walker.slot;
         let state = &mut self.slots[q as usize];
-        state.sent.insert(pair(v, to));
+        state.trail.step(v, to);
         state.in_flight.sent(1);
         let query = state.query;
         ctx.send(
@@ -626,11 +625,12 @@ impl Gia {
             self.expire(v, now);
         }
         for _ in 0..2 {
-            let state = &self.slots[q as usize];
+            self.slots[q as usize].trail.used_by(v, &mut self.used);
+            let used = &self.used;
             let row = &self.links[v as usize];
             let (mut fresh, mut ready, mut wait) = (false, 0u32, f64::INFINITY);
             for (i, l) in row.iter().enumerate() {
-                if state.sent.contains(&pair(v, l.peer)) {
+                if used.contains(&l.peer) {
                     continue;
                 }
                 fresh = true;
@@ -649,19 +649,16 @@ impl Gia {
             }
             if !fresh {
                 // Every neighbour had it: forget and start again.
-                let state = &mut self.slots[q as usize];
-                for l in row {
-                    state.sent.remove(&pair(v, l.peer));
-                }
+                self.slots[q as usize]
+                    .trail
+                    .forget(v, row.iter().map(|l| l.peer));
                 continue;
             }
             if ready > 0 {
                 let k = ctx.rng().index(ready) as usize;
-                let state = &self.slots[q as usize];
                 let pick = (0..row.len())
                     .filter(|&i| {
-                        !state.sent.contains(&pair(v, row[i].peer))
-                            && (!flow || self.tokens(v, i, now) >= 1.0)
+                        !used.contains(&row[i].peer) && (!flow || self.tokens(v, i, now) >= 1.0)
                     })
                     .nth(k)
                     .expect("k < ready");
@@ -696,17 +693,24 @@ impl Gia {
         let state = &mut self.slots[q as usize];
         if state.in_flight.is_idle() && state.query != FREE {
             state.query = FREE;
-            state.sent = SmallSet::default();
             self.free.push(q);
         }
     }
 
-    /// Handles the walker of the query in slot `q` at `v` after `hops` steps: answers, then
-    /// moves on.
-    fn visit(&mut self, ctx: &mut Context<'_, Self>, v: NodeId, q: u32, hops: u32, found: u32) {
+    /// Handles the walker of the query in slot `q` at `v`, from `from` after `hops` steps:
+    /// answers, then moves on.
+    fn visit(
+        &mut self,
+        ctx: &mut Context<'_, Self>,
+        v: NodeId,
+        from: NodeId,
+        q: u32,
+        hops: u32,
+        found: u32,
+    ) {
         let state = &mut self.slots[q as usize];
         let query = state.query;
-        if state.sent.insert(pair(v, v)) {
+        if state.trail.arrive(v, from) {
             ctx.report().reached(query);
         } else {
             ctx.report().duplicate(query, v);
@@ -775,6 +779,43 @@ impl Protocol for Gia {
         self.slots.len() - self.free.len()
     }
 
+    /// First the walk's slot and the receiver's rows, then the walk's path, the receiver's
+    /// links and the query's records.
+    fn prefetch(&self, to: NodeId, msg: &GiaMessage, ahead: Ahead) -> Option<QueryId> {
+        let (walk, slot) = match *msg {
+            GiaMessage::Walk { slot, .. } => (true, slot),
+            GiaMessage::Hit { slot, .. } => (false, slot),
+        };
+        let to = to as usize;
+        match ahead {
+            Ahead::Far => {
+                hint::prefetch(&self.slots, slot as usize);
+                if walk {
+                    hint::prefetch(&self.links, to);
+                    hint::prefetch(&self.parked, to);
+                    hint::prefetch(&self.index, to);
+                }
+            }
+            Ahead::Near => {
+                let state = self.slots.get(slot as usize)?;
+                if walk && let Some(row) = self.links.get(to) {
+                    state.trail.prefetch();
+                    hint::prefetch(row, 0);
+                    if let Some(index) = self.index.get(to) {
+                        hint::prefetch(index, index.len() / 2);
+                    }
+                }
+                return Some(state.query);
+            }
+        }
+        None
+    }
+
+    /// A walker moves over GIA's own links, never the world's overlay.
+    fn reads_neighbours(&self, _msg: &GiaMessage) -> bool {
+        false
+    }
+
     fn start_query(
         &mut self,
         ctx: &mut Context<'_, Self>,
@@ -782,25 +823,26 @@ impl Protocol for Gia {
         source: NodeId,
         object: ObjectId,
     ) {
-        let mut sent = SmallSet::default();
-        sent.insert(pair(source, source));
-        let state = QueryState {
-            query: q,
-            source,
-            object,
-            in_flight: InFlight::default(),
-            sent,
-        };
         let slot = match self.free.pop() {
-            Some(slot) => {
-                self.slots[slot as usize] = state;
-                slot
-            }
+            Some(slot) => slot,
             None => {
-                self.slots.push(state);
+                self.slots.push(QueryState {
+                    query: FREE,
+                    source,
+                    object,
+                    in_flight: InFlight::default(),
+                    trail: Trail::default(),
+                });
                 (self.slots.len() - 1) as u32
             }
         };
+        // A reused slot keeps its trail's allocation.
+        let state = &mut self.slots[slot as usize];
+        state.query = q;
+        state.source = source;
+        state.object = object;
+        state.in_flight = InFlight::default();
+        state.trail.start(source);
         // The source's own index of its neighbours' content answers at once.
         let local = if self.config.one_hop_replication {
             self.matches(ctx, source, source, object)
@@ -827,9 +869,7 @@ impl Protocol for Gia {
             GiaMessage::Walk { slot, hops, found } => {
                 let state = &mut self.slots[slot as usize];
                 state.in_flight.landed();
-                // The sender has the query already: it counts as used.
-                state.sent.insert(pair(to, from));
-                self.visit(ctx, to, slot, hops, found);
+                self.visit(ctx, to, from, slot, hops, found);
                 self.finish_if_done(slot);
             }
             GiaMessage::Hit { slot, hops } => {

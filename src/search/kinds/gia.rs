@@ -179,8 +179,9 @@ impl Kind for Table {
     /// average, taken as 4× it for adaptation) and per-node state; with one-hop replication
     /// each node's list of its objects and its index of its neighbours' (4 bytes per copy and
     /// per link end per copy a node holds on average); plus the walks in flight: a walk holds
-    /// one set of the nodes visited and links used, at most about 64 bytes per step. A walk
-    /// takes [`Table::steps`] steps of a link latency each and stops at the timeout, so about
+    /// a 48-byte slot and its trail, 4 bytes a step for its first 128 steps and then about
+    /// 40 a step (three 8-byte pairs in a B-tree). A walk takes [`Table::steps`] steps of a
+    /// link latency each and stops at the timeout, so about
     /// rate × min(steps × latency, timeout) walk at once.
     fn memory(&self, s: &Sizing) -> u64 {
         let ends = s.nodes as f64 * (s.mean_degree * 4.0).min(f64::from(self.max_nbrs));
@@ -193,7 +194,8 @@ impl Kind for Table {
         let steps = self.steps(s);
         let concurrent = (1.0 + s.rate_per_s * (steps * s.mean_latency_s).min(s.timeout_s))
             .min(s.queries as f64);
-        (ends * 16.0 + index + s.nodes as f64 * 48.0 + concurrent * steps * 64.0) as u64
+        let trail = 4.0 * steps.min(128.0) + 40.0 * (steps - 128.0).max(0.0);
+        (ends * 16.0 + index + s.nodes as f64 * 48.0 + concurrent * (48.0 + trail)) as u64
     }
 
     fn messages_per_query(&self, s: &Sizing) -> f64 {
