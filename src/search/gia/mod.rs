@@ -328,6 +328,11 @@ impl Gia {
         }
     }
 
+    /// Bytes one walk of `steps` steps holds while in flight, about: its slot and its trail.
+    pub fn walk_bytes(steps: f64) -> f64 {
+        std::mem::size_of::<QueryState>() as f64 + Trail::bytes(steps)
+    }
+
     /// Node `v`'s current neighbours.
     pub fn neighbours(&self, v: NodeId) -> impl Iterator<Item = NodeId> + '_ {
         self.links[v as usize].iter().map(|l| l.peer)
@@ -823,24 +828,19 @@ impl Protocol for Gia {
         source: NodeId,
         object: ObjectId,
     ) {
-        let slot = match self.free.pop() {
-            Some(slot) => slot,
-            None => {
-                self.slots.push(QueryState {
-                    query: FREE,
-                    source,
-                    object,
-                    in_flight: InFlight::default(),
-                    trail: Trail::default(),
-                });
-                (self.slots.len() - 1) as u32
-            }
-        };
+        let slot = self.free.pop().unwrap_or_else(|| {
+            self.slots.push(QueryState {
+                query: FREE,
+                source,
+                object,
+                in_flight: InFlight::default(),
+                trail: Trail::default(),
+            });
+            (self.slots.len() - 1) as u32
+        });
         // A reused slot keeps its trail's allocation.
         let state = &mut self.slots[slot as usize];
-        state.query = q;
-        state.source = source;
-        state.object = object;
+        (state.query, state.source, state.object) = (q, source, object);
         state.in_flight = InFlight::default();
         state.trail.start(source);
         // The source's own index of its neighbours' content answers at once.

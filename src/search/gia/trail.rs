@@ -100,6 +100,12 @@ impl Trail {
         }
     }
 
+    /// Bytes the trail of a walk of `steps` steps takes, about: 4 a step along its path,
+    /// then some 40 a step (three 8-byte pairs a step in a B-tree).
+    pub fn bytes(steps: f64) -> f64 {
+        4.0 * steps.min(LONG as f64) + 40.0 * (steps - LONG as f64).max(0.0)
+    }
+
     /// A hint: fetches the start of the path.
     #[inline]
     pub fn prefetch(&self) {

@@ -178,11 +178,9 @@ impl Kind for Table {
     /// Links (16 bytes per end, up to max_nbrs per node but about the mean degree on
     /// average, taken as 4× it for adaptation) and per-node state; with one-hop replication
     /// each node's list of its objects and its index of its neighbours' (4 bytes per copy and
-    /// per link end per copy a node holds on average); plus the walks in flight: a walk holds
-    /// a 48-byte slot and its trail, 4 bytes a step for its first 128 steps and then about
-    /// 40 a step (three 8-byte pairs in a B-tree). A walk takes [`Table::steps`] steps of a
-    /// link latency each and stops at the timeout, so about
-    /// rate × min(steps × latency, timeout) walk at once.
+    /// per link end per copy a node holds on average); plus the walks in flight, each
+    /// [`Gia::walk_bytes`]. A walk takes [`Table::steps`] steps of a link latency each and
+    /// stops at the timeout, so about rate × min(steps × latency, timeout) walk at once.
     fn memory(&self, s: &Sizing) -> u64 {
         let ends = s.nodes as f64 * (s.mean_degree * 4.0).min(f64::from(self.max_nbrs));
         let index = if self.one_hop_replication {
@@ -194,8 +192,7 @@ impl Kind for Table {
         let steps = self.steps(s);
         let concurrent = (1.0 + s.rate_per_s * (steps * s.mean_latency_s).min(s.timeout_s))
             .min(s.queries as f64);
-        let trail = 4.0 * steps.min(128.0) + 40.0 * (steps - 128.0).max(0.0);
-        (ends * 16.0 + index + s.nodes as f64 * 48.0 + concurrent * (48.0 + trail)) as u64
+        (ends * 16.0 + index + s.nodes as f64 * 48.0 + concurrent * Gia::walk_bytes(steps)) as u64
     }
 
     fn messages_per_query(&self, s: &Sizing) -> f64 {
